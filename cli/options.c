@@ -1,0 +1,243 @@
+/* options — parse and check the command-line options of each subcommand. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_POLICY = 'p',
+    OPT_SEEDS = 's',
+    OPT_SEED = 'S',
+    OPT_BATCHES = 'b',
+    OPT_WORKERS = 'w',
+    OPT_JSON = 'j',
+    OPT_CASE = 'c',
+    OPT_VERBOSE = 'v',
+    OPT_TRACE = 't',
+};
+
+static int cli_parse_policy(const char *value, cli_options_t *options);
+static int cli_parse_u64(const char *option, const char *value, uint64_t *out);
+static int cli_parse_seeds(const char *value, cli_options_t *options);
+static int cli_parse_count(const char *option, const char *value, int max, int *out);
+static int cli_finish(const char *command, cli_options_t *options);
+
+int cli_parse(int argc, char **argv, const char *command, cli_options_t *options)
+{
+    static const struct option long_options[] = {
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"batches", required_argument, NULL, OPT_BATCHES},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"case", required_argument, NULL, OPT_CASE},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"trace", no_argument, NULL, OPT_TRACE},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    int rc = 0;
+
+    options->batch_count = 8;
+    options->worker_count = 4;
+    options->seed_first = 1;
+    options->seed_last = 1000;
+    optind = 1;
+    opterr = 0;
+
+    while (rc == 0 && (opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_POLICY:
+            rc = cli_parse_policy(optarg, options);
+            break;
+        case OPT_SEEDS:
+            rc = cli_parse_seeds(optarg, options);
+            break;
+        case OPT_SEED:
+            rc = cli_parse_u64("--seed", optarg, &options->seed_first);
+            options->seed_last = options->seed_first;
+            options->seeds_given = true;
+            break;
+        case OPT_BATCHES:
+            rc = cli_parse_count("--batches", optarg, SCEN_BATCH_MAX,
+                                 &options->batch_count);
+            break;
+        case OPT_WORKERS:
+            rc = cli_parse_count("--workers", optarg, SCEN_WORKER_MAX,
+                                 &options->worker_count);
+            break;
+        case OPT_JSON:
+            options->json_path = optarg;
+            break;
+        case OPT_CASE:
+            options->case_name = optarg;
+            break;
+        case OPT_VERBOSE:
+            options->verbose = true;
+            break;
+        case OPT_TRACE:
+            options->trace = true;
+            break;
+        default:
+            fprintf(stderr, "barriersim %s: unknown or incomplete option \"%s\"; "
+                            "run \"%s help\" for the options\n",
+                    command, argv[optind - 1], options->program);
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+    }
+    if (rc == 0 && optind < argc) {
+        fprintf(stderr, "barriersim %s: unexpected argument \"%s\"\n", command,
+                argv[optind]);
+        rc = CLI_EXIT_USAGE;
+    }
+    return rc == 0 ? cli_finish(command, options) : rc;
+}
+
+/* Select the scenario and fill what a replay command must repeat. */
+static int cli_finish(const char *command, cli_options_t *options)
+{
+    bool sized = options->batch_count != 8 || options->worker_count != 4;
+
+    if (options->policy_count == 0) {
+        bool all = strcmp(command, "run") == 0 && options->case_name != NULL;
+
+        if (strcmp(command, "replay") == 0) {
+            fprintf(stderr, "barriersim replay: --policy NAME is required\n");
+            return CLI_EXIT_USAGE;
+        }
+        if (all) {
+            cli_parse_policy("all", options);
+        } else {
+            options->policies[options->policy_count++] =
+                core_policy_find(CORE_POLICY_DEFAULT);
+        }
+    }
+    if (strcmp(command, "replay") == 0 && !options->seeds_given) {
+        fprintf(stderr, "barriersim replay: --seed S is required\n");
+        return CLI_EXIT_USAGE;
+    }
+
+    if (options->case_name != NULL) {
+        options->selected = scen_case_find(options->case_name);
+        if (options->selected == NULL) {
+            fprintf(stderr, "barriersim %s: unknown case \"%s\"; built-in cases: C1, C3\n",
+                    command, options->case_name);
+            return CLI_EXIT_USAGE;
+        }
+        if (sized) {
+            fprintf(stderr, "barriersim %s: --batches and --workers do not apply to "
+                            "--case, whose sizes are fixed\n", command);
+            return CLI_EXIT_USAGE;
+        }
+        if (!options->seeds_given) {
+            options->seed_last = options->seed_first;
+        }
+        snprintf(options->extra_args, sizeof(options->extra_args), "--case %s",
+                 options->case_name);
+        return 0;
+    }
+
+    scen_default(&options->scen, options->batch_count, options->worker_count);
+    options->selected = &options->scen;
+    if (sized) {
+        snprintf(options->extra_args, sizeof(options->extra_args),
+                 "--batches %d --workers %d", options->batch_count,
+                 options->worker_count);
+    }
+    return 0;
+}
+
+static int cli_parse_policy(const char *value, cli_options_t *options)
+{
+    const core_policy_t *policy;
+    int i;
+
+    if (strcmp(value, "all") == 0) {
+        options->policy_count = 0;
+        for (i = 0; i < core_policy_count() && i < CLI_POLICY_MAX; i++) {
+            options->policies[options->policy_count++] = core_policy_at(i);
+        }
+        return 0;
+    }
+
+    policy = core_policy_find(value);
+    if (policy == NULL) {
+        fprintf(stderr, "barriersim: unknown policy \"%s\"; choose one of:", value);
+        for (i = 0; i < core_policy_count(); i++) {
+            fprintf(stderr, " %s", core_policy_at(i)->name);
+        }
+        fprintf(stderr, ", or all\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (options->policy_count == CLI_POLICY_MAX) {
+        fprintf(stderr, "barriersim: too many --policy options (at most %d)\n",
+                CLI_POLICY_MAX);
+        return CLI_EXIT_USAGE;
+    }
+    options->policies[options->policy_count++] = policy;
+    return 0;
+}
+
+static int cli_parse_u64(const char *option, const char *value, uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long parsed;
+
+    errno = 0;
+    parsed = strtoull(value, &end, 10);
+    if (value[0] == '\0' || value[0] == '-' || *end != '\0' || errno != 0) {
+        fprintf(stderr, "barriersim: invalid value \"%s\" for %s: expected a "
+                        "non-negative integer\n", value, option);
+        return CLI_EXIT_USAGE;
+    }
+    *out = (uint64_t)parsed;
+    return 0;
+}
+
+static int cli_parse_seeds(const char *value, cli_options_t *options)
+{
+    char first[32];
+    const char *dots = strstr(value, "..");
+    size_t length = dots == NULL ? 0 : (size_t)(dots - value);
+
+    if (dots == NULL || length == 0 || length >= sizeof(first)) {
+        fprintf(stderr, "barriersim: invalid value \"%s\" for --seeds: expected "
+                        "A..B, for example 1..10000\n", value);
+        return CLI_EXIT_USAGE;
+    }
+    memcpy(first, value, length);
+    first[length] = '\0';
+    if (cli_parse_u64("--seeds", first, &options->seed_first) != 0 ||
+        cli_parse_u64("--seeds", dots + 2, &options->seed_last) != 0) {
+        return CLI_EXIT_USAGE;
+    }
+    if (options->seed_first > options->seed_last) {
+        fprintf(stderr, "barriersim: invalid value \"%s\" for --seeds: the first "
+                        "seed is larger than the last\n", value);
+        return CLI_EXIT_USAGE;
+    }
+    options->seeds_given = true;
+    return 0;
+}
+
+static int cli_parse_count(const char *option, const char *value, int max, int *out)
+{
+    uint64_t parsed;
+
+    if (cli_parse_u64(option, value, &parsed) != 0) {
+        return CLI_EXIT_USAGE;
+    }
+    if (parsed < 1 || parsed > (uint64_t)max) {
+        fprintf(stderr, "barriersim: invalid value \"%s\" for %s: expected 1..%d\n",
+                value, option, max);
+        return CLI_EXIT_USAGE;
+    }
+    *out = (int)parsed;
+    return 0;
+}

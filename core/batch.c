@@ -1,0 +1,213 @@
+/* batch — arm, claim, the in-body batch path and abort. */
+#include "internal.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
+static const char *const core_rc_names[] = {
+#define CORE_RC_NAME(name, text) text,
+    CORE_RC_MAP(CORE_RC_NAME)
+#undef CORE_RC_NAME
+};
+
+static const char *const core_log_names[] = {
+#define CORE_LOG_NAME(name, text) text,
+    CORE_LOG_MAP(CORE_LOG_NAME)
+#undef CORE_LOG_NAME
+};
+
+static const core_txn_t core_txn_arm = {{STMT_ARM_UPSERT, STMT_ARM_WIPE}, 2};
+static const core_txn_t core_txn_claim = {{STMT_CLAIM}, 1};
+static const core_txn_t core_txn_abort = {{STMT_ABORT}, 1};
+static const core_txn_t core_txn_clear = {{STMT_CLEAR}, 1};
+
+static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch);
+
+void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
+                   const core_policy_t *policy, const core_env_ops_t *env_ops,
+                   void *env)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    conn_init(&ctx->conn, ops, backend);
+    ctx->policy = policy;
+    ctx->env_ops = env_ops;
+    ctx->env = env;
+}
+
+void core_ctx_forget_conn(core_ctx_t *ctx)
+{
+    conn_close(&ctx->conn);
+}
+
+core_rc_t core_arm(core_ctx_t *ctx, const char *exec_id, const char *org_id,
+                   int64_t count)
+{
+    conn_params_t params;
+    core_rc_t rc;
+
+    assert(count > 0);
+    memset(&params, 0, sizeof(params));
+    params.exec_id = exec_id;
+    params.org_id = org_id;
+    params.count = count;
+    params.ttl_s = CORE_BARRIER_TTL_S;
+
+    /* Safe to retry: both statements converge when re-run, and no header has
+     * been dispatched yet. */
+    core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_ARM_UPSERT, 0, CORE_OK, count);
+    rc = core__idem(ctx, &core_txn_arm, &params);
+    core__log(ctx, CORE_LOG_CALL_END, STMT_ARM_UPSERT, 0, rc, 0);
+    return rc;
+}
+
+core_rc_t core_claim_batch(core_ctx_t *ctx, const core_batch_t *batch,
+                           bool *won_out)
+{
+    conn_params_t params;
+    conn_result_t row;
+    bool reused;
+    core_rc_t rc;
+
+    memset(&params, 0, sizeof(params));
+    params.exec_id = batch->exec_id;
+    params.batch_index = batch->batch_index;
+    *won_out = false;
+
+    core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_CLAIM, 0, CORE_OK, batch->batch_index);
+    reused = core__conn_cached(ctx);
+    if (ctx->policy->reuse_sample == CORE_SAMPLE_AFTER_GUARD) {
+        rc = core__get_conn(ctx);
+        if (rc != CORE_OK) {
+            core__log(ctx, CORE_LOG_CALL_END, STMT_CLAIM, 0, rc, 0);
+            return rc;
+        }
+        reused = core__conn_cached(ctx);
+    }
+
+    rc = core__retrying_txn(ctx, &core_txn_claim, &params, reused, true, &row);
+    if (rc == CORE_OK) {
+        *won_out = row.row_count > 0;
+    }
+    core__log(ctx, CORE_LOG_CALL_END, STMT_CLAIM, 0, rc, *won_out);
+    return rc;
+}
+
+core_rc_t core_run_batch(core_ctx_t *ctx, const core_batch_t *batch,
+                         core_work_cb work, void *work_arg, core_rb_t *out)
+{
+    conn_element_t result;
+    bool won = false;
+    bool skipped = false;
+    core_rc_t rc;
+
+    memset(out, 0, sizeof(*out));
+
+    /* RB.1 runs outside the error path: a claim failure leaves the message
+     * for redelivery, with no mark and no abort. */
+    rc = core_claim_batch(ctx, batch, &won);
+    if (rc != CORE_OK) {
+        return rc;
+    }
+    if (!won) {
+        out->status = CORE_RB_SKIPPED_REDELIVERY;
+        return CORE_OK;
+    }
+
+    memset(&result, 0, sizeof(result));
+    rc = work(work_arg, batch, &result, &skipped);
+    if (rc == CORE_OK && skipped) {
+        /* The barrier is presumed torn down: no decrement and no abort. */
+        out->status = CORE_RB_SKIPPED_TERMINAL;
+        return CORE_OK;
+    }
+    if (rc == CORE_OK) {
+        rc = core_decrement(ctx, batch, &result, &out->dec);
+    }
+    if (rc == CORE_OK) {
+        out->status = CORE_RB_DECREMENTED;
+        return CORE_OK;
+    }
+
+    core_batch_error_path(ctx, batch);
+    return rc;
+}
+
+core_rc_t core_abort(core_ctx_t *ctx, const char *exec_id, bool preserve_markers,
+                     bool *won_out)
+{
+    conn_params_t params;
+    conn_result_t row;
+    core_rc_t rc;
+
+    memset(&params, 0, sizeof(params));
+    params.exec_id = exec_id;
+    *won_out = false;
+
+    /* The row is the dedup token: concurrent aborters serialise on its lock
+     * and only one gets it back. */
+    core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_ABORT, 0, CORE_OK, preserve_markers);
+    rc = core__cur(ctx, &core_txn_abort, &params, &row);
+    if (rc == CORE_OK) {
+        *won_out = row.row_count > 0;
+        if (*won_out && !preserve_markers) {
+            conn_result_t ignored;
+
+            if (core__cur(ctx, &core_txn_clear, &params, &ignored) != CORE_OK) {
+                core__log(ctx, CORE_LOG_CLEANUP_FAILED, STMT_CLEAR, 0, CORE_OK, 0);
+            }
+        }
+    }
+    core__log(ctx, CORE_LOG_CALL_END, STMT_ABORT, 0, rc, *won_out);
+    return rc;
+}
+
+const char *core_rc_name(core_rc_t rc)
+{
+    assert(rc >= 0);
+    assert((size_t)rc < sizeof(core_rc_names) / sizeof(core_rc_names[0]));
+    return core_rc_names[rc];
+}
+
+const char *core_log_name(core_log_kind_t kind)
+{
+    assert(kind >= 0);
+    assert((size_t)kind < sizeof(core_log_names) / sizeof(core_log_names[0]));
+    return core_log_names[kind];
+}
+
+const char *core_dec_status_name(core_dec_status_t status)
+{
+    switch (status) {
+    case CORE_DEC_PENDING:
+        return "pending";
+    case CORE_DEC_COMPLETE:
+        return "complete";
+    case CORE_DEC_ABANDONED:
+        return "abandoned";
+    }
+    return "unknown";
+}
+
+/* RB.6: mark ERROR first; abort keeping the markers only after a confirmed
+ * mark, so a redelivery skips instead of re-running; otherwise leave the row
+ * as the reaper's recovery handle. The caller re-raises the original error. */
+static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch)
+{
+    core_error_t saved = ctx->error;
+    bool confirmed = false;
+    bool won = false;
+    core_rc_t rc = CORE_E_STATUS;
+
+    if (batch->org_id != NULL && batch->org_id[0] != '\0') {
+        rc = ctx->env_ops->mark_error(ctx->env, batch->exec_id, batch->org_id,
+                                      &confirmed);
+    }
+
+    if (rc != CORE_OK || !confirmed) {
+        core__log(ctx, CORE_LOG_MARK_UNCONFIRMED, STMT_ABORT, 0, rc, 0);
+    } else if (core_abort(ctx, batch->exec_id, true, &won) != CORE_OK) {
+        core__log(ctx, CORE_LOG_ABORT_FAILED, STMT_ABORT, 0, ctx->error.rc, 0);
+    }
+    ctx->error = saved;
+}

@@ -1,0 +1,146 @@
+/*
+ * conn — the connection ops table and the conn_*() wrappers.
+ *
+ * The barrier core talks to a database only through these wrappers. Two
+ * backends implement the table: the simulated PostgreSQL in sim/ and libpq.
+ * The table follows PostgreSQL's table-access-method routine: a version
+ * field, one comment per callback, checked once at registration.
+ *
+ * Invariants:
+ *  1. core/ never calls a backend directly; every call goes through conn_*().
+ *  2. Every statement result is classified in exactly one place
+ *     (conn_classify): rows, a logical error with its SQLSTATE (the
+ *     connection stays usable), or a dead connection.
+ *  3. A handle whose backend reported it closed is never sent another
+ *     statement; the wrappers answer CONN_DEAD without I/O, as libpq does
+ *     once PQstatus() is CONNECTION_BAD.
+ *  4. conn_rollback() does I/O only while a transaction is open, because
+ *     that is when psycopg2 (whose behaviour the core reproduces) sends it.
+ */
+#ifndef BARRIERSIM_CONN_H
+#define BARRIERSIM_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stmt.h"
+
+#define CONN_OPS_VERSION 1
+#define CONN_ELEMENTS_MAX 64
+#define CONN_SQLSTATE_SIZE 6
+
+/* Result classes; the order only grows. */
+#define CONN_STATUS_MAP(X)                                                     \
+    X(CONN_OK, "ok")                                                           \
+    X(CONN_LOGICAL, "logical error")                                           \
+    X(CONN_DEAD, "dead connection")
+
+typedef enum {
+#define CONN_STATUS_ENUM(name, text) name,
+    CONN_STATUS_MAP(CONN_STATUS_ENUM)
+#undef CONN_STATUS_ENUM
+} conn_status_t;
+
+/* Client-side transaction status, as libpq's PQtransactionStatus() reports it. */
+typedef enum {
+    CONN_TXN_IDLE,
+    CONN_TXN_ACTIVE,
+    CONN_TXN_INTRANS,
+    CONN_TXN_INERROR,
+    CONN_TXN_UNKNOWN,
+} conn_txn_t;
+
+/* One element of pg_barrier_state.results: a batch's result. */
+typedef struct {
+    int32_t batch_index;
+    int32_t value;
+} conn_element_t;
+
+/* Statement parameters; each statement uses the fields its descriptor names. */
+typedef struct {
+    const char *exec_id;
+    const char *org_id;
+    int64_t batch_index;
+    int64_t count;
+    int64_t ttl_s;
+    conn_element_t result;
+} conn_params_t;
+
+/* What a backend observed, before classification. */
+typedef struct {
+    bool answered;          /* a result came back from the server */
+    bool connection_bad;    /* the client now knows the connection is gone */
+    char sqlstate[CONN_SQLSTATE_SIZE]; /* "" when the server sent none */
+    int row_count;
+    int64_t value;          /* first integer column of the first row */
+    int element_count;      /* the results column, when the statement returns it */
+    conn_element_t elements[CONN_ELEMENTS_MAX];
+} conn_raw_t;
+
+/* A classified result: what the core acts on. */
+typedef struct {
+    conn_status_t status;
+    char sqlstate[CONN_SQLSTATE_SIZE];
+    int row_count;
+    int64_t value;
+    int element_count;
+    conn_element_t elements[CONN_ELEMENTS_MAX];
+} conn_result_t;
+
+typedef struct conn_ops {
+    int version;        /* CONN_OPS_VERSION */
+    const char *name;   /* backend name for logs: "sim", "libpq" */
+
+    /* Open a new connection. Returns CONN_OK and stores the handle, or
+     * CONN_DEAD when the server could not be reached (side-effect free). */
+    conn_status_t (*connect)(void *backend, void **handle_out);
+
+    /* Send one statement (BEGIN and COMMIT included) and read its reply. */
+    void (*exec)(void *handle, const stmt_t *stmt, const conn_params_t *params,
+                 conn_raw_t *raw_out);
+
+    /* Send ROLLBACK; only called while a transaction is open. */
+    void (*rollback)(void *handle, conn_raw_t *raw_out);
+
+    /* Client-side transaction status; no I/O. */
+    conn_txn_t (*txn_status)(void *handle);
+
+    /* Client-side closed flag (libpq: CONNECTION_BAD); no I/O. */
+    bool (*is_closed)(void *handle);
+
+    /* Release the handle; never fails. The server learns of it when the
+     * connection was still healthy, or after its dead-peer detection delay. */
+    void (*close)(void *handle);
+} conn_ops_t;
+
+/* A connection as the core holds it: the ops table, the backend it opens
+ * connections on, and the open handle (NULL when there is none). */
+typedef struct {
+    const conn_ops_t *ops;
+    void *backend;
+    void *handle;
+} conn_t;
+
+/* Check a table once before use: version and every callback present.
+ * Returns 0, or -1 with the missing callback's name in *missing_out. */
+int conn_ops_check(const conn_ops_t *ops, const char **missing_out);
+
+void conn_init(conn_t *conn, const conn_ops_t *ops, void *backend);
+bool conn_is_open(const conn_t *conn);
+conn_status_t conn_connect(conn_t *conn);
+void conn_exec(conn_t *conn, const stmt_t *stmt, const conn_params_t *params,
+               conn_result_t *result_out);
+conn_status_t conn_begin(conn_t *conn);
+conn_status_t conn_commit(conn_t *conn, conn_result_t *result_out);
+conn_status_t conn_rollback(conn_t *conn);
+conn_txn_t conn_txn_status(const conn_t *conn);
+bool conn_is_closed(const conn_t *conn);
+void conn_close(conn_t *conn);
+
+/* Classify a raw reply the way upstream's psycopg2 error classes do: dead when
+ * nothing came back, the connection is bad, or the SQLSTATE class is one that
+ * psycopg2 maps to OperationalError (08, 28, 40, 53, 54, 55, 57, 58). */
+void conn_classify(const conn_raw_t *raw, conn_result_t *result_out);
+const char *conn_status_name(conn_status_t status);
+
+#endif

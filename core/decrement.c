@@ -1,0 +1,155 @@
+/* decrement — DEC and its cleanups: the one non-idempotent write. */
+#include "internal.h"
+
+#include <assert.h>
+#include <string.h>
+
+static const core_txn_t core_txn_dec = {{STMT_DEC}, 1};
+static const core_txn_t core_txn_del = {{STMT_DEL}, 1};
+static const core_txn_t core_txn_clear = {{STMT_CLEAR}, 1};
+
+static core_rc_t core_dec_begin(core_ctx_t *ctx, bool *reused_out);
+static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
+                                 const conn_result_t *row, core_dec_t *out);
+static core_rc_t core_dec_fire(core_ctx_t *ctx, const core_batch_t *batch,
+                               const conn_result_t *row, core_dec_t *out);
+static void core_cleanup(core_ctx_t *ctx, const core_txn_t *txn,
+                         const conn_params_t *params);
+
+core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
+                         const conn_element_t *result, core_dec_t *out)
+{
+    conn_params_t params;
+    conn_result_t row;
+    bool reused = false;
+    core_rc_t rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&params, 0, sizeof(params));
+    params.exec_id = batch->exec_id;
+    params.result = *result;
+
+    core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_DEC, 0, CORE_OK, batch->batch_index);
+    rc = core_dec_begin(ctx, &reused);
+    if (rc == CORE_OK) {
+        rc = core__retrying_txn(ctx, &core_txn_dec, &params, reused, false, &row);
+    }
+
+    if (rc == CORE_E_DATA) {
+        /* DEC.4: the row is torn down before anyone marks the execution
+         * ERROR, as upstream does; the checker reports the gap. */
+        core_cleanup(ctx, &core_txn_del, &params);
+    } else if (rc == CORE_OK) {
+        rc = core_dec_finish(ctx, batch, &row, out);
+    }
+
+    core__log(ctx, CORE_LOG_CALL_END, STMT_DEC, 0, rc, out->remaining);
+    return rc;
+}
+
+/* DEC.1 and DEC.2: sample "reused", then refuse a caller's open transaction. */
+static core_rc_t core_dec_begin(core_ctx_t *ctx, bool *reused_out)
+{
+    core_rc_t rc;
+
+    /* Sampled before get_conn(), which would otherwise always leave a cached
+     * handle and make every connection look reused. */
+    *reused_out = core__conn_cached(ctx);
+
+    rc = core__get_conn(ctx);
+    if (rc != CORE_OK) {
+        return rc;
+    }
+    if (ctx->policy->reuse_sample == CORE_SAMPLE_AFTER_GUARD) {
+        *reused_out = core__conn_cached(ctx);
+    }
+
+    /* Client-side only: a reaped socket still reports IDLE here. */
+    if (conn_txn_status(&ctx->conn) != CONN_TXN_IDLE) {
+        memset(&ctx->error, 0, sizeof(ctx->error));
+        ctx->error.rc = CORE_E_OPEN_TXN;
+        ctx->error.stmt = STMT_DEC;
+        return CORE_E_OPEN_TXN;
+    }
+    return CORE_OK;
+}
+
+/* DEC.5 to DEC.8: act on the committed row. */
+static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
+                                 const conn_result_t *row, core_dec_t *out)
+{
+    conn_params_t params;
+    conn_result_t ignored;
+    core_rc_t rc;
+
+    memset(&params, 0, sizeof(params));
+    params.exec_id = batch->exec_id;
+
+    if (row->row_count == 0) {
+        /* Aborted, reaped or cleaned up under us: nothing was applied. */
+        core__log(ctx, CORE_LOG_ABANDONED, STMT_DEC, 0, CORE_OK, batch->batch_index);
+        out->status = CORE_DEC_ABANDONED;
+        return CORE_OK;
+    }
+
+    out->remaining = row->value;
+    if (row->value > 0) {
+        out->status = CORE_DEC_PENDING;
+        return CORE_OK;
+    }
+
+    if (row->value < 0) {
+        /* A duplicate decrement against a row left at 0: delete, never fire.
+         * Upstream lets this delete's failure raise. */
+        rc = core__cur(ctx, &core_txn_del, &params, &ignored);
+        if (rc != CORE_OK) {
+            return rc;
+        }
+        core__log(ctx, CORE_LOG_NEGATIVE, STMT_DEC, 0, CORE_OK, row->value);
+        out->status = CORE_DEC_ABANDONED;
+        return CORE_OK;
+    }
+
+    return core_dec_fire(ctx, batch, row, out);
+}
+
+/* DEC.8: this caller observed 0. Fire first so a dispatch failure leaves the
+ * row for the reaper, then clean up best effort. */
+static core_rc_t core_dec_fire(core_ctx_t *ctx, const core_batch_t *batch,
+                               const conn_result_t *row, core_dec_t *out)
+{
+    conn_params_t params;
+    core_rc_t rc;
+
+    rc = ctx->env_ops->fire(ctx->env, batch->exec_id, row->elements,
+                            row->element_count, &out->callback_id);
+    if (rc != CORE_OK) {
+        memset(&ctx->error, 0, sizeof(ctx->error));
+        ctx->error.rc = rc;
+        ctx->error.stmt = STMT_DEC;
+        return rc;
+    }
+
+    memset(&params, 0, sizeof(params));
+    params.exec_id = batch->exec_id;
+    core_cleanup(ctx, &core_txn_del, &params);
+    core_cleanup(ctx, &core_txn_clear, &params);
+
+    out->status = CORE_DEC_COMPLETE;
+    out->aggregated_count = row->element_count;
+    return CORE_OK;
+}
+
+/* A best-effort transaction: its failure is logged, never raised. */
+static void core_cleanup(core_ctx_t *ctx, const core_txn_t *txn,
+                         const conn_params_t *params)
+{
+    conn_result_t ignored;
+    core_error_t saved = ctx->error;
+    core_rc_t rc = core__cur(ctx, txn, params, &ignored);
+
+    if (rc != CORE_OK) {
+        core__log(ctx, CORE_LOG_CLEANUP_FAILED, txn->stmts[0], 0, rc, 0);
+        ctx->error = saved;
+    }
+}

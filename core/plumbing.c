@@ -1,0 +1,299 @@
+/* plumbing — get_conn, REC, CUR, IDEM and the policy-driven retry loops. */
+#include "internal.h"
+
+#include <assert.h>
+#include <string.h>
+
+static core_rc_t core_attempt(core_ctx_t *ctx, const core_txn_t *txn,
+                              const conn_params_t *params, conn_result_t *rows);
+static core_rc_t core_execute_phase(core_ctx_t *ctx, const core_txn_t *txn,
+                                    const conn_params_t *params,
+                                    conn_result_t *rows);
+static core_rc_t core_commit_phase(core_ctx_t *ctx, const core_txn_t *txn);
+static core_rc_t core_fail(core_ctx_t *ctx, const conn_result_t *result,
+                           stmt_id_t stmt, core_phase_t phase);
+static core_rc_t core_retry_none(core_ctx_t *ctx, const core_txn_t *txn,
+                                 const conn_params_t *params, conn_result_t *rows);
+static core_rc_t core_retry_whole(core_ctx_t *ctx, const core_txn_t *txn,
+                                  const conn_params_t *params, bool reused,
+                                  conn_result_t *rows);
+static core_rc_t core_retry_phase_split(core_ctx_t *ctx, const core_txn_t *txn,
+                                        const conn_params_t *params, bool reused,
+                                        bool clear_reused, conn_result_t *rows);
+static stmt_id_t core_txn_last(const core_txn_t *txn);
+
+bool core__conn_cached(const core_ctx_t *ctx)
+{
+    return conn_is_open(&ctx->conn) && !conn_is_closed(&ctx->conn);
+}
+
+core_rc_t core__get_conn(core_ctx_t *ctx)
+{
+    int64_t backoff_us = CORE_CONNECT_BACKOFF_US;
+    int attempt;
+
+    if (core__conn_cached(ctx)) {
+        return CORE_OK;
+    }
+    conn_close(&ctx->conn);
+
+    for (attempt = 1; attempt <= CORE_CONNECT_ATTEMPT_MAX; attempt++) {
+        if (conn_connect(&ctx->conn) == CONN_OK) {
+            return CORE_OK;
+        }
+        if (attempt == CORE_CONNECT_ATTEMPT_MAX) {
+            break;
+        }
+
+        /* Connecting has no side effect, so retrying it is always safe. */
+        core__log(ctx, CORE_LOG_CONNECT_RETRY, STMT_BEGIN, attempt, CORE_E_CONNECT, 0);
+        ctx->env_ops->sleep_us(ctx->env, backoff_us);
+        backoff_us *= 2;
+        if (backoff_us > CORE_CONNECT_BACKOFF_CAP_US) {
+            backoff_us = CORE_CONNECT_BACKOFF_CAP_US;
+        }
+    }
+
+    memset(&ctx->error, 0, sizeof(ctx->error));
+    ctx->error.rc = CORE_E_CONNECT;
+    ctx->error.phase = CORE_PHASE_CONNECT;
+    return CORE_E_CONNECT;
+}
+
+bool core__recover(core_ctx_t *ctx, core_rc_t rc)
+{
+    bool dead = rc == CORE_E_DEAD || rc == CORE_E_CONNECT;
+
+    if (!conn_is_open(&ctx->conn)) {
+        return dead;
+    }
+
+    /* A failed rollback condemns the connection even after a logical error. */
+    if (conn_rollback(&ctx->conn) != CONN_OK) {
+        core__log(ctx, CORE_LOG_ROLLBACK_FAILED, ctx->error.stmt, 0, rc, 0);
+        dead = true;
+    }
+
+    if (dead || conn_is_closed(&ctx->conn)) {
+        conn_close(&ctx->conn);
+        core__log(ctx, CORE_LOG_CONN_DISCARDED, ctx->error.stmt, 0, rc, 0);
+    }
+    return dead;
+}
+
+core_rc_t core__cur(core_ctx_t *ctx, const core_txn_t *txn,
+                    const conn_params_t *params, conn_result_t *rows_out)
+{
+    core_rc_t rc = core__get_conn(ctx);
+
+    if (rc != CORE_OK) {
+        return rc;
+    }
+
+    rc = core_attempt(ctx, txn, params, rows_out);
+    if (rc != CORE_OK) {
+        core__recover(ctx, rc);
+    }
+    return rc;
+}
+
+core_rc_t core__idem(core_ctx_t *ctx, const core_txn_t *txn,
+                     const conn_params_t *params)
+{
+    conn_result_t rows;
+    core_rc_t rc = CORE_OK;
+    int attempt;
+
+    for (attempt = 1; attempt <= 2; attempt++) {
+        /* The connect is inside the retried block: a failed connect is a
+         * dead-connection error like any other here. */
+        rc = core__cur(ctx, txn, params, &rows);
+        if (rc == CORE_OK) {
+            return CORE_OK;
+        }
+        if ((rc != CORE_E_DEAD && rc != CORE_E_CONNECT) || attempt == 2) {
+            break;
+        }
+        core__log(ctx, CORE_LOG_RETRY, core_txn_last(txn), attempt, rc, 0);
+        ctx->env_ops->sleep_us(ctx->env, CORE_RETRY_BACKOFF_US);
+    }
+    return rc;
+}
+
+core_rc_t core__retrying_txn(core_ctx_t *ctx, const core_txn_t *txn,
+                             const conn_params_t *params, bool reused,
+                             bool clear_reused, conn_result_t *rows_out)
+{
+    switch (ctx->policy->retry) {
+    case CORE_RETRY_NONE:
+        return core_retry_none(ctx, txn, params, rows_out);
+    case CORE_RETRY_WHOLE:
+        return core_retry_whole(ctx, txn, params, reused, rows_out);
+    case CORE_RETRY_PHASE_SPLIT:
+        return core_retry_phase_split(ctx, txn, params, reused, clear_reused,
+                                      rows_out);
+    }
+    assert(!"unknown retry kind");
+    return CORE_E_LOGICAL;
+}
+
+void core__log(core_ctx_t *ctx, core_log_kind_t kind, stmt_id_t stmt,
+               int attempt, core_rc_t rc, int64_t value)
+{
+    core_log_t event = {kind, stmt, attempt, rc, value};
+
+    ctx->env_ops->log(ctx->env, &event);
+}
+
+/* Variant a: one transaction, failures propagate. */
+static core_rc_t core_retry_none(core_ctx_t *ctx, const core_txn_t *txn,
+                                 const conn_params_t *params, conn_result_t *rows)
+{
+    return core__cur(ctx, txn, params, rows);
+}
+
+/* Variants b and c: the whole transaction, COMMIT included, runs again after
+ * a dead connection. Dead is judged by the error class alone, as upstream's
+ * send-style helpers do. */
+static core_rc_t core_retry_whole(core_ctx_t *ctx, const core_txn_t *txn,
+                                  const conn_params_t *params, bool reused,
+                                  conn_result_t *rows)
+{
+    core_rc_t rc = CORE_OK;
+    int attempt;
+
+    for (attempt = 1; attempt <= ctx->policy->attempt_max; attempt++) {
+        rc = core__cur(ctx, txn, params, rows);
+        if (rc != CORE_E_DEAD) {
+            return rc;
+        }
+        if (attempt == ctx->policy->attempt_max) {
+            break;
+        }
+        if (ctx->policy->reuse_gate && !reused) {
+            break;
+        }
+        core__log(ctx, CORE_LOG_RETRY, core_txn_last(txn), attempt, rc, 0);
+        ctx->env_ops->sleep_us(ctx->env, CORE_RETRY_BACKOFF_US);
+    }
+    core__log(ctx, CORE_LOG_GIVE_UP, core_txn_last(txn), attempt, rc, 0);
+    return rc;
+}
+
+/* Variants d and e: retry an execute-phase death once on a connection that
+ * was cached at entry; a failed COMMIT is never retried because it may have
+ * been applied. */
+static core_rc_t core_retry_phase_split(core_ctx_t *ctx, const core_txn_t *txn,
+                                        const conn_params_t *params, bool reused,
+                                        bool clear_reused, conn_result_t *rows)
+{
+    stmt_id_t stmt = core_txn_last(txn);
+    core_rc_t rc = CORE_OK;
+    int attempt;
+
+    for (attempt = 1; attempt <= ctx->policy->attempt_max; attempt++) {
+        rc = core__get_conn(ctx);
+        if (rc != CORE_OK) {
+            return rc;
+        }
+
+        rc = core_execute_phase(ctx, txn, params, rows);
+        if (rc != CORE_OK) {
+            bool dead = core__recover(ctx, rc);
+
+            if (dead && reused && attempt < ctx->policy->attempt_max) {
+                /* Nothing executed so far can have committed. */
+                core__log(ctx, CORE_LOG_RETRY, stmt, attempt, rc, 0);
+                if (clear_reused) {
+                    reused = false;
+                }
+                ctx->env_ops->sleep_us(ctx->env, CORE_RETRY_BACKOFF_US);
+                continue;
+            }
+            if (dead) {
+                core__log(ctx, CORE_LOG_GIVE_UP, stmt, attempt, rc, 0);
+            }
+            return rc;
+        }
+
+        rc = core_commit_phase(ctx, txn);
+        if (rc != CORE_OK) {
+            core__recover(ctx, rc);
+            core__log(ctx, CORE_LOG_COMMIT_FAILED, stmt, attempt, rc, 0);
+        }
+        return rc;
+    }
+    return rc;
+}
+
+/* One attempt: BEGIN, the statements, COMMIT. */
+static core_rc_t core_attempt(core_ctx_t *ctx, const core_txn_t *txn,
+                              const conn_params_t *params, conn_result_t *rows)
+{
+    core_rc_t rc = core_execute_phase(ctx, txn, params, rows);
+
+    if (rc != CORE_OK) {
+        return rc;
+    }
+    return core_commit_phase(ctx, txn);
+}
+
+static core_rc_t core_execute_phase(core_ctx_t *ctx, const core_txn_t *txn,
+                                    const conn_params_t *params,
+                                    conn_result_t *rows)
+{
+    int i;
+
+    assert(conn_is_open(&ctx->conn));
+    assert(txn->stmt_count >= 1);
+    assert(txn->stmt_count <= CORE_TXN_STMT_MAX);
+
+    /* libpq has no implicit transaction: without this BEGIN the statement
+     * would autocommit and an execute-phase retry could apply it twice. */
+    conn_exec(&ctx->conn, stmt_get(STMT_BEGIN), NULL, rows);
+    if (rows->status != CONN_OK) {
+        return core_fail(ctx, rows, core_txn_last(txn), CORE_PHASE_EXECUTE);
+    }
+
+    for (i = 0; i < txn->stmt_count; i++) {
+        conn_exec(&ctx->conn, stmt_get(txn->stmts[i]), params, rows);
+        if (rows->status != CONN_OK) {
+            return core_fail(ctx, rows, txn->stmts[i], CORE_PHASE_EXECUTE);
+        }
+    }
+    return CORE_OK;
+}
+
+static core_rc_t core_commit_phase(core_ctx_t *ctx, const core_txn_t *txn)
+{
+    conn_result_t commit;
+
+    if (conn_commit(&ctx->conn, &commit) != CONN_OK) {
+        return core_fail(ctx, &commit, core_txn_last(txn), CORE_PHASE_COMMIT);
+    }
+    return CORE_OK;
+}
+
+static core_rc_t core_fail(core_ctx_t *ctx, const conn_result_t *result,
+                           stmt_id_t stmt, core_phase_t phase)
+{
+    core_rc_t rc = CORE_E_DEAD;
+
+    if (result->status == CONN_LOGICAL) {
+        /* SQLSTATE class 22 is psycopg2's DataError (22P05: \u0000 in jsonb). */
+        rc = result->sqlstate[0] == '2' && result->sqlstate[1] == '2'
+                 ? CORE_E_DATA
+                 : CORE_E_LOGICAL;
+    }
+
+    ctx->error.rc = rc;
+    ctx->error.stmt = stmt;
+    ctx->error.phase = phase;
+    memcpy(ctx->error.sqlstate, result->sqlstate, CONN_SQLSTATE_SIZE);
+    return rc;
+}
+
+static stmt_id_t core_txn_last(const core_txn_t *txn)
+{
+    return txn->stmts[txn->stmt_count - 1];
+}

@@ -1,0 +1,68 @@
+/*
+ * stmt — the barrier's statement catalogue.
+ *
+ * A statement descriptor carries an identifier, which the simulated server
+ * interprets, and the SQL text with its parameter list, which libpq sends.
+ * Parameter letters, in $1.. order: e exec_id, o org_id, i batch_index,
+ * n count, t ttl_s, r result (as a JSON value).
+ *
+ * Invariants:
+ *  1. Every worker statement names its table schema-qualified, because
+ *     PgBouncer's transaction pool drops the search_path startup option.
+ *  2. Q-DEC wraps the result in jsonb_build_array so a list-shaped result is
+ *     appended as one element.
+ */
+#ifndef BARRIERSIM_STMT_H
+#define BARRIERSIM_STMT_H
+
+#define STMT_SCHEMA "barriersim"
+
+/* X(ID, label, params, SQL) */
+#define STMT_MAP(X)                                                            \
+    X(BEGIN, "BEGIN", "", "BEGIN")                                             \
+    X(COMMIT, "COMMIT", "", "COMMIT")                                          \
+    X(ARM_UPSERT, "Q-ARM.1", "eont",                                           \
+      "INSERT INTO " STMT_SCHEMA ".pg_barrier_state (execution_id, "           \
+      "organization_id, remaining, results, created_at, expires_at, "          \
+      "last_progress_at) VALUES ($1, $2, $3, '[]'::jsonb, now(), now() + "     \
+      "make_interval(secs => $4), now()) ON CONFLICT (execution_id) DO "       \
+      "UPDATE SET organization_id = EXCLUDED.organization_id, remaining = "    \
+      "EXCLUDED.remaining, results = '[]'::jsonb, created_at = now(), "        \
+      "expires_at = EXCLUDED.expires_at, last_progress_at = now()")            \
+    X(ARM_WIPE, "Q-ARM.2", "e",                                                \
+      "DELETE FROM " STMT_SCHEMA ".pg_batch_dedup WHERE execution_id = $1")    \
+    X(CLAIM, "Q-CLAIM", "ei",                                                  \
+      "INSERT INTO " STMT_SCHEMA ".pg_batch_dedup (execution_id, batch_index, " \
+      "created_at) VALUES ($1, $2, now()) ON CONFLICT (execution_id, "         \
+      "batch_index) DO NOTHING RETURNING execution_id")                        \
+    X(DEC, "Q-DEC", "re",                                                      \
+      "UPDATE " STMT_SCHEMA ".pg_barrier_state SET remaining = remaining - 1, " \
+      "results = results || jsonb_build_array($1::jsonb), last_progress_at = " \
+      "now() WHERE execution_id = $2 RETURNING remaining, results")            \
+    X(DEL, "Q-DEL", "e",                                                       \
+      "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1")  \
+    X(CLEAR, "Q-CLEAR", "e",                                                   \
+      "DELETE FROM " STMT_SCHEMA ".pg_batch_dedup WHERE execution_id = $1")    \
+    X(ABORT, "Q-ABORT", "e",                                                   \
+      "WITH claimed AS (DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE "   \
+      "execution_id = $1 RETURNING execution_id) SELECT execution_id FROM "    \
+      "claimed")
+
+typedef enum {
+#define STMT_ENUM(id, label, params, sql) STMT_##id,
+    STMT_MAP(STMT_ENUM)
+#undef STMT_ENUM
+    STMT_COUNT
+} stmt_id_t;
+
+typedef struct {
+    stmt_id_t id;
+    const char *label;   /* the protocol's name, for traces */
+    const char *params;  /* parameter letters in $1.. order */
+    const char *sql;
+} stmt_t;
+
+const stmt_t *stmt_get(stmt_id_t id);
+const char *stmt_label(stmt_id_t id);
+
+#endif

@@ -1,0 +1,177 @@
+/* scen — the default sweep scenario and the built-in field cases. */
+#include "scen.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
+#define SCEN_MS 1000LL
+#define SCEN_S (1000 * SCEN_MS)
+
+static const char *const scen_outcome_names[] = {
+#define SCEN_OUTCOME_NAME(id, name, text) name,
+    SCEN_OUTCOME_MAP(SCEN_OUTCOME_NAME)
+#undef SCEN_OUTCOME_NAME
+};
+
+static scen_t scen_cases[2];
+static int scen_cases_ready;
+
+static void scen_fixed_base(scen_t *scen, const char *name, int batch_count,
+                            int worker_count);
+static void scen_build_c1(scen_t *scen);
+static void scen_build_c3(scen_t *scen);
+static void scen_cases_init(void);
+
+void scen_default(scen_t *scen, int batch_count, int worker_count)
+{
+    assert(batch_count >= 1 && batch_count <= SCEN_BATCH_MAX);
+    assert(worker_count >= 1 && worker_count <= SCEN_WORKER_MAX);
+
+    memset(scen, 0, sizeof(*scen));
+    scen->name = "default";
+    scen->summary = "swarm mix of F1-F5 per seed, both decrement paths";
+    scen->batch_count = batch_count;
+    scen->worker_count = worker_count;
+    scen->path = SCEN_PATH_MIXED;
+    scen->work_min_us = 200 * SCEN_MS;
+    scen->work_max_us = 5 * SCEN_S;
+    scen->latency_min_us = 100;
+    scen->latency_max_us = 1500;
+    scen->lease_us = 30 * SCEN_S;
+    scen->restart_rate_max = 256;
+    scen->step_max = 200000;
+
+    scen->swarm = true;
+    scen->swarm_range.kinds_mask = (1u << FAULT_F1) | (1u << FAULT_F2) |
+                                   (1u << FAULT_F3) | (1u << FAULT_F4) |
+                                   (1u << FAULT_F5);
+    scen->swarm_range.reap_idle_min_us = 1 * SCEN_S;
+    scen->swarm_range.reap_idle_max_us = 6 * SCEN_S;
+    scen->swarm_range.detect_delay_min_us = 0;
+    scen->swarm_range.detect_delay_max_us = 2 * SCEN_S;
+}
+
+const scen_t *scen_case_find(const char *name)
+{
+    int i;
+
+    scen_cases_init();
+    for (i = 0; i < scen_case_count(); i++) {
+        if (strcmp(scen_cases[i].name, name) == 0) {
+            return &scen_cases[i];
+        }
+    }
+    return NULL;
+}
+
+int scen_case_count(void)
+{
+    return (int)(sizeof(scen_cases) / sizeof(scen_cases[0]));
+}
+
+const scen_t *scen_case_at(int index)
+{
+    assert(index >= 0 && index < scen_case_count());
+    scen_cases_init();
+    return &scen_cases[index];
+}
+
+const char *scen_outcome_name(scen_outcome_t outcome)
+{
+    assert(outcome >= 0 && outcome < SCEN_OUTCOME_COUNT);
+    return scen_outcome_names[outcome];
+}
+
+const char *scen_path_name(scen_path_t path)
+{
+    switch (path) {
+    case SCEN_PATH_MIXED:
+        return "mixed";
+    case SCEN_PATH_IN_BODY:
+        return "in-body";
+    case SCEN_PATH_LINK:
+        return "link";
+    }
+    return "unknown";
+}
+
+static void scen_cases_init(void)
+{
+    if (scen_cases_ready) {
+        return;
+    }
+    scen_build_c1(&scen_cases[0]);
+    scen_build_c3(&scen_cases[1]);
+    scen_cases_ready = 1;
+}
+
+/* A fixed schedule: constant latency, no restarts, no swarm. */
+static void scen_fixed_base(scen_t *scen, const char *name, int batch_count,
+                            int worker_count)
+{
+    memset(scen, 0, sizeof(*scen));
+    scen->name = name;
+    scen->batch_count = batch_count;
+    scen->worker_count = worker_count;
+    scen->path = SCEN_PATH_IN_BODY;
+    scen->work_min_us = 1 * SCEN_S;
+    scen->work_max_us = 1 * SCEN_S;
+    scen->latency_min_us = 1 * SCEN_MS;
+    scen->latency_max_us = 1 * SCEN_MS;
+    scen->lease_us = 30 * SCEN_S;
+    scen->step_max = 20000;
+    scen->assigned = true;
+}
+
+/* C1 (PgBouncer issue 816): a pooler in transaction mode reaps a client idle
+ * for 2 s. Worker A decrements b1, computes b2 for 5 s and meets a dead
+ * connection at its decrement; worker B decrements b3 in between. Batches
+ * b1..b3 of the case are indexes 0..2 here. */
+static void scen_build_c1(scen_t *scen)
+{
+    scen_fixed_base(scen, "C1", 3, 2);
+    scen->summary = "pooler reaps an idle client connection during a 5 s batch";
+    scen->assign_worker[0] = 0;
+    scen->assign_worker[1] = 0;
+    scen->assign_worker[2] = 1;
+    scen->work_us[0] = 1 * SCEN_S;
+    scen->work_us[1] = 5 * SCEN_S;
+    scen->work_us[2] = 1500 * SCEN_MS;
+    scen->fixed_plan.reap_idle_us = 2 * SCEN_S;
+
+    scen->expect_count = 5;
+    scen->expect[0] = (scen_expect_t){"no-retry", SCEN_OUTCOME_ERROR, "L1 L5"};
+    scen->expect[1] = (scen_expect_t){"blind", SCEN_OUTCOME_COMPLETE, ""};
+    scen->expect[2] = (scen_expect_t){"reused-guard", SCEN_OUTCOME_COMPLETE, ""};
+    scen->expect[3] = (scen_expect_t){"phase-split-late", SCEN_OUTCOME_COMPLETE, ""};
+    scen->expect[4] = (scen_expect_t){"phase-split", SCEN_OUTCOME_COMPLETE, ""};
+}
+
+/* C3 (Go database/sql issue 11978): A's COMMIT of b1's decrement is applied
+ * (2 -> 1) and its acknowledgement lost (F5); B decrements b2 later.
+ *
+ * NOTE: the case lists S1 among the broken properties. By its definition (at
+ * most one committed decrement reaches 0, at most one fire) S1 holds here:
+ * the re-applied decrement is the only one to reach 0 and there is one fire.
+ * S2, S3 and S4 break. */
+static void scen_build_c3(scen_t *scen)
+{
+    scen_fixed_base(scen, "C3", 2, 2);
+    scen->summary = "COMMIT applied, acknowledgement lost, decrement re-sent";
+    scen->assign_worker[0] = 0;
+    scen->assign_worker[1] = 1;
+    scen->work_us[0] = 1 * SCEN_S;
+    scen->work_us[1] = 3 * SCEN_S;
+    scen->fixed_plan.entry_count = 1;
+    scen->fixed_plan.entries[0] =
+        (fault_entry_t){1, STMT_DEC, FAULT_AT_COMMIT, 1, FAULT_F5};
+
+    scen->expect_count = 5;
+    scen->expect[0] = (scen_expect_t){"no-retry", SCEN_OUTCOME_ERROR, ""};
+    scen->expect[1] = (scen_expect_t){"blind", SCEN_OUTCOME_COMPLETE, "S2 S3 S4 S8 S10"};
+    scen->expect[2] = (scen_expect_t){"reused-guard", SCEN_OUTCOME_COMPLETE,
+                                      "S2 S3 S4 S8 S10"};
+    scen->expect[3] = (scen_expect_t){"phase-split-late", SCEN_OUTCOME_ERROR, ""};
+    scen->expect[4] = (scen_expect_t){"phase-split", SCEN_OUTCOME_ERROR, ""};
+}

@@ -1,0 +1,336 @@
+/* server — statement semantics, row locks and transaction ends. */
+#include "server.h"
+
+#include <assert.h>
+#include <string.h>
+
+static sim_exec_t sim_server_upsert(sim_server_t *server, int txn,
+                                    const conn_params_t *params, int64_t now_us,
+                                    conn_raw_t *raw, int *wait_txn);
+static sim_exec_t sim_server_decrement(sim_server_t *server, int txn,
+                                       const conn_params_t *params, int64_t now_us,
+                                       conn_raw_t *raw, int *wait_txn);
+static sim_exec_t sim_server_delete_row(sim_server_t *server, int txn,
+                                        stmt_id_t stmt, conn_raw_t *raw,
+                                        int *wait_txn);
+static sim_exec_t sim_server_claim(sim_server_t *server, int txn,
+                                   const conn_params_t *params, conn_raw_t *raw,
+                                   int *wait_txn);
+static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
+                                  conn_raw_t *raw, int *wait_txn);
+static sim_row_value_t *sim_server_lock_row(sim_server_t *server, int txn);
+static void sim_server_effect(sim_server_t *server, int txn, stmt_id_t stmt,
+                              int32_t batch_index, int64_t value);
+static void sim_server_end(sim_server_t *server, int txn, bool commit);
+static bool sim_server_is_own_exec(const conn_params_t *params);
+
+void sim_server_init(sim_server_t *server, int batch_count)
+{
+    assert(batch_count > 0);
+    assert(batch_count <= SCEN_BATCH_MAX);
+
+    /* Only the header fields: the transaction table is reset lazily by
+     * sim_server_begin, which keeps a run's reset cheap. */
+    memset(&server->row, 0, sizeof(server->row));
+    memset(server->markers, 0, sizeof(server->markers));
+    server->batch_count = batch_count;
+    server->txn_count = 0;
+}
+
+int sim_server_begin(sim_server_t *server, int conn_id)
+{
+    sim_txn_t *txn;
+
+    assert(server->txn_count + 1 < SIM_TXN_MAX);
+    server->txn_count++;
+    txn = &server->txns[server->txn_count];
+    memset(txn, 0, sizeof(*txn));
+    txn->state = SIM_TXN_ACTIVE;
+    txn->conn_id = conn_id;
+    return server->txn_count;
+}
+
+sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
+                           const conn_params_t *params, int64_t now_us,
+                           conn_raw_t *raw_out, int *wait_txn_out)
+{
+    assert(txn > 0);
+    assert(server->txns[txn].state == SIM_TXN_ACTIVE);
+    *wait_txn_out = 0;
+    raw_out->answered = true;
+
+    switch (stmt) {
+    case STMT_ARM_UPSERT:
+        return sim_server_upsert(server, txn, params, now_us, raw_out, wait_txn_out);
+    case STMT_ARM_WIPE:
+    case STMT_CLEAR:
+        return sim_server_wipe(server, txn, stmt, raw_out, wait_txn_out);
+    case STMT_CLAIM:
+        return sim_server_claim(server, txn, params, raw_out, wait_txn_out);
+    case STMT_DEC:
+        return sim_server_decrement(server, txn, params, now_us, raw_out,
+                                    wait_txn_out);
+    case STMT_DEL:
+    case STMT_ABORT:
+        return sim_server_delete_row(server, txn, stmt, raw_out, wait_txn_out);
+    case STMT_BEGIN:
+    case STMT_COMMIT:
+    case STMT_COUNT:
+        break;
+    }
+    assert(!"statement is not run through sim_server_exec");
+    return SIM_EXEC_DONE;
+}
+
+void sim_server_commit(sim_server_t *server, int txn)
+{
+    sim_server_end(server, txn, true);
+}
+
+void sim_server_abort(sim_server_t *server, int txn)
+{
+    sim_server_end(server, txn, false);
+}
+
+const sim_txn_t *sim_server_txn(const sim_server_t *server, int txn)
+{
+    assert(txn > 0);
+    assert(txn <= server->txn_count);
+    return &server->txns[txn];
+}
+
+void sim_server_check(const sim_server_t *server)
+{
+    int lock = server->row.lock_txn;
+    int i;
+
+    if (lock != 0) {
+        assert(server->txns[lock].state == SIM_TXN_ACTIVE);
+        assert(server->txns[lock].holds_row);
+    }
+    for (i = 0; i < server->batch_count; i++) {
+        const sim_marker_t *marker = &server->markers[i];
+
+        if (marker->lock_txn != 0) {
+            const sim_txn_t *holder = &server->txns[marker->lock_txn];
+
+            assert(holder->state == SIM_TXN_ACTIVE);
+            assert((holder->markers_held >> i) & 1u);
+        } else {
+            assert(marker->pending_exists == marker->committed_exists);
+        }
+    }
+}
+
+/* Q-ARM.1: INSERT ... ON CONFLICT DO UPDATE resets the counter. */
+static sim_exec_t sim_server_upsert(sim_server_t *server, int txn,
+                                    const conn_params_t *params, int64_t now_us,
+                                    conn_raw_t *raw, int *wait_txn)
+{
+    sim_row_value_t *row;
+
+    if (server->row.lock_txn != 0 && server->row.lock_txn != txn) {
+        *wait_txn = server->row.lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    row = sim_server_lock_row(server, txn);
+    row->exists = true;
+    row->remaining = params->count;
+    row->element_count = 0;
+    row->last_progress_us = now_us;
+    raw->row_count = 1;
+    sim_server_effect(server, txn, STMT_ARM_UPSERT, -1, params->count);
+    return SIM_EXEC_DONE;
+}
+
+/* Q-DEC: UPDATE ... RETURNING remaining, results. */
+static sim_exec_t sim_server_decrement(sim_server_t *server, int txn,
+                                       const conn_params_t *params, int64_t now_us,
+                                       conn_raw_t *raw, int *wait_txn)
+{
+    sim_row_value_t *row;
+
+    if (server->row.lock_txn != 0 && server->row.lock_txn != txn) {
+        *wait_txn = server->row.lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+
+    /* Re-evaluated against the newest version: a deleted row matches none. */
+    row = server->row.lock_txn == txn ? &server->row.pending : &server->row.committed;
+    if (!row->exists || !sim_server_is_own_exec(params)) {
+        raw->row_count = 0;
+        return SIM_EXEC_DONE;
+    }
+
+    row = sim_server_lock_row(server, txn);
+    assert(row->element_count < CONN_ELEMENTS_MAX);
+    row->remaining--;
+    if ((server->bugs & SIM_SERVER_BUG_DEC_SKIPS_APPEND) == 0) {
+        row->elements[row->element_count++] = params->result;
+    }
+    row->last_progress_us = now_us;
+
+    raw->row_count = 1;
+    raw->value = row->remaining;
+    raw->element_count = row->element_count;
+    memcpy(raw->elements, row->elements,
+           (size_t)row->element_count * sizeof(row->elements[0]));
+    sim_server_effect(server, txn, STMT_DEC, params->result.batch_index,
+                      row->remaining);
+    return SIM_EXEC_DONE;
+}
+
+/* Q-DEL and Q-ABORT: DELETE of the barrier row; Q-ABORT returns it. */
+static sim_exec_t sim_server_delete_row(sim_server_t *server, int txn,
+                                        stmt_id_t stmt, conn_raw_t *raw,
+                                        int *wait_txn)
+{
+    sim_row_value_t *row;
+
+    if (server->row.lock_txn != 0 && server->row.lock_txn != txn) {
+        *wait_txn = server->row.lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    row = server->row.lock_txn == txn ? &server->row.pending : &server->row.committed;
+    if (!row->exists) {
+        raw->row_count = 0;
+        return SIM_EXEC_DONE;
+    }
+
+    row = sim_server_lock_row(server, txn);
+    row->exists = false;
+    raw->row_count = 1;
+    sim_server_effect(server, txn, stmt, -1, 1);
+    return SIM_EXEC_DONE;
+}
+
+/* Q-CLAIM: INSERT ... ON CONFLICT DO NOTHING RETURNING. A key another
+ * transaction is inserting or deleting makes the insert wait for it. */
+static sim_exec_t sim_server_claim(sim_server_t *server, int txn,
+                                   const conn_params_t *params, conn_raw_t *raw,
+                                   int *wait_txn)
+{
+    sim_marker_t *marker;
+    bool visible;
+
+    assert(params->batch_index >= 0);
+    assert(params->batch_index < server->batch_count);
+    marker = &server->markers[params->batch_index];
+
+    if (marker->lock_txn != 0 && marker->lock_txn != txn) {
+        *wait_txn = marker->lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    visible = marker->lock_txn == txn ? marker->pending_exists : marker->committed_exists;
+    if (visible) {
+        raw->row_count = 0;
+        return SIM_EXEC_DONE;
+    }
+
+    marker->lock_txn = txn;
+    marker->pending_exists = true;
+    server->txns[txn].markers_held |= 1ULL << params->batch_index;
+    raw->row_count = 1;
+    sim_server_effect(server, txn, STMT_CLAIM, (int32_t)params->batch_index, 1);
+    return SIM_EXEC_DONE;
+}
+
+/* Q-ARM.2 and Q-CLEAR: DELETE every marker of the execution. Markers other
+ * transactions are still inserting are invisible and left alone; committed
+ * ones locked by another transaction make the delete wait. */
+static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
+                                  conn_raw_t *raw, int *wait_txn)
+{
+    int deleted = 0;
+    int i;
+
+    for (i = 0; i < server->batch_count; i++) {
+        const sim_marker_t *marker = &server->markers[i];
+
+        if (marker->committed_exists && marker->lock_txn != 0 &&
+            marker->lock_txn != txn) {
+            *wait_txn = marker->lock_txn;
+            return SIM_EXEC_WAIT;
+        }
+    }
+
+    for (i = 0; i < server->batch_count; i++) {
+        sim_marker_t *marker = &server->markers[i];
+        bool own = marker->lock_txn == txn;
+        bool visible = own ? marker->pending_exists : marker->committed_exists;
+
+        if (!visible || (marker->lock_txn != 0 && !own)) {
+            continue;
+        }
+        marker->lock_txn = txn;
+        marker->pending_exists = false;
+        server->txns[txn].markers_held |= 1ULL << i;
+        deleted++;
+    }
+
+    raw->row_count = deleted;
+    sim_server_effect(server, txn, stmt, -1, deleted);
+    return SIM_EXEC_DONE;
+}
+
+static sim_row_value_t *sim_server_lock_row(sim_server_t *server, int txn)
+{
+    if (server->row.lock_txn != txn) {
+        assert(server->row.lock_txn == 0);
+        server->row.lock_txn = txn;
+        server->row.pending = server->row.committed;
+        server->txns[txn].holds_row = true;
+    }
+    return &server->row.pending;
+}
+
+static void sim_server_effect(sim_server_t *server, int txn, stmt_id_t stmt,
+                              int32_t batch_index, int64_t value)
+{
+    sim_txn_t *t = &server->txns[txn];
+
+    /* A transaction runs at most BEGIN, two statements and COMMIT; a
+     * statement that waited and re-ran records its effect only once. */
+    assert(t->effect_count < SIM_EFFECT_MAX);
+    t->effects[t->effect_count].stmt = stmt;
+    t->effects[t->effect_count].batch_index = batch_index;
+    t->effects[t->effect_count].value = value;
+    t->effect_count++;
+}
+
+static void sim_server_end(sim_server_t *server, int txn, bool commit)
+{
+    sim_txn_t *t = &server->txns[txn];
+    int i;
+
+    assert(t->state == SIM_TXN_ACTIVE);
+    t->state = commit ? SIM_TXN_COMMITTED : SIM_TXN_ABORTED;
+
+    if (t->holds_row) {
+        assert(server->row.lock_txn == txn);
+        if (commit) {
+            server->row.committed = server->row.pending;
+        }
+        server->row.lock_txn = 0;
+    }
+    for (i = 0; i < server->batch_count; i++) {
+        sim_marker_t *marker = &server->markers[i];
+
+        if (((t->markers_held >> i) & 1u) == 0) {
+            continue;
+        }
+        assert(marker->lock_txn == txn);
+        if (commit) {
+            marker->committed_exists = marker->pending_exists;
+        } else {
+            marker->pending_exists = marker->committed_exists;
+        }
+        marker->lock_txn = 0;
+    }
+}
+
+/* The simulated database holds one execution; any other id matches no row. */
+static bool sim_server_is_own_exec(const conn_params_t *params)
+{
+    return params->exec_id != NULL && strcmp(params->exec_id, SIM_EXEC_ID) == 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * server — the simulated PostgreSQL: the barrier row, the dedup markers,
+ * transactions with row locks, a durable commit record.
+ *
+ * READ COMMITTED as the barrier needs it: a write takes the row lock and
+ * keeps a pending version until COMMIT; another writer of a locked row or of
+ * a unique key in flight waits for the holder and then re-runs its statement
+ * against the newest committed version (a deleted row gives 0 rows).
+ *
+ * Invariants (checked by sim_server_check):
+ *  1. Every lock belongs to an active transaction, and that transaction's
+ *     lock set names it.
+ *  2. A pending version exists only while its row or marker is locked.
+ *  3. A transaction ends exactly once: committed or aborted.
+ */
+#ifndef BARRIERSIM_SERVER_H
+#define BARRIERSIM_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/conn.h"
+#include "../scenarios/scen.h"
+
+#define SIM_TXN_MAX 2048
+#define SIM_EFFECT_MAX 4
+#define SIM_EXEC_ID "exec-1"
+#define SIM_ORG_ID "org-1"
+
+/* A planted bug for the S5 checker's test: Q-DEC forgets to append. */
+#define SIM_SERVER_BUG_DEC_SKIPS_APPEND 0x1u
+
+typedef enum {
+    SIM_TXN_FREE,
+    SIM_TXN_ACTIVE,
+    SIM_TXN_COMMITTED,
+    SIM_TXN_ABORTED,
+} sim_txn_state_t;
+
+typedef struct {
+    bool exists;
+    int64_t remaining;
+    int64_t last_progress_us;
+    int element_count;
+    conn_element_t elements[CONN_ELEMENTS_MAX];
+} sim_row_value_t;
+
+typedef struct {
+    sim_row_value_t committed;
+    sim_row_value_t pending;
+    int lock_txn;             /* 0 = unlocked */
+} sim_row_t;
+
+typedef struct {
+    bool committed_exists;
+    bool pending_exists;
+    int lock_txn;
+} sim_marker_t;
+
+/* What a transaction did, for the oracle once it commits. */
+typedef struct {
+    stmt_id_t stmt;
+    int32_t batch_index;      /* Q-DEC: the result's batch; Q-CLAIM: the key */
+    int64_t value;            /* Q-DEC: remaining after it; others: rows */
+} sim_effect_t;
+
+typedef struct {
+    sim_txn_state_t state;
+    int conn_id;
+    bool holds_row;
+    uint64_t markers_held;    /* bit per batch index */
+    int effect_count;
+    sim_effect_t effects[SIM_EFFECT_MAX];
+} sim_txn_t;
+
+typedef struct {
+    int batch_count;
+    uint32_t bugs;            /* planted bugs (SIM_BUG_*), 0 in real runs */
+    sim_row_t row;
+    sim_marker_t markers[SCEN_BATCH_MAX];
+    int txn_count;            /* ids 1..txn_count are in use */
+    sim_txn_t txns[SIM_TXN_MAX];
+} sim_server_t;
+
+/* Outcome of sending one statement to the server. */
+typedef enum {
+    SIM_EXEC_DONE,
+    SIM_EXEC_WAIT,            /* blocked: *wait_txn_out holds the lock */
+} sim_exec_t;
+
+void sim_server_init(sim_server_t *server, int batch_count);
+
+/* BEGIN: a new active transaction for conn_id; returns its id. */
+int sim_server_begin(sim_server_t *server, int conn_id);
+
+/* Run stmt inside txn at now_us. On SIM_EXEC_DONE, raw_out holds the reply. */
+sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
+                           const conn_params_t *params, int64_t now_us,
+                           conn_raw_t *raw_out, int *wait_txn_out);
+
+/* End a transaction, installing or discarding its pending versions and
+ * releasing its locks. */
+void sim_server_commit(sim_server_t *server, int txn);
+void sim_server_abort(sim_server_t *server, int txn);
+
+const sim_txn_t *sim_server_txn(const sim_server_t *server, int txn);
+
+/* Assert the invariants above; called after every scheduler step. */
+void sim_server_check(const sim_server_t *server);
+
+#endif

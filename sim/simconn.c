@@ -1,0 +1,331 @@
+/*
+ * simconn — the simulated connection ops table.
+ *
+ * Each call is a scheduling point: the request travels (sleep), the server
+ * acts at that instant, the reply travels back (sleep). Faults strike here;
+ * the server model decides what they mean for durability.
+ */
+#include "world.h"
+
+#include <assert.h>
+#include <string.h>
+
+static conn_status_t sim_conn_connect(void *backend, void **handle_out);
+static void sim_conn_exec(void *handle, const stmt_t *stmt,
+                          const conn_params_t *params, conn_raw_t *raw);
+static void sim_conn_rollback(void *handle, conn_raw_t *raw);
+static conn_txn_t sim_conn_txn_status(void *handle);
+static bool sim_conn_is_closed(void *handle);
+static void sim_conn_close(void *handle);
+
+const conn_ops_t sim_conn_ops = {
+    .version = CONN_OPS_VERSION,
+    .name = "sim",
+    .connect = sim_conn_connect,
+    .exec = sim_conn_exec,
+    .rollback = sim_conn_rollback,
+    .txn_status = sim_conn_txn_status,
+    .is_closed = sim_conn_is_closed,
+    .close = sim_conn_close,
+};
+
+/* What one send is about: its point, the transaction's main statement, and
+ * whether the connection was opened within the actor's current call. */
+typedef struct {
+    fault_point_t point;
+    stmt_id_t main;
+    bool in_call;
+    bool fresh;
+    fault_kind_t fault;
+} sim_send_t;
+
+static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
+                               const stmt_t *stmt, sim_send_t *send);
+static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
+                            const sim_send_t *send);
+static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
+                                 const stmt_t *stmt, const conn_params_t *params,
+                                 const sim_send_t *send, conn_raw_t *raw);
+static void sim_conn_break(sim_conn_t *conn, sim_actor_t *actor);
+static void sim_conn_dead_reply(sim_conn_t *conn, sim_actor_t *actor,
+                                const sim_send_t *send, conn_raw_t *raw);
+static void sim_conn_strike(sim_conn_t *conn, sim_actor_t *actor,
+                            const sim_send_t *send, fault_kind_t kind);
+
+static conn_status_t sim_conn_connect(void *backend, void **handle_out)
+{
+    sim_actor_t *actor = backend;
+    sim_world_t *world = actor->world;
+    sim_conn_t *conn;
+
+    sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
+
+    /* NOTE: a run that opens more connections than this stops on the
+     * assertion; raise SIM_CONN_MAX if a scenario needs more. */
+    assert(world->conn_count < SIM_CONN_MAX);
+    conn = &world->conns[world->conn_count];
+    memset(conn, 0, sizeof(*conn));
+    conn->id = world->conn_count++;
+    conn->actor_index = actor->index;
+    conn->world = world;
+    conn->txn_status = CONN_TXN_IDLE;
+    conn->idle_since_us = world->now_us;
+
+    sim_world_emit(world, actor->index, SIM_EV_CONNECT, conn->id, CONN_OK, 0, 0);
+    *handle_out = conn;
+    return CONN_OK;
+}
+
+static void sim_conn_exec(void *handle, const stmt_t *stmt,
+                          const conn_params_t *params, conn_raw_t *raw)
+{
+    sim_conn_t *conn = handle;
+    sim_world_t *world = conn->world;
+    sim_actor_t *actor = &world->actors[conn->actor_index];
+    sim_send_t send;
+
+    assert(world->running == actor->index);
+    assert(!conn->closed);
+    sim_conn_plan_send(conn, actor, stmt, &send);
+    sim_world_emit(world, actor->index, SIM_EV_SEND, conn->id, send.main,
+                   send.point, stmt->id);
+
+    /* The request travels; the server acts when it arrives. */
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    if (sim_conn_reaped(conn, actor, &send) || conn->server_gone) {
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
+    if (send.fault == FAULT_F2 || send.fault == FAULT_F4) {
+        sim_conn_strike(conn, actor, &send, send.fault);
+        sim_conn_break(conn, actor);
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
+
+    sim_conn_server_side(conn, actor, stmt, params, &send, raw);
+    if (send.fault == FAULT_F3 || send.fault == FAULT_F5) {
+        /* The server did the work; the reply is lost on the way back. */
+        sim_conn_strike(conn, actor, &send, send.fault);
+        sim_conn_break(conn, actor);
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
+
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    raw->answered = true;
+    if (send.point == FAULT_AT_BEGIN) {
+        conn->txn_status = CONN_TXN_INTRANS;
+    } else if (send.point == FAULT_AT_COMMIT) {
+        conn->txn_status = CONN_TXN_IDLE;
+        conn->idle_since_us = world->now_us;
+        if (send.in_call) {
+            actor->call.main_done = true;
+        }
+    }
+    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id, CONN_OK,
+                   raw->row_count > 0 ? raw->value : -1);
+}
+
+static void sim_conn_rollback(void *handle, conn_raw_t *raw)
+{
+    sim_conn_t *conn = handle;
+    sim_world_t *world = conn->world;
+    sim_actor_t *actor = &world->actors[conn->actor_index];
+
+    assert(!conn->closed);
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    if (conn->server_gone) {
+        conn->closed = true;
+        conn->txn_status = CONN_TXN_UNKNOWN;
+        raw->answered = false;
+        raw->connection_bad = true;
+        return;
+    }
+
+    if (conn->txn != 0) {
+        sim_world_txn_end(world, conn->txn, false, 0);
+        conn->txn = 0;
+    }
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    conn->txn_status = CONN_TXN_IDLE;
+    conn->idle_since_us = world->now_us;
+    raw->answered = true;
+}
+
+static conn_txn_t sim_conn_txn_status(void *handle)
+{
+    const sim_conn_t *conn = handle;
+
+    return conn->txn_status;
+}
+
+static bool sim_conn_is_closed(void *handle)
+{
+    const sim_conn_t *conn = handle;
+
+    return conn->closed;
+}
+
+/* A clean close ends the backend at once, rolling back an open transaction;
+ * a connection that already died is left to the dead-peer detection. */
+static void sim_conn_close(void *handle)
+{
+    sim_conn_t *conn = handle;
+    sim_world_t *world = conn->world;
+
+    if (!conn->server_gone && conn->txn != 0) {
+        sim_world_txn_end(world, conn->txn, false, 1);
+    }
+    conn->txn = 0;
+    conn->server_gone = true;
+    conn->closed = true;
+}
+
+static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
+                               const stmt_t *stmt, sim_send_t *send)
+{
+    sim_world_t *world = actor->world;
+    sim_call_t *call = &actor->call;
+    int occurrence;
+    fault_kind_t drawn;
+
+    memset(send, 0, sizeof(*send));
+    if (stmt->id == STMT_BEGIN) {
+        send->point = FAULT_AT_BEGIN;
+        send->main = call->main_done ? STMT_BEGIN : call->stmt;
+    } else if (stmt->id == STMT_COMMIT) {
+        send->point = FAULT_AT_COMMIT;
+        send->main = conn->txn_stmt;
+    } else {
+        send->point = FAULT_AT_STATEMENT;
+        send->main = stmt->id;
+    }
+
+    send->in_call = call->stmt != STMT_BEGIN && !call->main_done &&
+                    send->main == call->stmt;
+    send->fresh = conn->id >= call->conn_id_first_fresh;
+    if (send->in_call && send->point == FAULT_AT_BEGIN) {
+        call->attempt++;
+    }
+
+    /* Draw on every send so the fault stream stays aligned across runs that
+     * differ only in a scheduled strike. */
+    occurrence = ++actor->occurrences[send->main][send->point];
+    drawn = fault_draw(&world->draw.plan, &actor->fault_prng, send->point);
+    send->fault = fault_scheduled(&world->draw.plan, actor->index, send->main,
+                                  send->point, occurrence);
+    if (send->fault == FAULT_NONE) {
+        send->fault = drawn;
+    }
+}
+
+/* F1: the connection sat idle between transactions past the threshold, so
+ * the pooler or server closed it; nothing reached the server. */
+static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
+                            const sim_send_t *send)
+{
+    sim_world_t *world = actor->world;
+    int64_t threshold_us = world->draw.plan.reap_idle_us;
+    int64_t idle_us = world->now_us - conn->idle_since_us;
+
+    if (conn->server_gone || threshold_us <= 0 ||
+        conn->txn_status != CONN_TXN_IDLE || idle_us < threshold_us) {
+        return false;
+    }
+    conn->server_gone = true;
+    sim_world_emit(world, actor->index, SIM_EV_REAPED, conn->id, 0, 0, idle_us);
+    sim_conn_strike(conn, actor, send, FAULT_F1);
+    return true;
+}
+
+static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
+                                 const stmt_t *stmt, const conn_params_t *params,
+                                 const sim_send_t *send, conn_raw_t *raw)
+{
+    sim_world_t *world = actor->world;
+    sim_call_t *call = &actor->call;
+    int wait_txn = 0;
+
+    raw->answered = true;
+    if (send->point == FAULT_AT_BEGIN) {
+        conn->txn = sim_server_begin(&world->server, conn->id);
+        conn->txn_stmt = STMT_BEGIN;
+        return;
+    }
+    if (send->point == FAULT_AT_COMMIT) {
+        int txn = conn->txn;
+
+        conn->txn = 0;
+        sim_world_txn_end(world, txn, true, 0);
+        return;
+    }
+
+    if (send->in_call) {
+        bool prev_committed =
+            call->last_txn != 0 &&
+            sim_server_txn(&world->server, call->last_txn)->state == SIM_TXN_COMMITTED;
+
+        sim_oracle_on_attempt(&world->oracle, world->step, call, prev_committed);
+        call->last_txn = conn->txn;
+    }
+
+    while (sim_server_exec(&world->server, conn->txn, stmt->id, params,
+                           world->now_us, raw, &wait_txn) == SIM_EXEC_WAIT) {
+        sim_world_emit(world, actor->index, SIM_EV_LOCK_WAIT, conn->txn, stmt->id,
+                       wait_txn, 0);
+        sim_actor_block_on_txn(actor, wait_txn);
+    }
+    conn->txn_stmt = stmt->id;
+    sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
+                   raw->row_count, raw->value);
+}
+
+/* The socket is gone. An open transaction lives on in its backend, holding
+ * its locks, until the backend notices the dead peer. */
+static void sim_conn_break(sim_conn_t *conn, sim_actor_t *actor)
+{
+    sim_world_t *world = actor->world;
+
+    conn->server_gone = true;
+    if (conn->txn != 0) {
+        sim_world_schedule_zombie(world, conn->txn, conn->id);
+        conn->txn = 0;
+    }
+}
+
+static void sim_conn_dead_reply(sim_conn_t *conn, sim_actor_t *actor,
+                                const sim_send_t *send, conn_raw_t *raw)
+{
+    sim_world_t *world = actor->world;
+    sim_call_t *call = &actor->call;
+
+    /* The error comes back one hop later (a reset, or the pooler's reply). */
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    if (conn->txn != 0) {
+        sim_conn_break(conn, actor);
+    }
+    conn->closed = true;
+    conn->txn_status = CONN_TXN_UNKNOWN;
+    raw->answered = false;
+    raw->connection_bad = true;
+
+    if (send->in_call) {
+        call->last_failed_commit = send->point == FAULT_AT_COMMIT;
+        call->last_failed_fresh = send->fresh;
+    }
+    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, send->main,
+                   CONN_DEAD, -1);
+}
+
+static void sim_conn_strike(sim_conn_t *conn, sim_actor_t *actor,
+                            const sim_send_t *send, fault_kind_t kind)
+{
+    sim_world_t *world = actor->world;
+    int attempt = send->in_call ? actor->call.attempt : 0;
+
+    sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, send->main,
+                   send->point, kind);
+    sim_oracle_on_strike(&world->oracle, kind, send->main, send->point,
+                         send->in_call && send->fresh, attempt);
+}

@@ -1,0 +1,413 @@
+/* world — run set-up, the scheduler loop and the events that wake actors. */
+#include "world.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SIM_STREAM_SCHED 0x7363686564ULL
+#define SIM_STREAM_DRAW 0x64726177ULL
+#define SIM_STREAM_LATENCY 0x6c6174ULL
+#define SIM_STREAM_FAULT 0x666c74ULL
+#define SIM_STREAM_RESTART 0x727374ULL
+#define SIM_WAKE_JITTER_MAX_US 50
+
+static const char *const sim_actor_names[SIM_ACTOR_MAX] = {
+    "orch", "w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7",
+    "w8", "w9", "w10", "w11", "w12", "w13", "w14", "w15",
+};
+
+static void sim_world_reset(sim_world_t *world, const scen_t *scen,
+                            const core_policy_t *policy, uint64_t seed,
+                            uint32_t bugs, FILE *trace_out);
+static void sim_world_spawn(sim_world_t *world, int index,
+                            sim_fiber_entry_cb entry);
+static bool sim_world_loop(sim_world_t *world);
+static int sim_world_next_actor(const sim_world_t *world);
+static int sim_world_next_zombie(const sim_world_t *world);
+static void sim_world_fire_zombie(sim_world_t *world, int zombie);
+static void sim_world_after_step(sim_world_t *world);
+static void sim_world_collect(sim_world_t *world, bool reached,
+                              sim_result_t *result);
+static scen_outcome_t sim_world_outcome(const sim_world_t *world);
+
+int sim_world_create(sim_world_t *world)
+{
+    int i;
+
+    memset(world, 0, sizeof(*world));
+    if (sim_trace_create(&world->trace) != 0) {
+        return -1;
+    }
+    for (i = 0; i < SIM_ACTOR_MAX; i++) {
+        if (sim_fiber_create(&world->actors[i].fiber, SIM_FIBER_STACK_SIZE) != 0) {
+            sim_world_destroy(world);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void sim_world_destroy(sim_world_t *world)
+{
+    int i;
+
+    for (i = 0; i < SIM_ACTOR_MAX; i++) {
+        sim_fiber_destroy(&world->actors[i].fiber);
+    }
+    sim_trace_destroy(&world->trace);
+}
+
+void sim_world_run(sim_world_t *world, const scen_t *scen,
+                   const core_policy_t *policy, uint64_t seed, uint32_t bugs,
+                   FILE *trace_out, sim_result_t *result_out)
+{
+    bool reached;
+    int i;
+
+    sim_world_reset(world, scen, policy, seed, bugs, trace_out);
+
+    sim_world_spawn(world, SIM_ORCHESTRATOR, sim_orchestrator_main);
+    for (i = 1; i <= scen->worker_count; i++) {
+        sim_world_spawn(world, i, sim_worker_main);
+    }
+
+    reached = sim_world_loop(world);
+    sim_world_collect(world, reached, result_out);
+}
+
+void sim_world_draw(const scen_t *scen, uint64_t seed, sim_draw_t *draw_out)
+{
+    sim_prng_t prng;
+
+    memset(draw_out, 0, sizeof(*draw_out));
+    sim_prng_init(&prng, seed, SIM_STREAM_DRAW);
+
+    draw_out->path = scen->path;
+    if (sim_prng_chance(&prng, 1, 2) && scen->path == SCEN_PATH_MIXED) {
+        draw_out->path = SCEN_PATH_IN_BODY;
+    } else if (scen->path == SCEN_PATH_MIXED) {
+        draw_out->path = SCEN_PATH_LINK;
+    }
+
+    /* No restarts, a quarter of the maximum, or the maximum. */
+    switch (sim_prng_below(&prng, 3)) {
+    case 0:
+        draw_out->restart_rate = 0;
+        break;
+    case 1:
+        draw_out->restart_rate = scen->restart_rate_max / 4;
+        break;
+    default:
+        draw_out->restart_rate = scen->restart_rate_max;
+        break;
+    }
+
+    if (scen->swarm) {
+        fault_plan_draw(&draw_out->plan, &scen->swarm_range, seed);
+    } else {
+        draw_out->plan = scen->fixed_plan;
+    }
+}
+
+void sim_draw_describe(const sim_draw_t *draw, char *buf, int buf_size)
+{
+    char plan[256];
+
+    fault_plan_describe(&draw->plan, plan, (int)sizeof(plan));
+    snprintf(buf, (size_t)buf_size, "path=%s restart_rate=%u/1024 faults: %s",
+             scen_path_name(draw->path), draw->restart_rate, plan);
+}
+
+void sim_actor_sleep(sim_actor_t *actor, int64_t duration_us)
+{
+    sim_world_t *world = actor->world;
+
+    assert(duration_us >= 0);
+    assert(world->running == actor->index);
+    actor->state = SIM_ACTOR_READY;
+    actor->ready_at_us = world->now_us + duration_us;
+    sim_fiber_yield(&actor->fiber);
+    assert(world->running == actor->index);
+}
+
+void sim_actor_block_on_txn(sim_actor_t *actor, int txn)
+{
+    sim_world_t *world = actor->world;
+
+    assert(world->running == actor->index);
+    assert(txn > 0);
+    actor->state = SIM_ACTOR_BLOCKED_TXN;
+    actor->blocked_txn = txn;
+    sim_fiber_yield(&actor->fiber);
+    assert(actor->state == SIM_ACTOR_READY);
+}
+
+int64_t sim_actor_latency(sim_actor_t *actor)
+{
+    const scen_t *scen = actor->world->scen;
+
+    return sim_prng_range(&actor->latency_prng, scen->latency_min_us,
+                          scen->latency_max_us);
+}
+
+void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
+                    int32_t a, int32_t b, int32_t c, int64_t d)
+{
+    sim_trace_emit(&world->trace, world->step, world->now_us, actor, kind, a, b,
+                   c, d);
+}
+
+void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
+{
+    const sim_txn_t *t;
+    int i;
+
+    if (commit) {
+        sim_server_commit(&world->server, txn);
+    } else {
+        sim_server_abort(&world->server, txn);
+    }
+    t = sim_server_txn(&world->server, txn);
+    sim_world_emit(world, world->running < 0 ? 0 : world->running,
+                   commit ? SIM_EV_TXN_COMMIT : SIM_EV_TXN_ABORT, txn, t->conn_id,
+                   reason, 0);
+
+    if (commit) {
+        const sim_row_value_t *row = &world->server.row.committed;
+
+        for (i = 0; i < t->effect_count; i++) {
+            sim_oracle_on_commit(&world->oracle, world->step, t->effects[i].stmt,
+                                 t->effects[i].batch_index, t->effects[i].value);
+            world->decrement_count += t->effects[i].stmt == STMT_DEC;
+        }
+        sim_oracle_check_row(&world->oracle, world->step, row->exists,
+                             row->remaining, row->element_count);
+    }
+
+    /* Waiters re-run their statement against the newest version. */
+    for (i = 0; i < world->actor_count; i++) {
+        sim_actor_t *actor = &world->actors[i];
+
+        if (actor->state == SIM_ACTOR_BLOCKED_TXN && actor->blocked_txn == txn) {
+            actor->state = SIM_ACTOR_READY;
+            actor->blocked_txn = 0;
+            actor->ready_at_us =
+                world->now_us +
+                sim_prng_range(&world->sched_prng, 1, SIM_WAKE_JITTER_MAX_US);
+        }
+    }
+}
+
+void sim_world_schedule_zombie(sim_world_t *world, int txn, int conn_id)
+{
+    sim_zombie_t *zombie;
+
+    assert(world->zombie_count < SIM_CONN_MAX);
+    zombie = &world->zombies[world->zombie_count++];
+    zombie->txn = txn;
+    zombie->at_us = world->now_us + world->draw.plan.detect_delay_us;
+    sim_world_emit(world, world->running, SIM_EV_ZOMBIE, txn, conn_id, 0,
+                   zombie->at_us);
+}
+
+static void sim_world_reset(sim_world_t *world, const scen_t *scen,
+                            const core_policy_t *policy, uint64_t seed,
+                            uint32_t bugs, FILE *trace_out)
+{
+    assert(scen->worker_count >= 1);
+    assert(scen->worker_count <= SCEN_WORKER_MAX);
+
+    world->scen = scen;
+    world->policy = policy;
+    world->seed = seed;
+    world->bugs = bugs;
+    sim_world_draw(scen, seed, &world->draw);
+
+    world->now_us = 0;
+    world->step = 0;
+    world->running = -1;
+    sim_server_init(&world->server, scen->batch_count);
+    world->server.bugs = bugs;
+    world->conn_count = 0;
+    world->zombie_count = 0;
+    world->actor_count = scen->worker_count + 1;
+    world->msg_count = 0;
+    memset(world->assigned_next, 0, sizeof(world->assigned_next));
+    world->status = SIM_STATUS_EXECUTING;
+    world->fire_count = 0;
+    world->decrement_count = 0;
+    sim_prng_init(&world->sched_prng, seed, SIM_STREAM_SCHED);
+
+    sim_oracle_reset(&world->oracle, scen->batch_count);
+    sim_trace_reset(&world->trace, seed, trace_out, sim_actor_names);
+}
+
+static void sim_world_spawn(sim_world_t *world, int index,
+                            sim_fiber_entry_cb entry)
+{
+    sim_actor_t *actor = &world->actors[index];
+    uint64_t key = (uint64_t)index << 32;
+
+    actor->index = index;
+    actor->world = world;
+    actor->state = SIM_ACTOR_READY;
+    actor->ready_at_us = 0;
+    actor->blocked_txn = 0;
+    memset(&actor->call, 0, sizeof(actor->call));
+    actor->call.stmt = STMT_BEGIN;
+    memset(actor->occurrences, 0, sizeof(actor->occurrences));
+    sim_prng_init(&actor->latency_prng, world->seed, SIM_STREAM_LATENCY ^ key);
+    sim_prng_init(&actor->fault_prng, world->seed, SIM_STREAM_FAULT ^ key);
+    sim_prng_init(&actor->restart_prng, world->seed, SIM_STREAM_RESTART ^ key);
+    core_ctx_init(&actor->core, &sim_conn_ops, actor, world->policy, &sim_env_ops,
+                  actor);
+    sim_fiber_start(&actor->fiber, entry, actor);
+}
+
+/* Returns true at quiescence, false at the step limit or when every live
+ * actor waits for something that can no longer happen. */
+static bool sim_world_loop(sim_world_t *world)
+{
+    for (;;) {
+        int actor_index = sim_world_next_actor(world);
+        int zombie = sim_world_next_zombie(world);
+        sim_actor_t *actor;
+
+        if (actor_index < 0 && zombie < 0) {
+            int i;
+
+            for (i = 0; i < world->actor_count; i++) {
+                if (world->actors[i].state != SIM_ACTOR_DONE) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        world->step++;
+        if (world->step > world->scen->step_max) {
+            return false;
+        }
+
+        if (zombie >= 0 && (actor_index < 0 || world->zombies[zombie].at_us <=
+                                                   world->actors[actor_index].ready_at_us)) {
+            sim_world_fire_zombie(world, zombie);
+            sim_world_after_step(world);
+            continue;
+        }
+
+        actor = &world->actors[actor_index];
+        if (actor->ready_at_us > world->now_us) {
+            world->now_us = actor->ready_at_us;
+        }
+        world->running = actor_index;
+        sim_fiber_resume(&actor->fiber);
+        world->running = -1;
+        if (sim_fiber_finished(&actor->fiber)) {
+            actor->state = SIM_ACTOR_DONE;
+        }
+        sim_world_after_step(world);
+    }
+}
+
+/* The runnable actor with the earliest wake-up time; ties go to the lowest
+ * index, so the order is defined. A queue waiter with no deadline is not
+ * runnable until the queue changes. */
+static int sim_world_next_actor(const sim_world_t *world)
+{
+    int best = -1;
+    int i;
+
+    for (i = 0; i < world->actor_count; i++) {
+        const sim_actor_t *actor = &world->actors[i];
+        bool runnable = actor->state == SIM_ACTOR_READY ||
+                        (actor->state == SIM_ACTOR_BLOCKED_QUEUE &&
+                         actor->ready_at_us != INT64_MAX);
+
+        if (runnable && (best < 0 || actor->ready_at_us <
+                                         world->actors[best].ready_at_us)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+static int sim_world_next_zombie(const sim_world_t *world)
+{
+    int best = -1;
+    int i;
+
+    for (i = 0; i < world->zombie_count; i++) {
+        if (world->zombies[i].txn != 0 &&
+            (best < 0 || world->zombies[i].at_us < world->zombies[best].at_us)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* The backend noticed its client is gone: roll back and release the locks. */
+static void sim_world_fire_zombie(sim_world_t *world, int zombie)
+{
+    sim_zombie_t *z = &world->zombies[zombie];
+    int txn = z->txn;
+
+    if (z->at_us > world->now_us) {
+        world->now_us = z->at_us;
+    }
+    z->txn = 0;
+    if (sim_server_txn(&world->server, txn)->state == SIM_TXN_ACTIVE) {
+        sim_world_txn_end(world, txn, false, 2);
+    }
+}
+
+static void sim_world_after_step(sim_world_t *world)
+{
+    sim_server_check(&world->server);
+
+    while (world->oracle.fresh_mask != 0) {
+        int prop = __builtin_ctz(world->oracle.fresh_mask);
+
+        world->oracle.fresh_mask &= world->oracle.fresh_mask - 1;
+        sim_world_emit(world, 0, SIM_EV_VIOLATION, prop, 0, 0, 0);
+    }
+}
+
+static void sim_world_collect(sim_world_t *world, bool reached,
+                              sim_result_t *result)
+{
+    const sim_row_value_t *row = &world->server.row.committed;
+
+    memset(result, 0, sizeof(*result));
+    result->outcome = sim_world_outcome(world);
+    sim_oracle_finish(&world->oracle, world->step, reached, result->outcome);
+    sim_world_after_step(world);
+    sim_world_emit(world, 0, SIM_EV_END, (int32_t)result->outcome,
+                   world->fire_count, reached, world->step);
+
+    result->seed = world->seed;
+    result->violated_mask = world->oracle.violated_mask;
+    memcpy(result->first_step, world->oracle.first_step, sizeof(result->first_step));
+    result->fire_count = world->fire_count;
+    result->end_remaining = row->exists ? row->remaining : INT64_MIN;
+    result->steps = world->step;
+    result->end_us = world->now_us;
+    result->decrement_count = world->decrement_count;
+    result->trace_hash = sim_trace_finish(&world->trace);
+}
+
+static scen_outcome_t sim_world_outcome(const sim_world_t *world)
+{
+    switch (world->status) {
+    case SIM_STATUS_COMPLETED:
+        return SCEN_OUTCOME_COMPLETE;
+    case SIM_STATUS_ERROR:
+        return SCEN_OUTCOME_ERROR;
+    case SIM_STATUS_EXECUTING:
+        break;
+    }
+    return world->server.row.committed.exists ? SCEN_OUTCOME_STRANDED
+                                              : SCEN_OUTCOME_LOST;
+}

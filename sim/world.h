@@ -1,0 +1,194 @@
+/*
+ * world — one simulated run: actors on fibers, the simulated server and
+ * connections, the queue, the status API, the callback sink, the trace and
+ * the oracle, all driven by one seed on a virtual clock.
+ *
+ * Invariants:
+ *  1. A run is a pure function of (scenario, seed, policy, build): every
+ *     choice comes from the seed's sub-streams, time from now_us.
+ *  2. Exactly one actor runs at a time; it gives control back at every
+ *     ops-table call, sleep, status API call and lock wait.
+ *  3. Actors, connections and messages are kept in arrays and visited in
+ *     index order; no decision depends on an address.
+ */
+#ifndef BARRIERSIM_WORLD_H
+#define BARRIERSIM_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/barrier.h"
+#include "../faults/fault.h"
+#include "../scenarios/scen.h"
+#include "fiber.h"
+#include "oracle.h"
+#include "prng.h"
+#include "server.h"
+#include "trace.h"
+
+#define SIM_ACTOR_MAX (SCEN_WORKER_MAX + 1)
+#define SIM_CONN_MAX 1024
+#define SIM_MSG_MAX 256
+#define SIM_DELIVERY_MAX 5         /* a message read more often is dropped as poison */
+#define SIM_FIBER_STACK_SIZE (64 * 1024)
+#define SIM_ORCHESTRATOR 0
+
+/* Bugs a test can plant to prove a checker fires. */
+#define SIM_BUG_DEC_SKIPS_APPEND SIM_SERVER_BUG_DEC_SKIPS_APPEND /* S5 */
+#define SIM_BUG_FIRE_TWICE 0x2u         /* the sink records every fire twice (S1) */
+
+typedef enum {
+    SIM_ACTOR_READY,
+    SIM_ACTOR_BLOCKED_TXN,
+    SIM_ACTOR_BLOCKED_QUEUE,
+    SIM_ACTOR_DONE,
+} sim_actor_state_t;
+
+typedef enum {
+    SIM_STATUS_EXECUTING,
+    SIM_STATUS_ERROR,
+    SIM_STATUS_COMPLETED,
+} sim_status_t;
+
+typedef enum {
+    SIM_MSG_HEADER,
+    SIM_MSG_LINK,
+} sim_msg_kind_t;
+
+typedef struct {
+    sim_msg_kind_t kind;
+    int32_t batch_index;
+    int delivery_count;
+    bool outstanding;         /* not yet acknowledged or dropped */
+    bool taken;               /* a worker holds it now */
+    int64_t visible_at_us;
+    conn_element_t result;    /* a link message carries the header's result */
+} sim_msg_t;
+
+typedef struct sim_world sim_world_t;
+
+/* A simulated client connection and its backend. */
+typedef struct {
+    int id;
+    int actor_index;
+    sim_world_t *world;
+    bool closed;              /* client side: libpq's CONNECTION_BAD */
+    bool server_gone;         /* server side closed it; the client learns at its next I/O */
+    conn_txn_t txn_status;    /* client view */
+    int txn;                  /* server transaction of the backend; 0 none */
+    stmt_id_t txn_stmt;       /* the transaction's main statement once sent */
+    int64_t idle_since_us;    /* last time it went idle outside a transaction */
+} sim_conn_t;
+
+typedef struct {
+    int index;
+    sim_world_t *world;
+    sim_fiber_t fiber;
+    sim_actor_state_t state;
+    int64_t ready_at_us;
+    int blocked_txn;
+    core_ctx_t core;
+    sim_prng_t latency_prng;
+    sim_prng_t fault_prng;
+    sim_prng_t restart_prng;
+    sim_call_t call;
+    int occurrences[STMT_COUNT][3]; /* sends per (statement, point), for schedules */
+} sim_actor_t;
+
+typedef struct {
+    int txn;
+    int64_t at_us;
+} sim_zombie_t;
+
+/* Parameters drawn from the seed and printed first. */
+typedef struct {
+    scen_path_t path;
+    uint32_t restart_rate;    /* out of 1024 per task */
+    fault_plan_t plan;
+} sim_draw_t;
+
+/* The result of one run. */
+typedef struct {
+    uint64_t seed;
+    uint32_t violated_mask;
+    uint32_t first_step[SIM_PROP_COUNT];
+    scen_outcome_t outcome;
+    int fire_count;
+    int64_t end_remaining;    /* barrier row's remaining, or INT64_MIN when gone */
+    uint32_t steps;
+    int64_t end_us;
+    uint64_t trace_hash;
+    int decrement_count;      /* committed Q-DEC transactions */
+} sim_result_t;
+
+struct sim_world {
+    const scen_t *scen;
+    const core_policy_t *policy;
+    uint64_t seed;
+    uint32_t bugs;
+    sim_draw_t draw;
+
+    int64_t now_us;
+    uint32_t step;
+    int running;              /* index of the running actor, -1 in the scheduler */
+
+    sim_server_t server;
+    int conn_count;
+    sim_conn_t conns[SIM_CONN_MAX];
+    int zombie_count;
+    sim_zombie_t zombies[SIM_CONN_MAX];
+
+    int actor_count;
+    sim_actor_t actors[SIM_ACTOR_MAX];
+    sim_prng_t work_prng;
+    sim_prng_t sched_prng;
+
+    int msg_count;
+    sim_msg_t msgs[SIM_MSG_MAX];
+    int assigned_next[SCEN_WORKER_MAX];
+
+    sim_status_t status;
+    int fire_count;
+    int decrement_count;
+
+    sim_oracle_t oracle;
+    sim_trace_t trace;
+};
+
+/* Create a world whose fibers and buffers are reused by every run. */
+int sim_world_create(sim_world_t *world);
+void sim_world_destroy(sim_world_t *world);
+
+/* Run one seed to quiescence or to the step limit. trace_out, when given,
+ * receives the text trace. */
+void sim_world_run(sim_world_t *world, const scen_t *scen,
+                   const core_policy_t *policy, uint64_t seed, uint32_t bugs,
+                   FILE *trace_out, sim_result_t *result_out);
+
+/* Draw the seed's parameters without running (what --verbose prints). */
+void sim_world_draw(const scen_t *scen, uint64_t seed, sim_draw_t *draw_out);
+void sim_draw_describe(const sim_draw_t *draw, char *buf, int buf_size);
+
+/* Inside an actor: advance its clock by duration_us and let others run. */
+void sim_actor_sleep(sim_actor_t *actor, int64_t duration_us);
+/* Inside an actor: wait until transaction txn ends. */
+void sim_actor_block_on_txn(sim_actor_t *actor, int txn);
+/* Inside an actor: one network hop's latency. */
+int64_t sim_actor_latency(sim_actor_t *actor);
+
+void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
+                    int32_t a, int32_t b, int32_t c, int64_t d);
+
+/* Server events that wake waiters and feed the oracle. */
+void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason);
+void sim_world_schedule_zombie(sim_world_t *world, int txn, int conn_id);
+
+extern const conn_ops_t sim_conn_ops;
+extern const core_env_ops_t sim_env_ops;
+
+/* Actor bodies (actors.c). */
+void sim_orchestrator_main(void *arg);
+void sim_worker_main(void *arg);
+
+#endif
