@@ -180,7 +180,12 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
         for (i = 0; i < t->effect_count; i++) {
             sim_oracle_on_commit(&world->oracle, world->step, t->effects[i].stmt,
                                  t->effects[i].batch_index, t->effects[i].value);
-            world->decrement_count += t->effects[i].stmt == STMT_DEC;
+            if (t->effects[i].stmt == STMT_DEC) {
+                world->decrement_count++;
+                if (t->effects[i].value < world->min_remaining) {
+                    world->min_remaining = t->effects[i].value;
+                }
+            }
         }
         sim_oracle_check_row(&world->oracle, world->step, row->exists,
                              row->remaining, row->element_count);
@@ -238,6 +243,8 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->status = SIM_STATUS_EXECUTING;
     world->fire_count = 0;
     world->decrement_count = 0;
+    world->min_remaining = INT64_MAX;
+    world->last_actor = 0;
     sim_prng_init(&world->sched_prng, seed, SIM_STREAM_SCHED);
 
     sim_oracle_reset(&world->oracle, scen->batch_count);
@@ -303,6 +310,7 @@ static bool sim_world_loop(sim_world_t *world)
             world->now_us = actor->ready_at_us;
         }
         world->running = actor_index;
+        world->last_actor = actor_index;
         sim_fiber_resume(&actor->fiber);
         world->running = -1;
         if (sim_fiber_finished(&actor->fiber)) {
@@ -371,7 +379,7 @@ static void sim_world_after_step(sim_world_t *world)
         int prop = __builtin_ctz(world->oracle.fresh_mask);
 
         world->oracle.fresh_mask &= world->oracle.fresh_mask - 1;
-        sim_world_emit(world, 0, SIM_EV_VIOLATION, prop, 0, 0, 0);
+        sim_world_emit(world, world->last_actor, SIM_EV_VIOLATION, prop, 0, 0, 0);
     }
 }
 
@@ -395,6 +403,7 @@ static void sim_world_collect(sim_world_t *world, bool reached,
     result->steps = world->step;
     result->end_us = world->now_us;
     result->decrement_count = world->decrement_count;
+    result->min_remaining = world->min_remaining;
     result->trace_hash = sim_trace_finish(&world->trace);
 }
 

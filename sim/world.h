@@ -120,6 +120,7 @@ typedef struct {
     int64_t end_us;
     uint64_t trace_hash;
     int decrement_count;      /* committed Q-DEC transactions */
+    int64_t min_remaining;    /* lowest remaining any committed Q-DEC left */
 } sim_result_t;
 
 struct sim_world {
@@ -132,6 +133,7 @@ struct sim_world {
     int64_t now_us;
     uint32_t step;
     int running;              /* index of the running actor, -1 in the scheduler */
+    int last_actor;           /* the actor of the last step, for violation events */
 
     sim_server_t server;
     int conn_count;
@@ -151,6 +153,7 @@ struct sim_world {
     sim_status_t status;
     int fire_count;
     int decrement_count;
+    int64_t min_remaining;
 
     sim_oracle_t oracle;
     sim_trace_t trace;

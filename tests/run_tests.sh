@@ -1,0 +1,43 @@
+#!/bin/sh
+# Run every test binary given as an argument and the command-line tests, then
+# print the totals as "N passed, N failed". Exits 1 when a test failed.
+set -u
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+for binary in "$@"; do
+    echo "== $binary"
+    "$binary" >"$log" 2>&1
+    status=$?
+    cat "$log"
+    ok=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    bad=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    ok=${ok:-0}
+    bad=${bad:-0}
+    # A crash prints no summary: count it as one failure so it cannot pass.
+    if [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        echo "$binary exited with status $status without a cmocka summary"
+        bad=1
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+done
+
+echo "== tests/test_cli.sh"
+sh tests/test_cli.sh >"$log" 2>&1
+cat "$log"
+ok=$(grep -c '^ok ' "$log")
+bad=$(grep -c '^not ok ' "$log")
+if ! grep -q '^cli tests done$' "$log"; then
+    echo "tests/test_cli.sh stopped early"
+    bad=$((bad + 1))
+fi
+passed=$((passed + ok))
+failed=$((failed + bad))
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,415 @@
+/*
+ * Tests of whole simulated runs: faults and their durability, determinism,
+ * the fixed field cases, and the policy comparison over many seeds.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/world.h"
+
+#define TEST_SWEEP_SEEDS 10000
+#define TEST_DETERMINISM_SEEDS 1000
+
+static sim_world_t *world;
+
+static int test_world_setup(void **state)
+{
+    (void)state;
+    world = malloc(sizeof(*world));
+    return world == NULL || sim_world_create(world) != 0;
+}
+
+static int test_world_teardown(void **state)
+{
+    (void)state;
+    sim_world_destroy(world);
+    free(world);
+    return 0;
+}
+
+static const core_policy_t *test_policy(const char *name)
+{
+    const core_policy_t *policy = core_policy_find(name);
+
+    assert_non_null(policy);
+    return policy;
+}
+
+/* Run one seed and return its text trace (caller frees). */
+static char *test_run_traced(const scen_t *scen, const char *policy, uint64_t seed,
+                             sim_result_t *result)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    assert_non_null(out);
+    sim_world_run(world, scen, test_policy(policy), seed, 0, out, result);
+    fclose(out);
+    return text;
+}
+
+/* The virtual time of the first trace line containing all of the needles
+ * after position from; -1 when none. */
+static int64_t test_find_event(const char *trace, const char *needle_a,
+                               const char *needle_b, const char **from)
+{
+    const char *line = *from;
+
+    while (line != NULL && *line != '\0') {
+        const char *end = strchr(line, '\n');
+        size_t length = end == NULL ? strlen(line) : (size_t)(end - line);
+        char buf[512];
+
+        snprintf(buf, sizeof(buf), "%.*s", (int)length, line);
+        if (strstr(buf, needle_a) != NULL && strstr(buf, needle_b) != NULL) {
+            const char *t = strstr(buf, "t_us=");
+
+            *from = end == NULL ? line + length : end + 1;
+            return t == NULL ? -1 : strtoll(t + 5, NULL, 10);
+        }
+        line = end == NULL ? NULL : end + 1;
+    }
+    (void)trace;
+    return -1;
+}
+
+/* N=2, W=2 in-body, 1 ms hops: worker 0 runs b0 (1 s), worker 1 runs b1. */
+static void test_fixed_scenario(scen_t *scen, fault_kind_t kind, fault_point_t point,
+                                int64_t detect_delay_us)
+{
+    *scen = *scen_case_find("C3");
+    scen->name = "test";
+    scen->work_us[1] = 1200000;
+    scen->fixed_plan.detect_delay_us = detect_delay_us;
+    scen->fixed_plan.entries[0] = (fault_entry_t){1, STMT_DEC, point, 1, kind};
+    scen->expect_count = 0;
+}
+
+static void test_sim_zombie_holds_lock_until_detected(void **state)
+{
+    const char *cursor;
+    sim_result_t result;
+    scen_t scen;
+    char *trace;
+    int64_t struck_us;
+    int64_t rollback_us;
+    int64_t next_dec_us;
+
+    (void)state;
+    test_fixed_scenario(&scen, FAULT_F3, FAULT_AT_STATEMENT, 2000000);
+    trace = test_run_traced(&scen, "phase-split", 1, &result);
+
+    cursor = trace;
+    struck_us = test_find_event(trace, "event=fault", "fault=F3", &cursor);
+    rollback_us = test_find_event(trace, "event=txn_abort", "reason=dead_peer_noticed",
+                                  &cursor);
+    cursor = trace;
+    test_find_event(trace, "event=fault", "fault=F3", &cursor);
+    next_dec_us = test_find_event(trace, "event=server_exec", "stmt=Q-DEC rows=1", &cursor);
+
+    assert_true(struck_us > 0);
+    assert_int_equal(rollback_us, struck_us + 2000000);
+    assert_true(next_dec_us >= rollback_us);
+    assert_non_null(strstr(trace, "event=lock_wait"));
+    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
+    assert_int_equal(result.violated_mask, 0);
+    free(trace);
+}
+
+static void test_sim_reply_lost_after_execute_rolls_back(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+    char *trace;
+
+    (void)state;
+    test_fixed_scenario(&scen, FAULT_F3, FAULT_AT_STATEMENT, 0);
+    trace = test_run_traced(&scen, "phase-split", 1, &result);
+
+    assert_non_null(strstr(trace, "reason=dead_peer_noticed"));
+    assert_int_equal(result.decrement_count, 2);
+    assert_int_equal(result.fire_count, 1);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
+    assert_int_equal(result.violated_mask, 0);
+    free(trace);
+}
+
+static void test_sim_commit_ack_lost_is_durable(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+    char *trace;
+    const char *cursor;
+
+    (void)state;
+    test_fixed_scenario(&scen, FAULT_F5, FAULT_AT_COMMIT, 0);
+    trace = test_run_traced(&scen, "phase-split", 1, &result);
+
+    cursor = trace;
+    assert_true(test_find_event(trace, "event=txn_commit", "durable=1", &cursor) >= 0);
+    cursor = trace;
+    assert_true(test_find_event(trace, "event=fault", "fault=F5", &cursor) >= 0);
+    assert_true(test_find_event(trace, "event=reply", "seen=dead connection", &cursor) >= 0);
+    /* b0's decrement committed although its client saw a dead connection. */
+    assert_int_equal(result.min_remaining, 1);
+    assert_true(result.decrement_count >= 1);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_ERROR);
+    assert_int_equal(result.violated_mask, 0);
+    free(trace);
+}
+
+static void test_sim_commit_lost_before_server_aborts(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+    char *trace;
+
+    (void)state;
+    test_fixed_scenario(&scen, FAULT_F4, FAULT_AT_COMMIT, 0);
+    trace = test_run_traced(&scen, "blind", 1, &result);
+
+    /* F4 rolls back, so even the blind retry applies b0 once. */
+    assert_non_null(strstr(trace, "reason=dead_peer_noticed"));
+    assert_int_equal(result.decrement_count, 2);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
+    assert_true((result.violated_mask & (1u << SIM_PROP_S4)) == 0);
+    assert_true((result.violated_mask & (1u << SIM_PROP_S8)) == 0);
+    assert_true((result.violated_mask & (1u << SIM_PROP_S10)) != 0);
+    free(trace);
+}
+
+static void test_sim_idle_reap_needs_idle_time(void **state)
+{
+    const scen_t *c1 = scen_case_find("C1");
+    sim_result_t result;
+    char *trace;
+
+    (void)state;
+    trace = test_run_traced(c1, "phase-split", 1, &result);
+    assert_non_null(strstr(trace, "event=reaped"));
+    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
+    free(trace);
+}
+
+static void test_sim_cases_match_expectations(void **state)
+{
+    int c;
+    int e;
+
+    (void)state;
+    for (c = 0; c < scen_case_count(); c++) {
+        const scen_t *scen = scen_case_at(c);
+
+        for (e = 0; e < scen->expect_count; e++) {
+            const scen_expect_t *expect = &scen->expect[e];
+            sim_result_t result;
+            uint32_t mask = 0;
+            char copy[64];
+            char *save = NULL;
+            char *token;
+
+            snprintf(copy, sizeof(copy), "%s", expect->violated);
+            for (token = strtok_r(copy, " ", &save); token != NULL;
+                 token = strtok_r(NULL, " ", &save)) {
+                mask |= 1u << sim_prop_parse(token);
+            }
+            sim_world_run(world, scen, test_policy(expect->policy), 1, 0, NULL, &result);
+            print_message("%s %s: outcome=%s mask=%x\n", scen->name, expect->policy,
+                          scen_outcome_name(result.outcome), result.violated_mask);
+            assert_int_equal(result.outcome, expect->outcome);
+            assert_int_equal(result.violated_mask, mask);
+        }
+    }
+}
+
+static void test_sim_c3_resend_drives_counter_negative(void **state)
+{
+    sim_result_t result;
+
+    (void)state;
+    sim_world_run(world, scen_case_find("C3"), test_policy("blind"), 1, 0, NULL, &result);
+    assert_int_equal(result.min_remaining, -1);
+    assert_int_equal(result.fire_count, 1);
+}
+
+static void test_sim_seeds_replay_to_same_hash(void **state)
+{
+    const char *policies[] = {"phase-split", "blind"};
+    uint64_t *hashes = calloc(TEST_DETERMINISM_SEEDS, sizeof(*hashes));
+    scen_t scen;
+    size_t p;
+    uint64_t seed;
+
+    (void)state;
+    assert_non_null(hashes);
+    scen_default(&scen, 8, 4);
+    for (p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
+        for (seed = 0; seed < TEST_DETERMINISM_SEEDS; seed++) {
+            sim_result_t result;
+
+            sim_world_run(world, &scen, test_policy(policies[p]), seed + 1, 0, NULL,
+                          &result);
+            hashes[seed] = result.trace_hash;
+        }
+        /* Second pass in reverse order, so no state leaks from run to run. */
+        for (seed = TEST_DETERMINISM_SEEDS; seed > 0; seed--) {
+            sim_result_t result;
+
+            sim_world_run(world, &scen, test_policy(policies[p]), seed, 0, NULL, &result);
+            assert_int_equal(result.trace_hash, hashes[seed - 1]);
+        }
+    }
+    free(hashes);
+}
+
+static void test_sim_fresh_world_gives_same_hash(void **state)
+{
+    sim_world_t *other = malloc(sizeof(*other));
+    sim_result_t first;
+    sim_result_t second;
+    scen_t scen;
+
+    (void)state;
+    assert_non_null(other);
+    assert_int_equal(sim_world_create(other), 0);
+    scen_default(&scen, 8, 4);
+    sim_world_run(world, &scen, test_policy("blind"), 77, 0, NULL, &first);
+    sim_world_run(other, &scen, test_policy("blind"), 77, 0, NULL, &second);
+    assert_int_equal(first.trace_hash, second.trace_hash);
+    sim_world_destroy(other);
+    free(other);
+}
+
+static void test_sim_different_seeds_differ(void **state)
+{
+    sim_result_t first;
+    sim_result_t second;
+    scen_t scen;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    sim_world_run(world, &scen, test_policy("phase-split"), 1, 0, NULL, &first);
+    sim_world_run(world, &scen, test_policy("phase-split"), 2, 0, NULL, &second);
+    assert_int_not_equal(first.trace_hash, second.trace_hash);
+}
+
+/* The comparison the harness exists for, on the default scenario. */
+static void test_sim_policy_comparison(void **state)
+{
+    const uint32_t safety = (1u << SIM_PROP_S1) | (1u << SIM_PROP_S2) |
+                            (1u << SIM_PROP_S3) | (1u << SIM_PROP_S4) |
+                            (1u << SIM_PROP_S5) | (1u << SIM_PROP_S8) |
+                            (1u << SIM_PROP_S10) | (1u << SIM_PROP_S11);
+    const char *names[] = {"phase-split", "blind", "reused-guard", "no-retry",
+                           "phase-split-late"};
+    uint32_t seen[5] = {0};
+    scen_t scen;
+    uint64_t seed;
+    size_t p;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    for (p = 0; p < 5; p++) {
+        const core_policy_t *policy = test_policy(names[p]);
+
+        for (seed = 1; seed <= TEST_SWEEP_SEEDS; seed++) {
+            sim_result_t result;
+
+            sim_world_run(world, &scen, policy, seed, 0, NULL, &result);
+            seen[p] |= result.violated_mask;
+        }
+        print_message("%s: violated mask %x\n", names[p], seen[p]);
+    }
+
+    assert_int_equal(seen[0] & safety, 0);
+    assert_true((seen[0] & (1u << SIM_PROP_L3)) == 0);
+    assert_true((seen[1] & (1u << SIM_PROP_S4)) != 0);
+    assert_true((seen[2] & (1u << SIM_PROP_S4)) != 0);
+    assert_true((seen[3] & (1u << SIM_PROP_L1)) != 0);
+    assert_int_equal(seen[3] & safety, 0);
+    assert_true((seen[4] & (1u << SIM_PROP_S11)) != 0);
+    assert_int_equal(seen[4] & safety & ~(1u << SIM_PROP_S11), 0);
+}
+
+/* Planted bugs in the simulated system: the checker must fire. */
+static void test_sim_planted_skip_append_fires_s5(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    sim_world_run(world, &scen, test_policy("phase-split"), 3, SIM_BUG_DEC_SKIPS_APPEND,
+                  NULL, &result);
+    assert_true((result.violated_mask & (1u << SIM_PROP_S5)) != 0);
+}
+
+static void test_sim_planted_double_fire_fires_s1(void **state)
+{
+    sim_result_t result;
+
+    (void)state;
+    sim_world_run(world, scen_case_find("C1"), test_policy("phase-split"), 1,
+                  SIM_BUG_FIRE_TWICE, NULL, &result);
+    assert_true((result.violated_mask & (1u << SIM_PROP_S1)) != 0);
+}
+
+static void test_sim_step_limit_fires_l3(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    scen.step_max = 50;
+    sim_world_run(world, &scen, test_policy("phase-split"), 1, 0, NULL, &result);
+    assert_true((result.violated_mask & (1u << SIM_PROP_L3)) != 0);
+}
+
+static void test_sim_no_fault_run_completes(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    scen.swarm_range.kinds_mask = 0;
+    sim_world_run(world, &scen, test_policy("no-retry"), 5, 0, NULL, &result);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
+    assert_int_equal(result.fire_count, 1);
+    assert_int_equal(result.decrement_count, 8);
+    assert_int_equal(result.violated_mask, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sim_zombie_holds_lock_until_detected),
+        cmocka_unit_test(test_sim_reply_lost_after_execute_rolls_back),
+        cmocka_unit_test(test_sim_commit_ack_lost_is_durable),
+        cmocka_unit_test(test_sim_commit_lost_before_server_aborts),
+        cmocka_unit_test(test_sim_idle_reap_needs_idle_time),
+        cmocka_unit_test(test_sim_cases_match_expectations),
+        cmocka_unit_test(test_sim_c3_resend_drives_counter_negative),
+        cmocka_unit_test(test_sim_seeds_replay_to_same_hash),
+        cmocka_unit_test(test_sim_fresh_world_gives_same_hash),
+        cmocka_unit_test(test_sim_different_seeds_differ),
+        cmocka_unit_test(test_sim_policy_comparison),
+        cmocka_unit_test(test_sim_planted_skip_append_fires_s5),
+        cmocka_unit_test(test_sim_planted_double_fire_fires_s1),
+        cmocka_unit_test(test_sim_step_limit_fires_l3),
+        cmocka_unit_test(test_sim_no_fault_run_completes),
+    };
+
+    return cmocka_run_group_tests_name("sim", tests, test_world_setup,
+                                       test_world_teardown);
+}
