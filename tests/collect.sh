@@ -1,12 +1,21 @@
 #!/bin/sh
 # Run every test binary given as an argument and the command-line tests, then
 # print the totals as "N passed, N failed". Exits 1 when a test failed.
+# PRECHECKS may name a file of "ok - ..." / "not ok - ..." lines from checks
+# run before (lint, compiler builds); they count like tests.
 set -u
 
 passed=0
 failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+if [ -n "${PRECHECKS:-}" ] && [ -f "$PRECHECKS" ]; then
+    echo "== checks"
+    cat "$PRECHECKS"
+    passed=$((passed + $(grep -c '^ok ' "$PRECHECKS")))
+    failed=$((failed + $(grep -c '^not ok ' "$PRECHECKS")))
+fi
 
 for binary in "$@"; do
     echo "== $binary"
