@@ -130,14 +130,14 @@ void fault_plan_describe(const fault_plan_t *plan, char *buf, int buf_size)
     buf[0] = '\0';
     for (kind = FAULT_F2; kind < FAULT_KIND_COUNT && used < buf_size; kind++) {
         if (plan->rate[kind] != 0) {
-            used += snprintf(buf + used, (size_t)(buf_size - used), "%s:%u/%d ",
+            used += snprintf(buf + used, (size_t)(buf_size - used), "%s=%u/%d ",
                              fault_names[kind], plan->rate[kind],
                              FAULT_RATE_DENOMINATOR);
         }
     }
     if (used < buf_size) {
         snprintf(buf + used, (size_t)(buf_size - used),
-                 "F1:reap_idle_us=%lld detect_delay_us=%lld scheduled=%d",
+                 "reap_idle_us=%lld detect_delay_us=%lld scheduled=%d",
                  (long long)plan->reap_idle_us, (long long)plan->detect_delay_us,
                  plan->entry_count);
     }

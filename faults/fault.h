@@ -97,7 +97,8 @@ const char *fault_kind_name(fault_kind_t kind);
 const char *fault_kind_text(fault_kind_t kind);
 const char *fault_point_name(fault_point_t point);
 
-/* Write "F1:1/32 F3:1/8 reap_idle_us=... detect_delay_us=..." into buf. */
+/* Write "F2=32/1024 F5=128/1024 reap_idle_us=... detect_delay_us=..." into buf;
+ * reap_idle_us=0 means F1 is off for this seed. */
 void fault_plan_describe(const fault_plan_t *plan, char *buf, int buf_size);
 
 #endif
