@@ -162,6 +162,8 @@ static int cli_case(const cli_options_t *options, sim_world_t *world)
 
     for (i = 0; i < options->policy_count; i++) {
         const scen_expect_t *expect = NULL;
+        const char *expected_outcome;
+        const char *expected_violated;
         sim_result_t result;
         char violated[128];
         char command[512];
@@ -173,11 +175,15 @@ static int cli_case(const cli_options_t *options, sim_world_t *world)
         match = cli_case_matches(scen, options->policies[i], &result, &expect);
         all_match &= match;
         cli_format_mask(result.violated_mask, violated, sizeof(violated));
+        expected_outcome = "?";
+        expected_violated = "?";
+        if (expect != NULL) {
+            expected_outcome = scen_outcome_name(expect->outcome);
+            expected_violated = expect->violated[0] ? expect->violated : "-";
+        }
         printf("%-17s %-9s %-20s %-9s %-20s %s\n", options->policies[i]->name,
                scen_outcome_name(result.outcome), violated[0] ? violated : "-",
-               expect ? scen_outcome_name(expect->outcome) : "?",
-               expect ? (expect->violated[0] ? expect->violated : "-") : "?",
-               match ? "yes" : "NO");
+               expected_outcome, expected_violated, match ? "yes" : "NO");
         if (!match) {
             report_replay_command(&replay, options->policies[i]->name,
                                   options->seed_first, command, sizeof(command));

@@ -189,9 +189,10 @@ const char *core_dec_status_name(core_dec_status_t status)
     return "unknown";
 }
 
-/* RB.6: mark ERROR first; abort keeping the markers only after a confirmed
- * mark, so a redelivery skips instead of re-running; otherwise leave the row
- * as the reaper's recovery handle. The caller re-raises the original error. */
+/* RB.6: mark ERROR first. Only after a confirmed mark, abort and keep the
+ * markers, so that a redelivery skips instead of re-running the batch.
+ * Without a confirmed mark the row stays as the reaper's recovery handle.
+ * The caller re-raises the original error. */
 static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch)
 {
     core_error_t saved = ctx->error;

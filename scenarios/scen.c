@@ -25,8 +25,10 @@ static void scen_cases_init(void);
 
 void scen_default(scen_t *scen, int batch_count, int worker_count)
 {
-    assert(batch_count >= 1 && batch_count <= SCEN_BATCH_MAX);
-    assert(worker_count >= 1 && worker_count <= SCEN_WORKER_MAX);
+    assert(batch_count >= 1);
+    assert(batch_count <= SCEN_BATCH_MAX);
+    assert(worker_count >= 1);
+    assert(worker_count <= SCEN_WORKER_MAX);
 
     memset(scen, 0, sizeof(*scen));
     scen->name = "default";
@@ -72,14 +74,16 @@ int scen_case_count(void)
 
 const scen_t *scen_case_at(int index)
 {
-    assert(index >= 0 && index < scen_case_count());
+    assert(index >= 0);
+    assert(index < scen_case_count());
     scen_cases_init();
     return &scen_cases[index];
 }
 
 const char *scen_outcome_name(scen_outcome_t outcome)
 {
-    assert(outcome >= 0 && outcome < SCEN_OUTCOME_COUNT);
+    assert(outcome >= 0);
+    assert(outcome < SCEN_OUTCOME_COUNT);
     return scen_outcome_names[outcome];
 }
 

@@ -329,7 +329,7 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
     }
 }
 
-/* The simulated database holds one execution; any other id matches no row. */
+/* The simulated database contains one execution, so any other id matches no row. */
 static bool sim_server_is_own_exec(const conn_params_t *params)
 {
     return params->exec_id != NULL && strcmp(params->exec_id, SIM_EXEC_ID) == 0;

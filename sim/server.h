@@ -27,7 +27,7 @@
 #define SIM_EXEC_ID "exec-1"
 #define SIM_ORG_ID "org-1"
 
-/* A planted bug for the S5 checker's test: Q-DEC forgets to append. */
+/* A planted bug for the S5 checker's test: Q-DEC does not append its result. */
 #define SIM_SERVER_BUG_DEC_SKIPS_APPEND 0x1u
 
 typedef enum {

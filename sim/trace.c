@@ -52,7 +52,8 @@ void sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us, int actor,
     sim_event_t *e;
 
     assert(actor >= 0);
-    assert(kind >= 0 && kind < SIM_EV_COUNT);
+    assert(kind >= 0);
+    assert(kind < SIM_EV_COUNT);
     if (trace->buffered == SIM_TRACE_BUFFER) {
         sim_trace_flush(trace);
     }

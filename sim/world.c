@@ -30,6 +30,27 @@ static void sim_world_fire_zombie(sim_world_t *world, int zombie);
 static void sim_world_after_step(sim_world_t *world);
 static void sim_world_collect(sim_world_t *world, bool reached,
                               sim_result_t *result);
+/* World invariants: no actor runs between steps, time only moves forward,
+ * and a lock waiter waits on a transaction that is still active. */
+void sim_world_check(const sim_world_t *world)
+{
+    int i;
+
+    assert(world->running == -1);
+    assert(world->now_us >= 0);
+    for (i = 0; i < world->actor_count; i++) {
+        const sim_actor_t *actor = &world->actors[i];
+
+        if (actor->state == SIM_ACTOR_BLOCKED_TXN) {
+            assert(sim_server_txn(&world->server, actor->blocked_txn)->state ==
+                   SIM_TXN_ACTIVE);
+        }
+        if (actor->state == SIM_ACTOR_READY) {
+            assert(actor->ready_at_us >= 0);
+        }
+    }
+}
+
 static scen_outcome_t sim_world_outcome(const sim_world_t *world);
 
 int sim_world_create(sim_world_t *world)
@@ -374,6 +395,7 @@ static void sim_world_fire_zombie(sim_world_t *world, int zombie)
 static void sim_world_after_step(sim_world_t *world)
 {
     sim_server_check(&world->server);
+    sim_world_check(world);
 
     while (world->oracle.fresh_mask != 0) {
         int prop = __builtin_ctz(world->oracle.fresh_mask);

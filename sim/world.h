@@ -61,7 +61,7 @@ typedef struct {
     int32_t batch_index;
     int delivery_count;
     bool outstanding;         /* not yet acknowledged or dropped */
-    bool taken;               /* a worker holds it now */
+    bool taken;               /* a worker is running it now */
     int64_t visible_at_us;
     conn_element_t result;    /* a link message carries the header's result */
 } sim_msg_t;
@@ -182,6 +182,9 @@ int64_t sim_actor_latency(sim_actor_t *actor);
 
 void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
                     int32_t a, int32_t b, int32_t c, int64_t d);
+
+/* Assert the world's invariants; the scheduler calls it after every step. */
+void sim_world_check(const sim_world_t *world);
 
 /* Server events that wake waiters and feed the oracle. */
 void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason);
