@@ -44,7 +44,7 @@
 #define BENCH_WORKER_COUNT 4
 #define BENCH_SEED_COUNT_DEFAULT 20000u
 #define BENCH_REPEAT_COUNT_DEFAULT 7
-#define BENCH_REPEAT_COUNT_MAX 101 /* the per-repetition arrays are fixed-size */
+#define BENCH_REPEAT_COUNT_MAX 101 /* size of the fixed per-repetition arrays */
 #define BENCH_CPU_MODEL_SIZE 128
 
 #define BENCH_EXIT_OK 0
@@ -71,7 +71,7 @@ typedef struct {
     uint64_t decrement_total;
     uint64_t step_total;
     uint64_t violating_run_count;
-    uint64_t trace_hash_sum; /* wraps; only compared between repetitions */
+    uint64_t trace_hash_sum; /* wrapping sum, compared only between repetitions */
 } bench_repetition_t;
 
 /* Median, minimum and maximum of one figure over the repetitions. */
@@ -107,10 +107,11 @@ int main(int argc, char **argv)
     scen_t scen;
     scen_default(&scen, BENCH_BATCH_COUNT, BENCH_WORKER_COUNT);
 
-    /* The world holds arrays of connections and messages, too large for the stack. */
+    /* The world's connection and message arrays are too large for the stack. */
     sim_world_t *world = malloc(sizeof(*world));
     if (world == NULL || sim_world_create(world) != 0) {
-        fprintf(stderr, "sim_bench: could not allocate the simulator's memory\n");
+        fprintf(stderr, "sim_bench: could not allocate the simulator's memory: %s\n",
+                strerror(errno));
         free(world);
         return BENCH_EXIT_FAILURE;
     }
@@ -318,7 +319,8 @@ static int bench_report(const bench_options_t *options,
     bench_spread_t runs = bench_spread(runs_per_s, options->repeat_count);
     bench_spread_t decrements = bench_spread(decrements_per_s, options->repeat_count);
 
-    /* ru_maxrss is in KiB on Linux; it covers the touched part of the fiber stacks. */
+    /* On Linux ru_maxrss is in KiB. It counts the touched pages of the fiber stacks
+     * and of the shared libraries loaded at startup. */
     struct rusage usage;
     int rc = getrusage(RUSAGE_SELF, &usage);
     assert(rc == 0);
