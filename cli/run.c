@@ -14,7 +14,6 @@ static int cli_case(const cli_options_t *options, sim_world_t *world);
 static bool cli_case_matches(const scen_t *scen, const core_policy_t *policy,
                              const sim_result_t *result, const scen_expect_t **expect_out);
 static void cli_format_mask(uint32_t mask, char *buf, size_t buf_size);
-static uint32_t cli_parse_mask(const char *list);
 static void cli_print_draw(FILE *out, const scen_t *scen, uint64_t seed);
 
 int cli_run(const cli_options_t *options)
@@ -164,6 +163,7 @@ static int cli_case(const cli_options_t *options, sim_world_t *world)
         const scen_expect_t *expect = NULL;
         const char *expected_outcome;
         const char *expected_violated;
+        char expected[128];
         sim_result_t result;
         char violated[128];
         char command[512];
@@ -178,8 +178,9 @@ static int cli_case(const cli_options_t *options, sim_world_t *world)
         expected_outcome = "?";
         expected_violated = "?";
         if (expect != NULL) {
+            cli_format_mask(expect->violated_mask, expected, sizeof(expected));
             expected_outcome = scen_outcome_name(expect->outcome);
-            expected_violated = expect->violated[0] ? expect->violated : "-";
+            expected_violated = expected[0] ? expected : "-";
         }
         printf("%-17s %-9s %-20s %-9s %-20s %s\n", options->policies[i]->name,
                scen_outcome_name(result.outcome), violated[0] ? violated : "-",
@@ -205,7 +206,7 @@ static bool cli_case_matches(const scen_t *scen, const core_policy_t *policy,
         if (strcmp(scen->expect[i].policy, policy->name) == 0) {
             *expect_out = &scen->expect[i];
             return result->outcome == scen->expect[i].outcome &&
-                   result->violated_mask == cli_parse_mask(scen->expect[i].violated);
+                   result->violated_mask == scen->expect[i].violated_mask;
         }
     }
     return false;
@@ -223,25 +224,6 @@ static void cli_format_mask(uint32_t mask, char *buf, size_t buf_size)
                                      used ? " " : "", sim_prop_name((sim_prop_t)prop));
         }
     }
-}
-
-static uint32_t cli_parse_mask(const char *list)
-{
-    char copy[128];
-    char *save = NULL;
-    char *token;
-    uint32_t mask = 0;
-
-    snprintf(copy, sizeof(copy), "%s", list);
-    for (token = strtok_r(copy, " ", &save); token != NULL;
-         token = strtok_r(NULL, " ", &save)) {
-        int prop = sim_prop_parse(token);
-
-        if (prop >= 0) {
-            mask |= 1u << prop;
-        }
-    }
-    return mask;
 }
 
 static void cli_print_draw(FILE *out, const scen_t *scen, uint64_t seed)

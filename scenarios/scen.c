@@ -3,7 +3,18 @@
 
 #include <assert.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "../sim/oracle.h"
+
+#define SCEN_PROP_S2 (1u << SIM_PROP_S2)
+#define SCEN_PROP_S3 (1u << SIM_PROP_S3)
+#define SCEN_PROP_S4 (1u << SIM_PROP_S4)
+#define SCEN_PROP_S8 (1u << SIM_PROP_S8)
+#define SCEN_PROP_S10 (1u << SIM_PROP_S10)
+#define SCEN_PROP_L1 (1u << SIM_PROP_L1)
+#define SCEN_PROP_L5 (1u << SIM_PROP_L5)
 
 #define SCEN_MS 1000LL
 #define SCEN_S (1000 * SCEN_MS)
@@ -19,6 +30,9 @@ static int scen_cases_ready;
 
 static void scen_fixed_base(scen_t *scen, const char *name, int batch_count,
                             int worker_count);
+static void scen_default_reaper(scen_t *scen);
+static void scen_expect(scen_t *scen, const char *policy, scen_outcome_t outcome,
+                        uint32_t violated_mask);
 static void scen_build_c1(scen_t *scen);
 static void scen_build_c3(scen_t *scen);
 static void scen_cases_init(void);
@@ -31,8 +45,9 @@ void scen_default(scen_t *scen, int batch_count, int worker_count)
     assert(worker_count <= SCEN_WORKER_MAX);
 
     memset(scen, 0, sizeof(*scen));
-    scen->name = "default";
-    scen->summary = "swarm mix of F1-F5 per seed, both decrement paths";
+    snprintf(scen->name, sizeof(scen->name), "default");
+    snprintf(scen->summary, sizeof(scen->summary),
+             "swarm mix of F1-F5 per seed, both decrement paths");
     scen->batch_count = batch_count;
     scen->worker_count = worker_count;
     scen->path = SCEN_PATH_MIXED;
@@ -43,6 +58,9 @@ void scen_default(scen_t *scen, int batch_count, int worker_count)
     scen->lease_us = 30 * SCEN_S;
     scen->restart_rate_max = 256;
     scen->step_max = 200000;
+    scen_default_reaper(scen);
+    scen->seed_first = 1;
+    scen->seed_last = 1000;
 
     scen->swarm = true;
     scen->swarm_range.kinds_mask = (1u << FAULT_F1) | (1u << FAULT_F2) |
@@ -115,7 +133,7 @@ static void scen_fixed_base(scen_t *scen, const char *name, int batch_count,
                             int worker_count)
 {
     memset(scen, 0, sizeof(*scen));
-    scen->name = name;
+    snprintf(scen->name, sizeof(scen->name), "%s", name);
     scen->batch_count = batch_count;
     scen->worker_count = worker_count;
     scen->path = SCEN_PATH_IN_BODY;
@@ -126,6 +144,32 @@ static void scen_fixed_base(scen_t *scen, const char *name, int batch_count,
     scen->lease_us = 30 * SCEN_S;
     scen->step_max = 20000;
     scen->assigned = true;
+    scen_default_reaper(scen);
+    scen->seed_first = 1;
+    scen->seed_last = 1;
+}
+
+/* The deployed defaults: 9000 s stuck timeout, 6 h expiry, 5 s reaper tick. */
+static void scen_default_reaper(scen_t *scen)
+{
+    scen->stuck_timeout_us = 9000 * SCEN_S;
+    scen->expiry_us = 21600 * SCEN_S;
+    scen->reaper_tick_us = 5 * SCEN_S;
+    scen->pooler = SCEN_POOLER_NONE;
+}
+
+static void scen_expect(scen_t *scen, const char *policy, scen_outcome_t outcome,
+                        uint32_t violated_mask)
+{
+    scen_expect_t *expect = &scen->expect[scen->expect_count++];
+
+    assert(scen->expect_count <= SCEN_EXPECT_MAX);
+    memset(expect, 0, sizeof(*expect));
+    snprintf(expect->policy, sizeof(expect->policy), "%s", policy);
+    expect->has_outcome = true;
+    expect->outcome = outcome;
+    expect->has_violated = true;
+    expect->violated_mask = violated_mask;
 }
 
 /* C1 (PgBouncer issue 816): a pooler in transaction mode reaps a client idle
@@ -135,7 +179,10 @@ static void scen_fixed_base(scen_t *scen, const char *name, int batch_count,
 static void scen_build_c1(scen_t *scen)
 {
     scen_fixed_base(scen, "C1", 3, 2);
-    scen->summary = "pooler reaps an idle client connection during a 5 s batch";
+    snprintf(scen->summary, sizeof(scen->summary),
+             "pooler reaps an idle client connection during a 5 s batch");
+    snprintf(scen->source, sizeof(scen->source), "PgBouncer issue 816");
+    scen->pooler = SCEN_POOLER_TRANSACTION;
     scen->assign_worker[0] = 0;
     scen->assign_worker[1] = 0;
     scen->assign_worker[2] = 1;
@@ -144,12 +191,11 @@ static void scen_build_c1(scen_t *scen)
     scen->work_us[2] = 1500 * SCEN_MS;
     scen->fixed_plan.reap_idle_us = 2 * SCEN_S;
 
-    scen->expect_count = 5;
-    scen->expect[0] = (scen_expect_t){"no-retry", SCEN_OUTCOME_ERROR, "L1 L5"};
-    scen->expect[1] = (scen_expect_t){"blind", SCEN_OUTCOME_COMPLETE, ""};
-    scen->expect[2] = (scen_expect_t){"reused-guard", SCEN_OUTCOME_COMPLETE, ""};
-    scen->expect[3] = (scen_expect_t){"phase-split-late", SCEN_OUTCOME_COMPLETE, ""};
-    scen->expect[4] = (scen_expect_t){"phase-split", SCEN_OUTCOME_COMPLETE, ""};
+    scen_expect(scen, "no-retry", SCEN_OUTCOME_ERROR, SCEN_PROP_L1 | SCEN_PROP_L5);
+    scen_expect(scen, "blind", SCEN_OUTCOME_COMPLETE, 0);
+    scen_expect(scen, "reused-guard", SCEN_OUTCOME_COMPLETE, 0);
+    scen_expect(scen, "phase-split-late", SCEN_OUTCOME_COMPLETE, 0);
+    scen_expect(scen, "phase-split", SCEN_OUTCOME_COMPLETE, 0);
 }
 
 /* C3 (Go database/sql issue 11978): A's COMMIT of b1's decrement is applied
@@ -166,8 +212,13 @@ static void scen_build_c1(scen_t *scen)
  * S2, S3 and S4 break. */
 static void scen_build_c3(scen_t *scen)
 {
+    const uint32_t resent = SCEN_PROP_S2 | SCEN_PROP_S3 | SCEN_PROP_S4 |
+                            SCEN_PROP_S8 | SCEN_PROP_S10;
+
     scen_fixed_base(scen, "C3", 2, 2);
-    scen->summary = "COMMIT applied, acknowledgement lost, decrement re-sent";
+    snprintf(scen->summary, sizeof(scen->summary),
+             "COMMIT applied, acknowledgement lost, decrement re-sent");
+    snprintf(scen->source, sizeof(scen->source), "Go database/sql issue 11978");
     scen->assign_worker[0] = 0;
     scen->assign_worker[1] = 1;
     scen->work_us[0] = 1 * SCEN_S;
@@ -176,11 +227,9 @@ static void scen_build_c3(scen_t *scen)
     scen->fixed_plan.entries[0] =
         (fault_entry_t){1, STMT_DEC, FAULT_AT_COMMIT, 1, FAULT_F5};
 
-    scen->expect_count = 5;
-    scen->expect[0] = (scen_expect_t){"no-retry", SCEN_OUTCOME_ERROR, ""};
-    scen->expect[1] = (scen_expect_t){"blind", SCEN_OUTCOME_COMPLETE, "S2 S3 S4 S8 S10"};
-    scen->expect[2] = (scen_expect_t){"reused-guard", SCEN_OUTCOME_COMPLETE,
-                                      "S2 S3 S4 S8 S10"};
-    scen->expect[3] = (scen_expect_t){"phase-split-late", SCEN_OUTCOME_ERROR, ""};
-    scen->expect[4] = (scen_expect_t){"phase-split", SCEN_OUTCOME_ERROR, ""};
+    scen_expect(scen, "no-retry", SCEN_OUTCOME_ERROR, 0);
+    scen_expect(scen, "blind", SCEN_OUTCOME_COMPLETE, resent);
+    scen_expect(scen, "reused-guard", SCEN_OUTCOME_COMPLETE, resent);
+    scen_expect(scen, "phase-split-late", SCEN_OUTCOME_ERROR, 0);
+    scen_expect(scen, "phase-split", SCEN_OUTCOME_ERROR, 0);
 }

@@ -16,7 +16,10 @@
 
 #define SCEN_BATCH_MAX 64
 #define SCEN_WORKER_MAX 16
-#define SCEN_EXPECT_MAX 8
+#define SCEN_EXPECT_MAX 16
+#define SCEN_POLICY_MAX 16
+#define SCEN_NAME_MAX 64
+#define SCEN_TEXT_MAX 512
 
 /* Which entry point of the decrement the batches use. */
 typedef enum {
@@ -39,16 +42,29 @@ typedef enum {
     SCEN_OUTCOME_COUNT
 } scen_outcome_t;
 
-/* What one policy must produce on a fixed case. */
+/* Which pooler sits between the workers and the server. */
+typedef enum {
+    SCEN_POOLER_NONE,        /* direct connections */
+    SCEN_POOLER_TRANSACTION, /* PgBouncer pool_mode=transaction */
+    SCEN_POOLER_SESSION,     /* PgBouncer pool_mode=session */
+} scen_pooler_t;
+
+/* What one policy must produce. Masks have one bit per property
+ * (sim_prop_t); a field is checked only when its has_ flag or mask is set. */
 typedef struct {
-    const char *policy;
-    scen_outcome_t outcome;
-    const char *violated;  /* space-separated property ids that must fire */
+    char policy[SCEN_NAME_MAX];
+    bool has_outcome;
+    scen_outcome_t outcome;   /* every seed ends this way */
+    bool has_violated;
+    uint32_t violated_mask;   /* every seed violates exactly these */
+    uint32_t holds_mask;      /* no seed violates any of these */
+    uint32_t violates_mask;   /* each of these is violated by some seed */
 } scen_expect_t;
 
 typedef struct {
-    const char *name;
-    const char *summary;
+    char name[SCEN_NAME_MAX];
+    char summary[SCEN_TEXT_MAX];
+    char source[SCEN_TEXT_MAX];   /* where the case was reported, or "" */
     int batch_count;
     int worker_count;
     scen_path_t path;
@@ -59,6 +75,19 @@ typedef struct {
     int64_t lease_us;          /* redelivery delay of an unacknowledged message */
     uint32_t restart_rate_max; /* worker restart chance per task, out of 1024 */
     uint64_t step_max;
+
+    /* Reaper and pooler settings. NOTE: stored and validated, but the
+     * simulator has no reaper yet, so they do not change a run. */
+    int64_t stuck_timeout_us;
+    int64_t expiry_us;
+    int64_t reaper_tick_us;
+    scen_pooler_t pooler;
+
+    /* The policies and seeds a check runs. */
+    int policy_count;
+    char policies[SCEN_POLICY_MAX][SCEN_NAME_MAX];
+    uint64_t seed_first;
+    uint64_t seed_last;
 
     /* Faults: a swarm range, or a fixed plan. */
     bool swarm;
