@@ -8,7 +8,7 @@
 
 CC ?= cc
 BUILD ?= build/$(notdir $(CC))
-PKGS := libpq cmocka libfiu jansson libxxhash
+PKGS := libpq cmocka libfiu jansson libxxhash yaml-0.1
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
