@@ -94,7 +94,9 @@ typedef struct {
 /* The last failure, with what the caller needs to classify it. */
 typedef struct {
     core_rc_t rc;
-    stmt_id_t stmt;
+    stmt_id_t stmt;       /* the transaction's main statement */
+    stmt_id_t sent;       /* what was being sent: BEGIN, a statement or COMMIT */
+    int sent_index;       /* index of the failed statement in its transaction */
     core_phase_t phase;
     char sqlstate[CONN_SQLSTATE_SIZE];
 } core_error_t;
@@ -132,6 +134,7 @@ typedef struct {
     const char *exec_id;
     const char *org_id;
     int32_t batch_index;
+    int32_t delivery_id;  /* unique per delivery; the claim key of delivery-dedup */
 } core_batch_t;
 
 typedef enum {

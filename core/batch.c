@@ -23,6 +23,7 @@ static const core_txn_t core_txn_abort = {{STMT_ABORT}, 1};
 static const core_txn_t core_txn_clear = {{STMT_CLEAR}, 1};
 
 static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch);
+static void core_batch_error_path_old(core_ctx_t *ctx, const core_batch_t *batch);
 
 void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
                    const core_policy_t *policy, const core_env_ops_t *env_ops,
@@ -30,6 +31,7 @@ void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
 {
     memset(ctx, 0, sizeof(*ctx));
     conn_init(&ctx->conn, ops, backend);
+    ctx->conn.classify_strict = policy->classify == CORE_CLASSIFY_STRICT;
     ctx->policy = policy;
     ctx->env_ops = env_ops;
     ctx->env = env;
@@ -44,6 +46,7 @@ core_rc_t core_arm(core_ctx_t *ctx, const char *exec_id, const char *org_id,
                    int64_t count)
 {
     conn_params_t params;
+    conn_result_t ignored;
     core_rc_t rc;
 
     assert(count > 0);
@@ -56,7 +59,7 @@ core_rc_t core_arm(core_ctx_t *ctx, const char *exec_id, const char *org_id,
     /* Safe to retry: both statements converge when re-run, and no header has
      * been dispatched yet. */
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_ARM_UPSERT, 0, CORE_OK, count);
-    rc = core__idem(ctx, &core_txn_arm, &params);
+    rc = core__idem(ctx, &core_txn_arm, &params, &ignored);
     core__log(ctx, CORE_LOG_CALL_END, STMT_ARM_UPSERT, 0, rc, 0);
     return rc;
 }
@@ -72,6 +75,9 @@ core_rc_t core_claim_batch(core_ctx_t *ctx, const core_batch_t *batch,
     memset(&params, 0, sizeof(params));
     params.exec_id = batch->exec_id;
     params.batch_index = batch->batch_index;
+    if (ctx->policy->claim == CORE_CLAIM_DELIVERY) {
+        params.batch_index = batch->delivery_id;
+    }
     *won_out = false;
 
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_CLAIM, 0, CORE_OK, batch->batch_index);
@@ -105,7 +111,11 @@ core_rc_t core_run_batch(core_ctx_t *ctx, const core_batch_t *batch,
 
     /* RB.1 runs outside the error path: a claim failure leaves the message
      * for redelivery, with no mark and no abort. */
-    rc = core_claim_batch(ctx, batch, &won);
+    won = true;
+    rc = CORE_OK;
+    if (ctx->policy->claim != CORE_CLAIM_NONE) {
+        rc = core_claim_batch(ctx, batch, &won);
+    }
     if (rc != CORE_OK) {
         return rc;
     }
@@ -147,7 +157,13 @@ core_rc_t core_abort(core_ctx_t *ctx, const char *exec_id, bool preserve_markers
     /* The row is the dedup token: concurrent aborters serialise on its lock
      * and only one gets it back. */
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_ABORT, 0, CORE_OK, preserve_markers);
-    rc = core__cur(ctx, &core_txn_abort, &params, &row);
+    if (ctx->policy->abort_retry) {
+        /* Re-running the DELETE after an ambiguous COMMIT answers "already
+         * aborted", which only skips the marker clear. */
+        rc = core__idem(ctx, &core_txn_abort, &params, &row);
+    } else {
+        rc = core__cur(ctx, &core_txn_abort, &params, &row);
+    }
     if (rc == CORE_OK) {
         *won_out = row.row_count > 0;
         if (*won_out && !preserve_markers) {
@@ -200,6 +216,12 @@ static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch)
     bool won = false;
     core_rc_t rc = CORE_E_STATUS;
 
+    if (ctx->policy->error_path == CORE_ERROR_PATH_DELETE_FIRST) {
+        core_batch_error_path_old(ctx, batch);
+        ctx->error = saved;
+        return;
+    }
+
     if (batch->org_id != NULL && batch->org_id[0] != '\0') {
         rc = ctx->env_ops->mark_error(ctx->env, batch->exec_id, batch->org_id,
                                       &confirmed);
@@ -211,4 +233,21 @@ static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch)
         core__log(ctx, CORE_LOG_ABORT_FAILED, STMT_ABORT, 0, ctx->error.rc, 0);
     }
     ctx->error = saved;
+}
+
+/* The order before marks came first: abort and clear the markers, then
+ * mark. With the status API down the execution stays EXECUTING with no row,
+ * and a redelivery re-runs the batch because its marker is gone. */
+static void core_batch_error_path_old(core_ctx_t *ctx, const core_batch_t *batch)
+{
+    bool confirmed = false;
+    bool won = false;
+
+    if (core_abort(ctx, batch->exec_id, false, &won) != CORE_OK) {
+        core__log(ctx, CORE_LOG_ABORT_FAILED, STMT_ABORT, 0, ctx->error.rc, 0);
+    }
+    if (ctx->env_ops->mark_error(ctx->env, batch->exec_id, batch->org_id,
+                                 &confirmed) != CORE_OK || !confirmed) {
+        core__log(ctx, CORE_LOG_MARK_UNCONFIRMED, STMT_ABORT, 0, CORE_E_STATUS, 0);
+    }
 }

@@ -13,6 +13,7 @@ static const char *const conn_status_names[] = {
 
 static void conn_copy_rows(const conn_raw_t *raw, conn_result_t *result);
 static bool conn_sqlstate_is_operational(const char *sqlstate);
+static bool conn_sqlstate_is_lost(const char *sqlstate);
 
 int conn_ops_check(const conn_ops_t *ops, const char **missing_out)
 {
@@ -43,6 +44,7 @@ void conn_init(conn_t *conn, const conn_ops_t *ops, void *backend)
     conn->ops = ops;
     conn->backend = backend;
     conn->handle = NULL;
+    conn->classify_strict = false;
 }
 
 bool conn_is_open(const conn_t *conn)
@@ -80,7 +82,27 @@ void conn_exec(conn_t *conn, const stmt_t *stmt, const conn_params_t *params,
     conn->ops->exec(conn->handle, stmt, params, &raw);
     assert(raw.element_count >= 0);
     assert(raw.element_count <= CONN_ELEMENTS_MAX);
-    conn_classify(&raw, result_out);
+    conn_classify_with(&raw, conn->classify_strict, result_out);
+}
+
+void conn_exec_batched(conn_t *conn, const stmt_t *stmt, const conn_params_t *params,
+                       conn_result_t *result_out)
+{
+    conn_raw_t raw;
+
+    assert(conn->handle != NULL);
+    memset(&raw, 0, offsetof(conn_raw_t, elements));
+    if (conn->ops->is_closed(conn->handle)) {
+        raw.connection_bad = true;
+    } else if (conn->ops->exec_batched == NULL) {
+        raw.answered = true;
+        memcpy(raw.sqlstate, "0A000", CONN_SQLSTATE_SIZE);
+    } else {
+        conn->ops->exec_batched(conn->handle, stmt, params, &raw);
+    }
+    assert(raw.element_count >= 0);
+    assert(raw.element_count <= CONN_ELEMENTS_MAX);
+    conn_classify_with(&raw, conn->classify_strict, result_out);
 }
 
 conn_status_t conn_begin(conn_t *conn)
@@ -115,7 +137,7 @@ conn_status_t conn_rollback(conn_t *conn)
 
     memset(&raw, 0, offsetof(conn_raw_t, elements));
     conn->ops->rollback(conn->handle, &raw);
-    conn_classify(&raw, &result);
+    conn_classify_with(&raw, conn->classify_strict, &result);
 
     /* A rollback that reached a live server cannot fail logically. */
     return result.status == CONN_OK ? CONN_OK : CONN_DEAD;
@@ -144,6 +166,14 @@ void conn_close(conn_t *conn)
 
 void conn_classify(const conn_raw_t *raw, conn_result_t *result_out)
 {
+    conn_classify_with(raw, false, result_out);
+}
+
+void conn_classify_with(const conn_raw_t *raw, bool strict, conn_result_t *result_out)
+{
+    bool dead_class = strict ? conn_sqlstate_is_lost(raw->sqlstate)
+                             : conn_sqlstate_is_operational(raw->sqlstate);
+
     memcpy(result_out->sqlstate, raw->sqlstate, CONN_SQLSTATE_SIZE);
     result_out->sqlstate[CONN_SQLSTATE_SIZE - 1] = '\0';
 
@@ -151,7 +181,7 @@ void conn_classify(const conn_raw_t *raw, conn_result_t *result_out)
         result_out->status = CONN_DEAD;
     } else if (raw->sqlstate[0] == '\0') {
         result_out->status = CONN_OK;
-    } else if (conn_sqlstate_is_operational(raw->sqlstate)) {
+    } else if (dead_class) {
         result_out->status = CONN_DEAD;
     } else {
         result_out->status = CONN_LOGICAL;
@@ -196,4 +226,14 @@ static bool conn_sqlstate_is_operational(const char *sqlstate)
         }
     }
     return false;
+}
+
+/* SQLSTATEs that mean the connection itself is gone: class 08 (connection
+ * exception) and 57P01..57P05 (admin shutdown, crash shutdown, ...). */
+static bool conn_sqlstate_is_lost(const char *sqlstate)
+{
+    if (sqlstate[0] == '0' && sqlstate[1] == '8') {
+        return true;
+    }
+    return sqlstate[0] == '5' && sqlstate[1] == '7' && sqlstate[2] == 'P';
 }

@@ -111,6 +111,11 @@ typedef struct conn_ops {
     /* Release the handle; never fails. The server learns of it when the
      * connection was still healthy, or after its dead-peer detection delay. */
     void (*close)(void *handle);
+
+    /* Optional (NULL when unsupported): send BEGIN, the statement and COMMIT
+     * as one query string in one round trip. */
+    void (*exec_batched)(void *handle, const stmt_t *stmt,
+                         const conn_params_t *params, conn_raw_t *raw_out);
 } conn_ops_t;
 
 /* A connection as the core holds it: the ops table, the backend it opens
@@ -119,6 +124,7 @@ typedef struct {
     const conn_ops_t *ops;
     void *backend;
     void *handle;
+    bool classify_strict;   /* see conn_classify_with() */
 } conn_t;
 
 /* Check a table once before use: version and every callback present.
@@ -130,6 +136,10 @@ bool conn_is_open(const conn_t *conn);
 conn_status_t conn_connect(conn_t *conn);
 void conn_exec(conn_t *conn, const stmt_t *stmt, const conn_params_t *params,
                conn_result_t *result_out);
+/* BEGIN; stmt; COMMIT in one round trip. A backend without exec_batched
+ * answers a logical error with SQLSTATE 0A000 (feature not supported). */
+void conn_exec_batched(conn_t *conn, const stmt_t *stmt, const conn_params_t *params,
+                       conn_result_t *result_out);
 conn_status_t conn_begin(conn_t *conn);
 conn_status_t conn_commit(conn_t *conn, conn_result_t *result_out);
 conn_status_t conn_rollback(conn_t *conn);
@@ -141,6 +151,10 @@ void conn_close(conn_t *conn);
  * nothing came back, the connection is bad, or the SQLSTATE class is one that
  * psycopg2 maps to OperationalError (08, 28, 40, 53, 54, 55, 57, 58). */
 void conn_classify(const conn_raw_t *raw, conn_result_t *result_out);
+/* The same, or with strict set, dead only when the connection is lost or the
+ * SQLSTATE is 08xxx or 57P0x: a deadlock or a statement timeout on a live
+ * connection then stays a logical error. */
+void conn_classify_with(const conn_raw_t *raw, bool strict, conn_result_t *result_out);
 const char *conn_status_name(conn_status_t status);
 
 #endif

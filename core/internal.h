@@ -36,7 +36,7 @@ core_rc_t core__cur(core_ctx_t *ctx, const core_txn_t *txn,
 /* IDEM: CUR retried once after a dead connection, whatever the phase and
  * whether or not the connection was cached. Only for idempotent writes. */
 core_rc_t core__idem(core_ctx_t *ctx, const core_txn_t *txn,
-                     const conn_params_t *params);
+                     const conn_params_t *params, conn_result_t *rows_out);
 
 /* The policy's retrying transaction for a statement that returns rows and is
  * not idempotent (Q-DEC, Q-CLAIM). reused is the caller's entry-time sample;

@@ -4,21 +4,86 @@
 #include <assert.h>
 #include <string.h>
 
+/* The final upstream policy; the variants below differ from it in the
+ * fields they name. */
+#define CORE_POLICY_E                                                          \
+    .retry = CORE_RETRY_PHASE_SPLIT, .reuse_gate = true,                       \
+    .reuse_sample = CORE_SAMPLE_BEFORE_GUARD, .attempt_max = 2,                \
+    .send = CORE_SEND_EXPLICIT, .classify = CORE_CLASSIFY_PSYCOPG,             \
+    .error_path = CORE_ERROR_PATH_MARK_FIRST, .claim = CORE_CLAIM_BATCH
+
+/* Each row starts from CORE_POLICY_E and overrides some fields; C allows a
+ * later designated initializer to override an earlier one, which the
+ * compilers warn about. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+#else
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+#endif
+
 static const core_policy_t core_policies[] = {
-    {"no-retry", 'a', "no retry: a failed transaction raises at once",
-     CORE_RETRY_NONE, false, CORE_SAMPLE_BEFORE_GUARD, 1},
-    {"blind", 'b', "re-run statement and COMMIT once after any dead connection",
-     CORE_RETRY_WHOLE, false, CORE_SAMPLE_BEFORE_GUARD, 2},
-    {"reused-guard", 'c',
-     "re-run statement and COMMIT once, only on a connection cached at entry",
-     CORE_RETRY_WHOLE, true, CORE_SAMPLE_BEFORE_GUARD, 2},
-    {"phase-split-late", 'd',
-     "phase split with \"reused\" sampled after the guard (always true)",
-     CORE_RETRY_PHASE_SPLIT, true, CORE_SAMPLE_AFTER_GUARD, 2},
-    {"phase-split", 'e',
-     "retry an execute-phase death once on a cached connection; never COMMIT",
-     CORE_RETRY_PHASE_SPLIT, true, CORE_SAMPLE_BEFORE_GUARD, 2},
+    {.name = "no-retry", .letter = 'a',
+     .summary = "no retry: a failed transaction raises at once",
+     CORE_POLICY_E, .retry = CORE_RETRY_NONE, .attempt_max = 1},
+    {.name = "blind", .letter = 'b',
+     .summary = "re-run statement and COMMIT once after any error",
+     CORE_POLICY_E, .retry = CORE_RETRY_WHOLE, .retry_any_error = true,
+     .reuse_gate = false},
+    {.name = "reused-guard", .letter = 'c',
+     .summary = "re-run statement and COMMIT once after a dead connection that was cached",
+     CORE_POLICY_E, .retry = CORE_RETRY_WHOLE},
+    {.name = "phase-split-late", .letter = 'd',
+     .summary = "phase split with \"reused\" sampled after the guard (always true)",
+     CORE_POLICY_E, .reuse_sample = CORE_SAMPLE_AFTER_GUARD},
+    {.name = "phase-split", .letter = 'e',
+     .summary = "retry an execute-phase death once on a cached connection; never COMMIT",
+     CORE_POLICY_E},
+    {.name = "phase-split-3", .letter = 'f',
+     .summary = "phase split with the attempt bound raised to 3",
+     CORE_POLICY_E, .attempt_max = 3},
+    {.name = "task-replay", .letter = 'g',
+     .summary = "phase split, and the task framework re-runs a failed task twice",
+     CORE_POLICY_E, .task_retry_max = 2},
+    {.name = "idem-misapplied", .letter = 'h',
+     .summary = "the idempotent helper used for the decrement and claim",
+     CORE_POLICY_E, .retry = CORE_RETRY_WHOLE, .reuse_gate = false},
+    {.name = "delete-first", .letter = 'i',
+     .summary = "old error path: abort and clear markers, then mark ERROR",
+     CORE_POLICY_E, .error_path = CORE_ERROR_PATH_DELETE_FIRST},
+    {.name = "abort-retry", .letter = 'm',
+     .summary = "phase split, and the abort retried once through the idempotent helper",
+     CORE_POLICY_E, .abort_retry = true},
+    {.name = "statement-replay", .letter = '+',
+     .summary = "re-send only the failed statement (COMMIT included) on a new connection",
+     CORE_POLICY_E, .retry = CORE_RETRY_STATEMENT_REPLAY, .reuse_gate = false},
+    {.name = "batched-commit", .letter = '+',
+     .summary = "BEGIN, statement and COMMIT in one round trip, re-sent after a dead connection",
+     CORE_POLICY_E, .retry = CORE_RETRY_WHOLE, .reuse_gate = false,
+     .send = CORE_SEND_BATCHED},
+    {.name = "same-handle", .letter = '+',
+     .summary = "retry once on the same dead handle without reconnecting",
+     CORE_POLICY_E, .retry = CORE_RETRY_SAME_HANDLE, .reuse_gate = false},
+    {.name = "autocommit", .letter = '+',
+     .summary = "phase split without BEGIN: every statement commits on its own",
+     CORE_POLICY_E, .send = CORE_SEND_AUTOCOMMIT},
+    {.name = "strict-classifier", .letter = '+',
+     .summary = "phase split counting only 08xxx, 57P0x and lost connections as dead",
+     CORE_POLICY_E, .classify = CORE_CLASSIFY_STRICT},
+    {.name = "delivery-dedup", .letter = '+',
+     .summary = "phase split with the claim keyed on the delivery id, not the batch",
+     CORE_POLICY_E, .claim = CORE_CLAIM_DELIVERY},
+    {.name = "no-claim", .letter = '+',
+     .summary = "phase split with the claim step disabled",
+     CORE_POLICY_E, .claim = CORE_CLAIM_NONE},
 };
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#else
+#pragma GCC diagnostic pop
+#endif
 
 #define CORE_POLICY_COUNT ((int)(sizeof(core_policies) / sizeof(core_policies[0])))
 

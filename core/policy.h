@@ -2,9 +2,12 @@
  * policy — retry-policy variants as data.
  *
  * A policy decides, at the retrying call sites of the decrement and the
- * batch claim, whether a failed attempt is run again. The variants are the
- * ones the protocol's history went through, so they can be compared on the
- * same seeds and schedules.
+ * batch claim, whether a failed attempt runs again and how: the whole
+ * transaction, the execute phase only, or just the failed statement. It also
+ * carries the other choices the protocol's history and the field cases vary:
+ * how a transaction is sent, how errors are classified, the order of the
+ * error path, and what the claim is keyed on. The variants can then be
+ * compared on the same seeds and schedules.
  *
  * Invariants:
  *  1. Policies are immutable; a run holds a pointer to one table row.
@@ -16,9 +19,11 @@
 #include <stdbool.h>
 
 typedef enum {
-    CORE_RETRY_NONE,        /* run the transaction once */
-    CORE_RETRY_WHOLE,       /* re-run statement and COMMIT after any dead error */
-    CORE_RETRY_PHASE_SPLIT, /* retry only an execute-phase death; COMMIT never */
+    CORE_RETRY_NONE,             /* run the transaction once */
+    CORE_RETRY_WHOLE,            /* re-run statement and COMMIT after a failure */
+    CORE_RETRY_PHASE_SPLIT,      /* retry only an execute-phase death; COMMIT never */
+    CORE_RETRY_STATEMENT_REPLAY, /* re-send only the failed statement on a new connection */
+    CORE_RETRY_SAME_HANDLE,      /* re-send on the same dead handle, never reconnecting */
 } core_retry_t;
 
 typedef enum {
@@ -26,14 +31,47 @@ typedef enum {
     CORE_SAMPLE_AFTER_GUARD,  /* read after get_conn(): always true */
 } core_sample_t;
 
+/* How a transaction reaches the server. */
+typedef enum {
+    CORE_SEND_EXPLICIT,   /* BEGIN, statements, COMMIT: one round trip each */
+    CORE_SEND_AUTOCOMMIT, /* no BEGIN: each statement commits on its own */
+    CORE_SEND_BATCHED,    /* BEGIN; statement; COMMIT as one query string */
+} core_send_t;
+
+/* Which errors count as a dead connection. */
+typedef enum {
+    CORE_CLASSIFY_PSYCOPG, /* upstream: every class psycopg2 calls OperationalError */
+    CORE_CLASSIFY_STRICT,  /* only a lost connection and SQLSTATE 08xxx / 57P0x */
+} core_classify_t;
+
+/* The order of the in-body error path. */
+typedef enum {
+    CORE_ERROR_PATH_MARK_FIRST,   /* mark ERROR; abort keeping markers only if confirmed */
+    CORE_ERROR_PATH_DELETE_FIRST, /* abort and clear markers, then mark (the old order) */
+} core_error_path_t;
+
+/* What the claim's dedup marker is keyed on. */
+typedef enum {
+    CORE_CLAIM_BATCH,    /* (execution, batch index): one owner per batch */
+    CORE_CLAIM_DELIVERY, /* the delivery id: every redelivery owns the batch again */
+    CORE_CLAIM_NONE,     /* no claim: every delivery decrements */
+} core_claim_t;
+
 typedef struct {
     const char *name;
-    char letter;             /* the variant's letter in the protocol's table */
+    char letter;              /* the variant's letter in the protocol's table, '+' for ours */
     const char *summary;
     core_retry_t retry;
-    bool reuse_gate;         /* whole retries only on a connection cached at entry */
+    bool retry_any_error;     /* a whole retry also follows logical errors */
+    bool reuse_gate;          /* retries only on a connection cached at entry */
     core_sample_t reuse_sample;
     int attempt_max;
+    core_send_t send;
+    core_classify_t classify;
+    core_error_path_t error_path;
+    bool abort_retry;         /* abort through the idempotent helper */
+    int task_retry_max;       /* the task framework re-runs a failed task this often */
+    core_claim_t claim;
 } core_policy_t;
 
 #define CORE_POLICY_DEFAULT "phase-split"

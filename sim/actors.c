@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define SIM_STREAM_WORK 0x776f726bULL
+#define SIM_TASK_RETRY_COUNTDOWN_US 1000000
 
 enum { SIM_API_READ, SIM_API_WRITE_EXECUTING, SIM_API_MARK_ERROR };
 enum { SIM_QUEUE_ENQUEUE, SIM_QUEUE_TAKE, SIM_QUEUE_ACK, SIM_QUEUE_RELEASE,
@@ -92,8 +93,13 @@ static void sim_worker_task(sim_actor_t *actor, int msg)
 {
     sim_world_t *world = actor->world;
     sim_msg_t *m = &world->msgs[msg];
-    core_batch_t batch = {SIM_EXEC_ID, SIM_ORG_ID, m->batch_index};
+    core_batch_t batch = {SIM_EXEC_ID, SIM_ORG_ID, m->batch_index, 0};
     int disposition;
+
+    /* Delivery ids start after the batch indexes, so the two key spaces of
+     * the dedup marker never meet. */
+    batch.delivery_id = world->scen->batch_count + world->delivery_count++;
+    assert(batch.delivery_id < SIM_MARKER_MAX);
 
     /* A process restart loses the cached connection; the next statement then
      * meets a fresh one. */
@@ -153,10 +159,21 @@ static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
 {
     sim_world_t *world = actor->world;
     core_dec_t out;
+    int run;
 
-    if (core_decrement(&actor->core, batch, result, &out) == CORE_OK) {
-        sim_oracle_on_dec_return(&world->oracle, world->step, batch->batch_index,
-                                 out.status != CORE_DEC_ABANDONED);
+    /* Upstream pins max_retries = 0; a policy with task retries re-runs the
+     * whole task, decrement included, after a countdown. */
+    for (run = 0; run <= world->policy->task_retry_max; run++) {
+        if (run > 0) {
+            sim_world_emit(world, actor->index, SIM_EV_TASK_RETRY, batch->batch_index,
+                           run, 0, SIM_TASK_RETRY_COUNTDOWN_US);
+            sim_actor_sleep(actor, SIM_TASK_RETRY_COUNTDOWN_US);
+        }
+        if (core_decrement(&actor->core, batch, result, &out) == CORE_OK) {
+            sim_oracle_on_dec_return(&world->oracle, world->step, batch->batch_index,
+                                     out.status != CORE_DEC_ABANDONED);
+            break;
+        }
     }
     return SIM_TASK_ACKED;
 }

@@ -86,7 +86,8 @@ void sim_oracle_check_row(sim_oracle_t *oracle, uint32_t step, bool exists,
 void sim_oracle_on_attempt(sim_oracle_t *oracle, uint32_t step,
                            const sim_call_t *call, bool prev_committed)
 {
-    if (call->attempt < 2) {
+    /* Only a statement sent after a failure of the same call is a retry. */
+    if (call->failure_count == 0) {
         return;
     }
     if (prev_committed) {

@@ -45,8 +45,9 @@ typedef enum {
 typedef struct {
     stmt_id_t stmt;           /* STMT_DEC or STMT_CLAIM; STMT_BEGIN when none */
     int conn_id_first_fresh;  /* connections with this id or more were opened within the call */
-    int attempt;              /* BEGINs sent for the call's statement */
-    bool main_done;           /* the statement's reply arrived */
+    int attempt;              /* times the call's statement reached the server */
+    int failure_count;        /* dead replies within the call so far */
+    bool main_done;           /* the call's transaction committed */
     int last_txn;             /* server transaction of the previous attempt */
     bool last_failed_commit;
     bool last_failed_fresh;
@@ -83,6 +84,8 @@ void sim_oracle_check_row(sim_oracle_t *oracle, uint32_t step, bool exists,
 /* Client side. */
 void sim_oracle_on_attempt(sim_oracle_t *oracle, uint32_t step,
                            const sim_call_t *call, bool prev_committed);
+/* A fault struck; attempt is 1 when no earlier failure of the same call
+ * preceded it, 0 when the strike was outside a tracked call. */
 void sim_oracle_on_strike(sim_oracle_t *oracle, fault_kind_t kind, stmt_id_t stmt,
                           fault_point_t point, bool fresh, int attempt);
 void sim_oracle_on_work_done(sim_oracle_t *oracle, int32_t batch_index);

@@ -23,6 +23,8 @@ static void sim_server_effect(sim_server_t *server, int txn, stmt_id_t stmt,
                               int32_t batch_index, int64_t value);
 static void sim_server_end(sim_server_t *server, int txn, bool commit);
 static bool sim_server_is_own_exec(const conn_params_t *params);
+static void sim_server_hold_marker(sim_txn_t *txn, int key);
+static bool sim_server_holds_marker(const sim_txn_t *txn, int key);
 
 void sim_server_init(sim_server_t *server, int batch_count)
 {
@@ -32,8 +34,14 @@ void sim_server_init(sim_server_t *server, int batch_count)
     /* Only the header fields: the transaction table is reset lazily by
      * sim_server_begin, which keeps a run's reset cheap. */
     memset(&server->row, 0, sizeof(server->row));
-    memset(server->markers, 0, sizeof(server->markers));
+    /* The world starts zeroed, so clearing the keys the last run used is
+     * enough. */
+    memset(server->markers, 0,
+           sizeof(server->markers[0]) *
+               (size_t)(server->marker_count > batch_count ? server->marker_count
+                                                           : batch_count));
     server->batch_count = batch_count;
+    server->marker_count = batch_count;
     server->txn_count = 0;
 }
 
@@ -108,14 +116,14 @@ void sim_server_check(const sim_server_t *server)
         assert(server->txns[lock].state == SIM_TXN_ACTIVE);
         assert(server->txns[lock].holds_row);
     }
-    for (i = 0; i < server->batch_count; i++) {
+    for (i = 0; i < server->marker_count; i++) {
         const sim_marker_t *marker = &server->markers[i];
 
         if (marker->lock_txn != 0) {
             const sim_txn_t *holder = &server->txns[marker->lock_txn];
 
             assert(holder->state == SIM_TXN_ACTIVE);
-            assert((holder->markers_held >> i) & 1u);
+            assert(sim_server_holds_marker(holder, i));
         } else {
             assert(marker->pending_exists == marker->committed_exists);
         }
@@ -214,8 +222,11 @@ static sim_exec_t sim_server_claim(sim_server_t *server, int txn,
     bool visible;
 
     assert(params->batch_index >= 0);
-    assert(params->batch_index < server->batch_count);
+    assert(params->batch_index < SIM_MARKER_MAX);
     marker = &server->markers[params->batch_index];
+    if (params->batch_index >= server->marker_count) {
+        server->marker_count = (int)params->batch_index + 1;
+    }
 
     if (marker->lock_txn != 0 && marker->lock_txn != txn) {
         *wait_txn = marker->lock_txn;
@@ -229,7 +240,7 @@ static sim_exec_t sim_server_claim(sim_server_t *server, int txn,
 
     marker->lock_txn = txn;
     marker->pending_exists = true;
-    server->txns[txn].markers_held |= 1ULL << params->batch_index;
+    sim_server_hold_marker(&server->txns[txn], (int)params->batch_index);
     raw->row_count = 1;
     sim_server_effect(server, txn, STMT_CLAIM, (int32_t)params->batch_index, 1);
     return SIM_EXEC_DONE;
@@ -244,7 +255,7 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
     int deleted = 0;
     int i;
 
-    for (i = 0; i < server->batch_count; i++) {
+    for (i = 0; i < server->marker_count; i++) {
         const sim_marker_t *marker = &server->markers[i];
 
         if (marker->committed_exists && marker->lock_txn != 0 &&
@@ -254,7 +265,7 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
         }
     }
 
-    for (i = 0; i < server->batch_count; i++) {
+    for (i = 0; i < server->marker_count; i++) {
         sim_marker_t *marker = &server->markers[i];
         bool own = marker->lock_txn == txn;
         bool visible = own ? marker->pending_exists : marker->committed_exists;
@@ -264,7 +275,7 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
         }
         marker->lock_txn = txn;
         marker->pending_exists = false;
-        server->txns[txn].markers_held |= 1ULL << i;
+        sim_server_hold_marker(&server->txns[txn], i);
         deleted++;
     }
 
@@ -313,10 +324,10 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
         }
         server->row.lock_txn = 0;
     }
-    for (i = 0; i < server->batch_count; i++) {
+    for (i = 0; i < server->marker_count; i++) {
         sim_marker_t *marker = &server->markers[i];
 
-        if (((t->markers_held >> i) & 1u) == 0) {
+        if (!sim_server_holds_marker(t, i)) {
             continue;
         }
         assert(marker->lock_txn == txn);
@@ -333,4 +344,14 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
 static bool sim_server_is_own_exec(const conn_params_t *params)
 {
     return params->exec_id != NULL && strcmp(params->exec_id, SIM_EXEC_ID) == 0;
+}
+
+static void sim_server_hold_marker(sim_txn_t *txn, int key)
+{
+    txn->markers_held[key / 64] |= 1ULL << (key % 64);
+}
+
+static bool sim_server_holds_marker(const sim_txn_t *txn, int key)
+{
+    return ((txn->markers_held[key / 64] >> (key % 64)) & 1u) != 0;
 }

@@ -24,6 +24,9 @@
 
 #define SIM_TXN_MAX 2048
 #define SIM_EFFECT_MAX 4
+/* Marker keys: batch indexes, or delivery ids under delivery-dedup. */
+#define SIM_MARKER_MAX 1024
+#define SIM_MARKER_WORDS (SIM_MARKER_MAX / 64)
 #define SIM_EXEC_ID "exec-1"
 #define SIM_ORG_ID "org-1"
 
@@ -68,7 +71,7 @@ typedef struct {
     sim_txn_state_t state;
     int conn_id;
     bool holds_row;
-    uint64_t markers_held;    /* bit per batch index */
+    uint64_t markers_held[SIM_MARKER_WORDS]; /* bit per marker key */
     int effect_count;
     sim_effect_t effects[SIM_EFFECT_MAX];
 } sim_txn_t;
@@ -77,7 +80,8 @@ typedef struct {
     int batch_count;
     uint32_t bugs;            /* planted bugs (SIM_BUG_*), 0 in real runs */
     sim_row_t row;
-    sim_marker_t markers[SCEN_BATCH_MAX];
+    int marker_count;         /* keys 0..marker_count-1 have been used */
+    sim_marker_t markers[SIM_MARKER_MAX];
     int txn_count;            /* ids 1..txn_count are in use */
     sim_txn_t txns[SIM_TXN_MAX];
 } sim_server_t;

@@ -17,6 +17,8 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw);
 static conn_txn_t sim_conn_txn_status(void *handle);
 static bool sim_conn_is_closed(void *handle);
 static void sim_conn_close(void *handle);
+static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
+                                  const conn_params_t *params, conn_raw_t *raw);
 
 const conn_ops_t sim_conn_ops = {
     .version = CONN_OPS_VERSION,
@@ -27,6 +29,7 @@ const conn_ops_t sim_conn_ops = {
     .txn_status = sim_conn_txn_status,
     .is_closed = sim_conn_is_closed,
     .close = sim_conn_close,
+    .exec_batched = sim_conn_exec_batched,
 };
 
 /* What one send is about: its point, the transaction's main statement, and
@@ -36,6 +39,7 @@ typedef struct {
     stmt_id_t main;
     bool in_call;
     bool fresh;
+    bool batched;             /* BEGIN; statement; COMMIT in one round trip */
     fault_kind_t fault;
 } sim_send_t;
 
@@ -116,7 +120,8 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
     raw->answered = true;
     if (send.point == FAULT_AT_BEGIN) {
         conn->txn_status = CONN_TXN_INTRANS;
-    } else if (send.point == FAULT_AT_COMMIT) {
+    } else if (send.point == FAULT_AT_COMMIT || conn->txn_status == CONN_TXN_IDLE) {
+        /* A COMMIT, or a statement that committed on its own. */
         conn->txn_status = CONN_TXN_IDLE;
         conn->idle_since_us = world->now_us;
         if (send.in_call) {
@@ -197,6 +202,9 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
     } else if (stmt->id == STMT_COMMIT) {
         send->point = FAULT_AT_COMMIT;
         send->main = conn->txn_stmt;
+        if (send->main == STMT_BEGIN && !call->main_done) {
+            send->main = call->stmt;
+        }
     } else {
         send->point = FAULT_AT_STATEMENT;
         send->main = stmt->id;
@@ -205,9 +213,6 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
     send->in_call = call->stmt != STMT_BEGIN && !call->main_done &&
                     send->main == call->stmt;
     send->fresh = conn->id >= call->conn_id_first_fresh;
-    if (send->in_call && send->point == FAULT_AT_BEGIN) {
-        call->attempt++;
-    }
 
     /* Draw on every send so the fault stream stays aligned across runs that
      * differ only in a scheduled strike. */
@@ -246,6 +251,7 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     sim_world_t *world = actor->world;
     sim_call_t *call = &actor->call;
     int wait_txn = 0;
+    bool autocommit;
 
     raw->answered = true;
     if (send->point == FAULT_AT_BEGIN) {
@@ -253,19 +259,29 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         conn->txn_stmt = STMT_BEGIN;
         return;
     }
-    if (send->point == FAULT_AT_COMMIT) {
+    if (send->point == FAULT_AT_COMMIT && !send->batched) {
         int txn = conn->txn;
 
-        conn->txn = 0;
-        sim_world_txn_end(world, txn, true, 0);
+        /* COMMIT outside a transaction only draws a warning from the server. */
+        if (txn != 0) {
+            conn->txn = 0;
+            sim_world_txn_end(world, txn, true, 0);
+        }
         return;
     }
 
+    /* A statement outside a transaction (or a batched one) runs in a
+     * transaction of its own that commits before the reply leaves. */
+    autocommit = conn->txn == 0;
+    if (autocommit) {
+        conn->txn = sim_server_begin(&world->server, conn->id);
+    }
     if (send->in_call) {
         bool prev_committed =
             call->last_txn != 0 &&
             sim_server_txn(&world->server, call->last_txn)->state == SIM_TXN_COMMITTED;
 
+        call->attempt++;
         sim_oracle_on_attempt(&world->oracle, world->step, call, prev_committed);
         call->last_txn = conn->txn;
     }
@@ -279,6 +295,13 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     conn->txn_stmt = stmt->id;
     sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
                    raw->row_count, raw->value);
+
+    if (autocommit) {
+        int txn = conn->txn;
+
+        conn->txn = 0;
+        sim_world_txn_end(world, txn, true, 0);
+    }
 }
 
 /* The socket is gone. An open transaction lives on in its backend, holding
@@ -311,6 +334,7 @@ static void sim_conn_dead_reply(sim_conn_t *conn, sim_actor_t *actor,
     raw->connection_bad = true;
 
     if (send->in_call) {
+        call->failure_count++;
         call->last_failed_commit = send->point == FAULT_AT_COMMIT;
         call->last_failed_fresh = send->fresh;
     }
@@ -322,10 +346,59 @@ static void sim_conn_strike(sim_conn_t *conn, sim_actor_t *actor,
                             const sim_send_t *send, fault_kind_t kind)
 {
     sim_world_t *world = actor->world;
-    int attempt = send->in_call ? actor->call.attempt : 0;
+    int attempt = send->in_call ? actor->call.failure_count + 1 : 0;
 
     sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, send->main,
                    send->point, kind);
     sim_oracle_on_strike(&world->oracle, kind, send->main, send->point,
                          send->in_call && send->fresh, attempt);
+}
+
+/* BEGIN; statement; COMMIT in one round trip. Strikes are drawn at the
+ * COMMIT point: F2 and F4 lose the string before the server, F3 and F5 lose
+ * the reply after the server committed. */
+static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
+                                  const conn_params_t *params, conn_raw_t *raw)
+{
+    sim_conn_t *conn = handle;
+    sim_world_t *world = conn->world;
+    sim_actor_t *actor = &world->actors[conn->actor_index];
+    sim_send_t send;
+
+    assert(world->running == actor->index);
+    assert(conn->txn == 0);
+    sim_conn_plan_send(conn, actor, stmt, &send);
+    send.point = FAULT_AT_COMMIT;
+    send.batched = true;
+    sim_world_emit(world, actor->index, SIM_EV_SEND, conn->id, send.main,
+                   send.point, stmt->id);
+
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    if (sim_conn_reaped(conn, actor, &send) || conn->server_gone) {
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
+    if (send.fault == FAULT_F2 || send.fault == FAULT_F4) {
+        sim_conn_strike(conn, actor, &send, send.fault);
+        sim_conn_break(conn, actor);
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
+
+    sim_conn_server_side(conn, actor, stmt, params, &send, raw);
+    if (send.fault == FAULT_F3 || send.fault == FAULT_F5) {
+        sim_conn_strike(conn, actor, &send, send.fault);
+        sim_conn_break(conn, actor);
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
+
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    raw->answered = true;
+    conn->idle_since_us = world->now_us;
+    if (send.in_call) {
+        actor->call.main_done = true;
+    }
+    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id, CONN_OK,
+                   raw->row_count > 0 ? raw->value : -1);
 }

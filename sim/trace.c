@@ -131,6 +131,9 @@ static int sim_trace_format_fields(const sim_event_t *e, char *buf, size_t size)
         return snprintf(buf, size, " kind=%s batch=%d disposition=%s msg=%" PRId64,
                         e->a == 0 ? "header" : "link", e->b,
                         e->c == 0 ? "ack" : "redeliver", e->d);
+    case SIM_EV_TASK_RETRY:
+        return snprintf(buf, size, " batch=%d retry=%d countdown_us=%" PRId64, e->a,
+                        e->b, e->d);
     case SIM_EV_CONNECT:
         return snprintf(buf, size, " conn=%d", e->a);
     case SIM_EV_SEND:

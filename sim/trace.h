@@ -22,6 +22,7 @@
 #define SIM_EVENT_MAP(X)                                                       \
     X(TASK_BEGIN, "task_begin")                                                \
     X(TASK_END, "task_end")                                                    \
+    X(TASK_RETRY, "task_retry")                                                \
     X(RESTART, "restart")                                                      \
     X(CONNECT, "connect")                                                      \
     X(SEND, "send")                                                            \

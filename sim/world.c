@@ -260,6 +260,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->zombie_count = 0;
     world->actor_count = scen->worker_count + 1;
     world->msg_count = 0;
+    world->delivery_count = 0;
     memset(world->assigned_next, 0, sizeof(world->assigned_next));
     world->status = SIM_STATUS_EXECUTING;
     world->fire_count = 0;

@@ -148,6 +148,7 @@ struct sim_world {
 
     int msg_count;
     sim_msg_t msgs[SIM_MSG_MAX];
+    int delivery_count;       /* header deliveries so far: the source of delivery ids */
     int assigned_next[SCEN_WORKER_MAX];
 
     sim_status_t status;

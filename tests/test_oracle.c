@@ -169,6 +169,7 @@ static sim_call_t test_call(int attempt, bool failed_commit, bool failed_fresh)
     memset(&call, 0, sizeof(call));
     call.stmt = STMT_DEC;
     call.attempt = attempt;
+    call.failure_count = attempt - 1;
     call.last_failed_commit = failed_commit;
     call.last_failed_fresh = failed_fresh;
     return call;
