@@ -45,6 +45,7 @@ static int sim_worker_header(sim_actor_t *actor, const core_batch_t *batch);
 static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
                            const conn_element_t *result);
 static void sim_api_call(sim_actor_t *actor, int op, int result);
+static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor);
 
 void sim_orchestrator_main(void *arg)
 {
@@ -127,9 +128,18 @@ static int sim_worker_in_body(sim_actor_t *actor, const core_batch_t *batch)
 {
     sim_world_t *world = actor->world;
     core_rb_t out;
-    core_rc_t rc = core_run_batch(&actor->core, batch, sim_work, actor, &out);
+    core_rc_t rc;
 
+    actor->work_started = false;
+    rc = core_run_batch(&actor->core, batch, sim_work, actor, &out);
     if (rc != CORE_OK) {
+        /* Past the claim, the error path ran: with the status API up it must
+         * leave the execution terminal and the row gone. */
+        if (actor->work_started) {
+            sim_oracle_on_error_path_end(&world->oracle, world->step,
+                                         world->status != SIM_STATUS_EXECUTING,
+                                         world->server.row.committed.exists);
+        }
         return SIM_TASK_RELEASED;
     }
     if (out.status == CORE_RB_DECREMENTED) {
@@ -192,6 +202,7 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
     int i;
 
     *skipped_out = false;
+    actor->work_started = true;
     if (world->draw.path == SCEN_PATH_IN_BODY) {
         sim_api_call(actor, SIM_API_READ, (int)world->status);
         if (world->status != SIM_STATUS_EXECUTING) {
@@ -252,10 +263,18 @@ static void sim_env_log(void *env, const core_log_t *event)
     if (event->kind == CORE_LOG_CALL_BEGIN && tracked) {
         memset(&actor->call, 0, sizeof(actor->call));
         actor->call.stmt = event->stmt;
+        actor->call.batch_index = (int32_t)event->value;
         actor->call.conn_id_first_fresh = world->conn_count;
     } else if (event->kind == CORE_LOG_CALL_END && tracked) {
+        if (event->stmt == STMT_CLAIM && event->rc == CORE_OK) {
+            sim_oracle_on_claim_return(&world->oracle, world->step, &actor->call,
+                                       event->value != 0, sim_call_inserted(world, actor));
+        }
         memset(&actor->call, 0, sizeof(actor->call));
         actor->call.stmt = STMT_BEGIN;
+    } else if (event->kind == CORE_LOG_NEGATIVE) {
+        sim_oracle_on_negative_cleanup(&world->oracle, world->step,
+                                       world->server.row.committed.exists);
     }
 }
 
@@ -272,6 +291,9 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
     sim_world_emit(world, actor->index, SIM_EV_FIRE, result_count,
                    world->fire_count, 0, world->fire_count);
     sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
+    if (actor->call.saw_negative) {
+        sim_oracle_on_negative_fire(&world->oracle, world->step);
+    }
     if ((world->bugs & SIM_BUG_FIRE_TWICE) != 0) {
         sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
     }
@@ -298,6 +320,7 @@ static core_rc_t sim_env_mark_error(void *env, const char *exec_id,
     }
     sim_api_call(actor, SIM_API_MARK_ERROR, (int)world->status);
     *confirmed_out = true;
+    sim_oracle_on_mark_confirmed(&world->oracle);
     return CORE_OK;
 }
 
@@ -418,4 +441,26 @@ static bool sim_queue_idle(const sim_world_t *world)
         }
     }
     return true;
+}
+
+/* Whether a transaction of the actor's current call committed a marker
+ * insert (a claim that found the marker present commits nothing). */
+static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor)
+{
+    int i;
+    int e;
+
+    for (i = 0; i < actor->call.txn_count; i++) {
+        const sim_txn_t *txn = sim_server_txn(&world->server, actor->call.txns[i]);
+
+        if (txn->state != SIM_TXN_COMMITTED) {
+            continue;
+        }
+        for (e = 0; e < txn->effect_count; e++) {
+            if (txn->effects[e].stmt == STMT_CLAIM) {
+                return true;
+            }
+        }
+    }
+    return false;
 }

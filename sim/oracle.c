@@ -35,7 +35,7 @@ void sim_oracle_reset(sim_oracle_t *oracle, int batch_count)
 }
 
 void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
-                          int32_t batch_index, int64_t value)
+                          int32_t batch_index, int64_t value, bool status_terminal)
 {
     switch (stmt) {
     case STMT_ARM_UPSERT:
@@ -46,9 +46,27 @@ void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
         oracle->zero_commits = 0;
         oracle->abort_committed = false;
         break;
+    case STMT_ARM_WIPE:
+    case STMT_CLEAR:
+        /* The markers' lifetime ends: a later claim may win again. */
+        memset(oracle->claims_won, 0, sizeof(oracle->claims_won));
+        break;
+    case STMT_DEL:
+    case STMT_ABORT:
+        if (value > 0 && oracle->fire_count == 0 && !status_terminal &&
+            !oracle->mark_confirmed) {
+            sim_oracle_violate(oracle, step, SIM_PROP_S9);
+        }
+        if (stmt == STMT_ABORT && value > 0) {
+            oracle->abort_committed = true;
+        }
+        break;
     case STMT_DEC:
         assert(batch_index >= 0);
         assert(batch_index < oracle->batch_count);
+        if (oracle->abort_committed) {
+            sim_oracle_violate(oracle, step, SIM_PROP_S7);
+        }
         oracle->committed_dec_total++;
         oracle->committed_dec[batch_index]++;
         if (oracle->committed_dec[batch_index] > 1) {
@@ -60,9 +78,6 @@ void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
                 sim_oracle_violate(oracle, step, SIM_PROP_S1);
             }
         }
-        break;
-    case STMT_ABORT:
-        oracle->abort_committed = true;
         break;
     default:
         break;
@@ -141,6 +156,7 @@ void sim_oracle_on_fire(sim_oracle_t *oracle, uint32_t step,
     }
     if (oracle->abort_committed) {
         sim_oracle_violate(oracle, step, SIM_PROP_S2);
+        sim_oracle_violate(oracle, step, SIM_PROP_S7);
     }
 
     if (!sim_oracle_results_complete(oracle, results, result_count)) {
@@ -158,6 +174,59 @@ void sim_oracle_on_dec_return(sim_oracle_t *oracle, uint32_t step,
     }
 }
 
+void sim_oracle_on_mark_confirmed(sim_oracle_t *oracle)
+{
+    oracle->mark_confirmed = true;
+}
+
+void sim_oracle_on_claim_return(sim_oracle_t *oracle, uint32_t step,
+                                const sim_call_t *call, bool won, bool committed)
+{
+    int32_t batch = call->batch_index;
+
+    assert(batch >= 0);
+    assert(batch < oracle->batch_count);
+    if (!won && committed) {
+        /* This delivery's INSERT committed, yet it was told to skip. */
+        sim_oracle_violate(oracle, step, SIM_PROP_S12);
+    }
+    if (won) {
+        oracle->claims_won[batch]++;
+        if (oracle->claims_won[batch] > 1) {
+            sim_oracle_violate(oracle, step, SIM_PROP_S12);
+        }
+    }
+}
+
+void sim_oracle_on_negative_fire(sim_oracle_t *oracle, uint32_t step)
+{
+    sim_oracle_violate(oracle, step, SIM_PROP_S6);
+}
+
+void sim_oracle_on_negative_cleanup(sim_oracle_t *oracle, uint32_t step,
+                                    bool row_exists)
+{
+    if (row_exists) {
+        sim_oracle_violate(oracle, step, SIM_PROP_S6);
+    }
+}
+
+void sim_oracle_on_statement(sim_oracle_t *oracle, uint32_t step,
+                             const sim_call_t *call)
+{
+    if (call->attempt > 2) {
+        sim_oracle_violate(oracle, step, SIM_PROP_L4);
+    }
+}
+
+void sim_oracle_on_error_path_end(sim_oracle_t *oracle, uint32_t step,
+                                  bool status_terminal, bool row_exists)
+{
+    if (!status_terminal || row_exists) {
+        sim_oracle_violate(oracle, step, SIM_PROP_L6);
+    }
+}
+
 void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,
                        scen_outcome_t outcome)
 {
@@ -166,6 +235,9 @@ void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,
     if (!reached) {
         sim_oracle_violate(oracle, step, SIM_PROP_L3);
         return;
+    }
+    if (outcome == SCEN_OUTCOME_LOST) {
+        sim_oracle_violate(oracle, step, SIM_PROP_L2);
     }
     if (!oracle->strike_not_reap && !healed) {
         sim_oracle_violate(oracle, step, SIM_PROP_L1);

@@ -27,12 +27,19 @@
     X(S3, "safety", "result completeness: the fired results hold each batch exactly once") \
     X(S4, "safety", "exactly-once application: at most one committed decrement per batch, one when it returned pending or complete") \
     X(S5, "safety", "counter conservation: remaining = N - committed decrements = N - len(results)") \
+    X(S6, "safety", "a decrement that sees remaining < 0 never fires and removes the row") \
+    X(S7, "safety", "abort finality: after an abort commits, no decrement affects a row and nothing fires") \
     X(S8, "safety", "no retry without proof of non-commit: a decrement or claim is re-run only after an uncommitted attempt") \
+    X(S9, "safety", "mark before erase: the barrier row is deleted only after the fire or a confirmed terminal status") \
     X(S10, "safety", "a failed COMMIT of a decrement or claim is never retried") \
     X(S11, "safety", "a failure on a connection opened within the call is never retried") \
+    X(S12, "safety", "claim authority: one delivery per batch and marker lifetime claims true, the one whose INSERT committed") \
     X(L1, "liveness", "idle-reap transparency: idle reaps alone never change the outcome; it completes with one fire") \
+    X(L2, "liveness", "every execution that is not terminal keeps a recovery handle (barrier row or message)") \
     X(L3, "liveness", "bounded termination: the run reaches quiescence within the step limit") \
-    X(L5, "liveness", "execute-phase faults on a cached connection at a claim or decrement heal after one retry")
+    X(L4, "liveness", "bounded retries: at most 2 statement attempts per decrement or claim call") \
+    X(L5, "liveness", "execute-phase faults on a cached connection at a claim or decrement heal after one retry") \
+    X(L6, "liveness", "fail-fast: an in-body batch failure with the status API up ends ERROR with the row removed in the same task")
 
 typedef enum {
 #define SIM_PROP_ENUM(id, kind, text) SIM_PROP_##id,
@@ -40,6 +47,8 @@ typedef enum {
 #undef SIM_PROP_ENUM
     SIM_PROP_COUNT
 } sim_prop_t;
+
+#define SIM_CALL_TXN_MAX 8
 
 /* One retrying call of an actor, as the oracle follows it. */
 typedef struct {
@@ -51,6 +60,10 @@ typedef struct {
     int last_txn;             /* server transaction of the previous attempt */
     bool last_failed_commit;
     bool last_failed_fresh;
+    bool saw_negative;        /* a decrement of this call returned remaining < 0 */
+    int32_t batch_index;      /* the batch the call is about */
+    int txn_count;
+    int txns[SIM_CALL_TXN_MAX]; /* server transactions of the call's attempts */
 } sim_call_t;
 
 typedef struct {
@@ -66,6 +79,8 @@ typedef struct {
     int fire_count;
     bool abort_committed;
     bool work_done[SCEN_BATCH_MAX];
+    int claims_won[SCEN_BATCH_MAX]; /* claim calls that returned true, per marker lifetime */
+    bool mark_confirmed;      /* a terminal status was confirmed for this execution */
 
     int strike_count;
     bool strike_not_reap;     /* some fault other than F1 struck: L1 does not apply */
@@ -74,9 +89,13 @@ typedef struct {
 
 void sim_oracle_reset(sim_oracle_t *oracle, int batch_count);
 
-/* Server side: a transaction with these effects committed. */
+/* Server side: a transaction with these effects committed. status_terminal
+ * says whether the execution's status was terminal at that moment. */
 void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
-                          int32_t batch_index, int64_t value);
+                          int32_t batch_index, int64_t value, bool status_terminal);
+/* The status API confirmed a terminal mark. A later write of EXECUTING does
+ * not undo it for S9: the row was erased after a confirmed mark. */
+void sim_oracle_on_mark_confirmed(sim_oracle_t *oracle);
 /* Server side: the committed barrier row after a commit. */
 void sim_oracle_check_row(sim_oracle_t *oracle, uint32_t step, bool exists,
                           int64_t remaining, int element_count);
@@ -93,6 +112,21 @@ void sim_oracle_on_fire(sim_oracle_t *oracle, uint32_t step,
                         const conn_element_t *results, int result_count);
 void sim_oracle_on_dec_return(sim_oracle_t *oracle, uint32_t step,
                               int32_t batch_index, bool applied);
+/* A claim call returned won; committed says whether any of its attempts'
+ * transactions committed. */
+void sim_oracle_on_claim_return(sim_oracle_t *oracle, uint32_t step,
+                                const sim_call_t *call, bool won, bool committed);
+/* A fire by an actor whose current decrement call saw remaining < 0. */
+void sim_oracle_on_negative_fire(sim_oracle_t *oracle, uint32_t step);
+/* DEC.7 finished: the row must be gone. */
+void sim_oracle_on_negative_cleanup(sim_oracle_t *oracle, uint32_t step,
+                                    bool row_exists);
+/* A statement of a decrement or claim call reached the server. */
+void sim_oracle_on_statement(sim_oracle_t *oracle, uint32_t step,
+                             const sim_call_t *call);
+/* An in-body task ended through the error path with the status API up. */
+void sim_oracle_on_error_path_end(sim_oracle_t *oracle, uint32_t step,
+                                  bool status_terminal, bool row_exists);
 
 /* At quiescence (or at the step limit, with reached false). */
 void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,

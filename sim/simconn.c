@@ -283,7 +283,11 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
 
         call->attempt++;
         sim_oracle_on_attempt(&world->oracle, world->step, call, prev_committed);
+        sim_oracle_on_statement(&world->oracle, world->step, call);
         call->last_txn = conn->txn;
+        if (call->txn_count < SIM_CALL_TXN_MAX) {
+            call->txns[call->txn_count++] = conn->txn;
+        }
     }
 
     while (sim_server_exec(&world->server, conn->txn, stmt->id, params,
@@ -295,6 +299,9 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     conn->txn_stmt = stmt->id;
     sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
                    raw->row_count, raw->value);
+    if (send->in_call && stmt->id == STMT_DEC && raw->row_count > 0 && raw->value < 0) {
+        call->saw_negative = true;
+    }
 
     if (autocommit) {
         int txn = conn->txn;

@@ -200,7 +200,8 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
 
         for (i = 0; i < t->effect_count; i++) {
             sim_oracle_on_commit(&world->oracle, world->step, t->effects[i].stmt,
-                                 t->effects[i].batch_index, t->effects[i].value);
+                                 t->effects[i].batch_index, t->effects[i].value,
+                                 world->status != SIM_STATUS_EXECUTING);
             if (t->effects[i].stmt == STMT_DEC) {
                 world->decrement_count++;
                 if (t->effects[i].value < world->min_remaining) {

@@ -93,6 +93,7 @@ typedef struct {
     sim_prng_t fault_prng;
     sim_prng_t restart_prng;
     sim_call_t call;
+    bool work_started;        /* the current task got past its claim */
     int occurrences[STMT_COUNT][3]; /* sends per (statement, point), for schedules */
 } sim_actor_t;
 

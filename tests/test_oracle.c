@@ -21,7 +21,7 @@ static int test_setup(void **state)
 {
     (void)state;
     sim_oracle_reset(&oracle, TEST_BATCHES);
-    sim_oracle_on_commit(&oracle, 1, STMT_ARM_UPSERT, -1, TEST_BATCHES);
+    sim_oracle_on_commit(&oracle, 1, STMT_ARM_UPSERT, -1, TEST_BATCHES, false);
     return 0;
 }
 
@@ -32,7 +32,7 @@ static bool test_violated(sim_prop_t prop)
 
 static void test_commit_dec(int32_t batch, int64_t remaining)
 {
-    sim_oracle_on_commit(&oracle, 2, STMT_DEC, batch, remaining);
+    sim_oracle_on_commit(&oracle, 2, STMT_DEC, batch, remaining, false);
 }
 
 static void test_work_all(void)
@@ -96,7 +96,7 @@ static void test_oracle_s2_fire_after_abort(void **state)
 
     (void)state;
     test_work_all();
-    sim_oracle_on_commit(&oracle, 3, STMT_ABORT, -1, 1);
+    sim_oracle_on_commit(&oracle, 3, STMT_ABORT, -1, 1, true);
     sim_oracle_on_fire(&oracle, 4, results, 2);
     assert_true(test_violated(SIM_PROP_S2));
 }
@@ -157,7 +157,7 @@ static void test_oracle_s5_rearm_resets_counts(void **state)
 {
     (void)state;
     test_commit_dec(0, 1);
-    sim_oracle_on_commit(&oracle, 3, STMT_ARM_UPSERT, -1, TEST_BATCHES);
+    sim_oracle_on_commit(&oracle, 3, STMT_ARM_UPSERT, -1, TEST_BATCHES, false);
     sim_oracle_check_row(&oracle, 3, true, TEST_BATCHES, 0);
     assert_false(test_violated(SIM_PROP_S5));
 }
@@ -254,6 +254,109 @@ static void test_oracle_l3_step_limit(void **state)
     assert_true(test_violated(SIM_PROP_L3));
 }
 
+static void test_oracle_s6_fire_after_negative(void **state)
+{
+    (void)state;
+    sim_oracle_on_negative_fire(&oracle, 5);
+    assert_true(test_violated(SIM_PROP_S6));
+}
+
+static void test_oracle_s6_negative_leaves_row(void **state)
+{
+    (void)state;
+    sim_oracle_on_negative_cleanup(&oracle, 5, false);
+    assert_false(test_violated(SIM_PROP_S6));
+    sim_oracle_on_negative_cleanup(&oracle, 6, true);
+    assert_true(test_violated(SIM_PROP_S6));
+}
+
+static void test_oracle_s7_decrement_after_abort(void **state)
+{
+    (void)state;
+    sim_oracle_on_commit(&oracle, 3, STMT_ABORT, -1, 1, true);
+    test_commit_dec(0, 1);
+    assert_true(test_violated(SIM_PROP_S7));
+}
+
+static void test_oracle_s9_delete_without_mark(void **state)
+{
+    (void)state;
+    sim_oracle_on_commit(&oracle, 3, STMT_DEL, -1, 1, false);
+    assert_true(test_violated(SIM_PROP_S9));
+}
+
+static void test_oracle_s9_delete_after_mark_ok(void **state)
+{
+    (void)state;
+    sim_oracle_on_mark_confirmed(&oracle);
+    sim_oracle_on_commit(&oracle, 3, STMT_ABORT, -1, 1, false);
+    sim_oracle_on_commit(&oracle, 4, STMT_DEL, -1, 0, false);
+    assert_false(test_violated(SIM_PROP_S9));
+}
+
+static void test_oracle_s12_committed_owner_skips(void **state)
+{
+    sim_call_t call = test_call(2, false, false);
+
+    (void)state;
+    call.stmt = STMT_CLAIM;
+    call.batch_index = 1;
+    sim_oracle_on_claim_return(&oracle, 4, &call, false, true);
+    assert_true(test_violated(SIM_PROP_S12));
+}
+
+static void test_oracle_s12_two_owners(void **state)
+{
+    sim_call_t call = test_call(1, false, false);
+
+    (void)state;
+    call.stmt = STMT_CLAIM;
+    call.batch_index = 1;
+    sim_oracle_on_claim_return(&oracle, 4, &call, true, true);
+    assert_false(test_violated(SIM_PROP_S12));
+    sim_oracle_on_claim_return(&oracle, 5, &call, true, true);
+    assert_true(test_violated(SIM_PROP_S12));
+}
+
+static void test_oracle_s12_wipe_starts_new_lifetime(void **state)
+{
+    sim_call_t call = test_call(1, false, false);
+
+    (void)state;
+    call.stmt = STMT_CLAIM;
+    call.batch_index = 1;
+    sim_oracle_on_claim_return(&oracle, 4, &call, true, true);
+    sim_oracle_on_commit(&oracle, 5, STMT_CLEAR, -1, 1, true);
+    sim_oracle_on_claim_return(&oracle, 6, &call, true, true);
+    assert_false(test_violated(SIM_PROP_S12));
+}
+
+static void test_oracle_l2_lost_execution(void **state)
+{
+    (void)state;
+    sim_oracle_on_strike(&oracle, FAULT_F5, STMT_DEC, FAULT_AT_COMMIT, false, 1);
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_LOST);
+    assert_true(test_violated(SIM_PROP_L2));
+}
+
+static void test_oracle_l4_third_attempt(void **state)
+{
+    sim_call_t call = test_call(3, false, false);
+
+    (void)state;
+    sim_oracle_on_statement(&oracle, 4, &call);
+    assert_true(test_violated(SIM_PROP_L4));
+}
+
+static void test_oracle_l6_error_path_leaves_row(void **state)
+{
+    (void)state;
+    sim_oracle_on_error_path_end(&oracle, 4, true, false);
+    assert_false(test_violated(SIM_PROP_L6));
+    sim_oracle_on_error_path_end(&oracle, 5, true, true);
+    assert_true(test_violated(SIM_PROP_L6));
+}
+
 static void test_oracle_first_step_kept(void **state)
 {
     (void)state;
@@ -297,6 +400,17 @@ int main(void)
         cmocka_unit_test_setup(test_oracle_l5_execute_fault_not_healed, test_setup),
         cmocka_unit_test_setup(test_oracle_l5_fresh_connection_exempt, test_setup),
         cmocka_unit_test_setup(test_oracle_l3_step_limit, test_setup),
+        cmocka_unit_test_setup(test_oracle_s6_fire_after_negative, test_setup),
+        cmocka_unit_test_setup(test_oracle_s6_negative_leaves_row, test_setup),
+        cmocka_unit_test_setup(test_oracle_s7_decrement_after_abort, test_setup),
+        cmocka_unit_test_setup(test_oracle_s9_delete_without_mark, test_setup),
+        cmocka_unit_test_setup(test_oracle_s9_delete_after_mark_ok, test_setup),
+        cmocka_unit_test_setup(test_oracle_s12_committed_owner_skips, test_setup),
+        cmocka_unit_test_setup(test_oracle_s12_two_owners, test_setup),
+        cmocka_unit_test_setup(test_oracle_s12_wipe_starts_new_lifetime, test_setup),
+        cmocka_unit_test_setup(test_oracle_l2_lost_execution, test_setup),
+        cmocka_unit_test_setup(test_oracle_l4_third_attempt, test_setup),
+        cmocka_unit_test_setup(test_oracle_l6_error_path_leaves_row, test_setup),
         cmocka_unit_test_setup(test_oracle_first_step_kept, test_setup),
         cmocka_unit_test_setup(test_oracle_prop_names_parse, test_setup),
     };
