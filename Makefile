@@ -16,9 +16,9 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 # fiu.h turns into no-op macros without FIU_ENABLE, and fiu_enable() then
 # crashes inside libfiu; every file that may include it gets the flag.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -DFIU_ENABLE=1 $(PKG_CFLAGS)
+CFLAGS += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -DFIU_ENABLE=1 -pthread $(PKG_CFLAGS)
 DEPFLAGS = -MMD -MP
-LDLIBS += $(PKG_LIBS)
+LDLIBS += $(PKG_LIBS) -pthread
 
 ARCH := $(shell uname -m)
 ASM_SRC := $(wildcard sim/fiber_switch_$(ARCH).S)

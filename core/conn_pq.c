@@ -1,0 +1,394 @@
+/* conn_pq — the libpq implementation of the connection ops table. */
+#include "conn_pq.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+/* Maximum parameters of one statement; the catalogue uses at most four. */
+#define CONN_PQ_PARAM_MAX 8
+#define CONN_PQ_NUMBER_SIZE 24 /* INT64_MIN in decimal plus the NUL */
+#define CONN_PQ_JSON_SIZE 64   /* {"batch":INT32_MIN,"value":INT32_MIN} */
+
+/* Fixed type OIDs of the built-in types (pg_type.dat); client programs have
+ * no header for them. */
+#define CONN_PQ_INT8OID 20
+#define CONN_PQ_INT2OID 21
+#define CONN_PQ_INT4OID 23
+#define CONN_PQ_JSONBOID 3802
+
+/* Text forms of one statement's parameters, in $1.. order. */
+typedef struct {
+    const char *values[CONN_PQ_PARAM_MAX];
+    char numbers[CONN_PQ_PARAM_MAX][CONN_PQ_NUMBER_SIZE];
+    char json[CONN_PQ_JSON_SIZE];
+    int count;
+} conn_pq_params_t;
+
+static conn_status_t conn_pq_connect(void *backend, void **handle_out);
+static void conn_pq_exec(void *handle, const stmt_t *stmt,
+                         const conn_params_t *params, conn_raw_t *raw_out);
+static void conn_pq_rollback(void *handle, conn_raw_t *raw_out);
+static conn_txn_t conn_pq_txn_status(void *handle);
+static bool conn_pq_is_closed(void *handle);
+static void conn_pq_close(void *handle);
+
+static bool conn_pq_build_params(const stmt_t *stmt, const conn_params_t *params,
+                                 conn_pq_params_t *text_out);
+static void conn_pq_format_number(conn_pq_params_t *text, int index, int64_t number);
+static bool conn_pq_format_element(conn_pq_params_t *text, int index,
+                                   const conn_element_t *element);
+static void conn_pq_discard_notice(void *arg, const char *message);
+static void conn_pq_read_result(PGconn *conn, PGresult *res, conn_raw_t *raw);
+static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw);
+static int64_t conn_pq_first_integer(const PGresult *res);
+static void conn_pq_read_elements(const char *text, conn_raw_t *raw);
+static void conn_pq_read_element(const json_t *item, size_t index,
+                                 conn_element_t *element_out);
+static _Noreturn void conn_pq_reject_results(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+
+const conn_ops_t conn_pq_ops = {
+    .version = CONN_OPS_VERSION,
+    .name = "libpq",
+    .connect = conn_pq_connect,
+    .exec = conn_pq_exec,
+    .rollback = conn_pq_rollback,
+    .txn_status = conn_pq_txn_status,
+    .is_closed = conn_pq_is_closed,
+    .close = conn_pq_close,
+};
+
+int conn_pq_backend_pid(const void *handle)
+{
+    assert(handle != NULL);
+    return PQbackendPID(handle);
+}
+
+static conn_status_t conn_pq_connect(void *backend, void **handle_out)
+{
+    const conn_pq_backend_t *pq = backend;
+    PGconn *conn;
+
+    assert(pq != NULL);
+    assert(pq->conninfo != NULL);
+    *handle_out = NULL;
+
+    /* PQconnectdb returns NULL only when it cannot allocate the PGconn. */
+    conn = PQconnectdb(pq->conninfo);
+    if (conn == NULL) {
+        return CONN_DEAD;
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        PQfinish(conn);
+        return CONN_DEAD;
+    }
+
+    /* libpq prints notices to stderr by default, such as the WARNING of a
+     * COMMIT sent outside a transaction; they would interleave with the
+     * run's output, and the classification does not use them. */
+    PQsetNoticeProcessor(conn, conn_pq_discard_notice, NULL);
+    *handle_out = conn;
+    return CONN_OK;
+}
+
+static void conn_pq_exec(void *handle, const stmt_t *stmt,
+                         const conn_params_t *params, conn_raw_t *raw_out)
+{
+    PGconn *conn = handle;
+    conn_pq_params_t text;
+    PGresult *res;
+
+    assert(conn != NULL);
+    assert(stmt != NULL);
+
+    if (stmt->params[0] == '\0') {
+        res = PQexec(conn, stmt->sql);
+    } else if (conn_pq_build_params(stmt, params, &text)) {
+        res = PQexecParams(conn, stmt->sql, text.count, NULL, text.values, NULL,
+                           NULL, 0);
+    } else {
+        /* Out of memory while serialising: nothing was sent, which the
+         * classifier treats like a libpq call that returned no result. */
+        res = NULL;
+    }
+
+    conn_pq_read_result(conn, res, raw_out);
+    PQclear(res);
+}
+
+static void conn_pq_rollback(void *handle, conn_raw_t *raw_out)
+{
+    PGconn *conn = handle;
+    PGresult *res;
+
+    assert(conn != NULL);
+    res = PQexec(conn, "ROLLBACK");
+    conn_pq_read_result(conn, res, raw_out);
+    PQclear(res);
+}
+
+static conn_txn_t conn_pq_txn_status(void *handle)
+{
+    switch (PQtransactionStatus(handle)) {
+    case PQTRANS_IDLE:
+        return CONN_TXN_IDLE;
+    case PQTRANS_ACTIVE:
+        return CONN_TXN_ACTIVE;
+    case PQTRANS_INTRANS:
+        return CONN_TXN_INTRANS;
+    case PQTRANS_INERROR:
+        return CONN_TXN_INERROR;
+    case PQTRANS_UNKNOWN:
+        return CONN_TXN_UNKNOWN;
+    }
+    return CONN_TXN_UNKNOWN;
+}
+
+static bool conn_pq_is_closed(void *handle)
+{
+    return PQstatus(handle) == CONNECTION_BAD;
+}
+
+static void conn_pq_close(void *handle)
+{
+    PQfinish(handle);
+}
+
+/* Render each parameter letter of the descriptor as text. Returns false
+ * only when jansson could not allocate. */
+static bool conn_pq_build_params(const stmt_t *stmt, const conn_params_t *params,
+                                 conn_pq_params_t *text_out)
+{
+    int i;
+
+    assert(params != NULL);
+    text_out->count = (int)strlen(stmt->params);
+    assert(text_out->count <= CONN_PQ_PARAM_MAX);
+
+    for (i = 0; i < text_out->count; i++) {
+        switch (stmt->params[i]) {
+        case 'e':
+            assert(params->exec_id != NULL);
+            text_out->values[i] = params->exec_id;
+            break;
+        case 'o':
+            assert(params->org_id != NULL);
+            text_out->values[i] = params->org_id;
+            break;
+        case 'i':
+            conn_pq_format_number(text_out, i, params->batch_index);
+            break;
+        case 'n':
+            conn_pq_format_number(text_out, i, params->count);
+            break;
+        case 't':
+            conn_pq_format_number(text_out, i, params->ttl_s);
+            break;
+        case 'r':
+            if (!conn_pq_format_element(text_out, i, &params->result)) {
+                return false;
+            }
+            break;
+        default:
+            assert(!"unknown parameter letter in statement descriptor");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void conn_pq_format_number(conn_pq_params_t *text, int index, int64_t number)
+{
+    int length = snprintf(text->numbers[index], CONN_PQ_NUMBER_SIZE, "%" PRId64,
+                          number);
+
+    assert(length > 0);
+    assert(length < CONN_PQ_NUMBER_SIZE);
+    text->values[index] = text->numbers[index];
+}
+
+/* Serialise one batch result as the JSON object Q-DEC appends to results. */
+static bool conn_pq_format_element(conn_pq_params_t *text, int index,
+                                   const conn_element_t *element)
+{
+    json_t *object = json_pack("{s:i, s:i}", "batch", (int)element->batch_index,
+                               "value", (int)element->value);
+    size_t length;
+
+    if (object == NULL) {
+        return false;
+    }
+    length = json_dumpb(object, text->json, sizeof(text->json) - 1, JSON_COMPACT);
+    json_decref(object);
+    if (length == 0) {
+        return false;
+    }
+
+    /* Two int32 fields always fit; json_dumpb does not add the NUL. */
+    assert(length < sizeof(text->json));
+    text->json[length] = '\0';
+    text->values[index] = text->json;
+    return true;
+}
+
+static void conn_pq_discard_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Fill raw from one libpq call's result; res may be NULL. */
+static void conn_pq_read_result(PGconn *conn, PGresult *res, conn_raw_t *raw)
+{
+    ExecStatusType status = res == NULL ? PGRES_FATAL_ERROR : PQresultStatus(res);
+    const char *sqlstate = NULL;
+
+    memset(raw, 0, offsetof(conn_raw_t, elements));
+    raw->connection_bad = PQstatus(conn) == CONNECTION_BAD;
+
+    if (res != NULL && status == PGRES_FATAL_ERROR) {
+        sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    }
+    if (sqlstate != NULL) {
+        snprintf(raw->sqlstate, sizeof(raw->sqlstate), "%s", sqlstate);
+    }
+
+    switch (status) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+        raw->answered = true;
+        conn_pq_read_rows(res, raw);
+        break;
+    case PGRES_FATAL_ERROR:
+        /* Without a SQLSTATE the error came from libpq itself (lost
+         * connection, protocol out of step), not from the server. */
+        raw->answered = raw->sqlstate[0] != '\0';
+        break;
+    default:
+        /* PGRES_BAD_RESPONSE and statuses the catalogue never produces
+         * (COPY, empty query): the connection can no longer be trusted. */
+        raw->answered = false;
+        break;
+    }
+}
+
+/* Row count, the first integer column and the results column. */
+static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw)
+{
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        /* A DELETE or UPDATE without RETURNING: the count is in the command
+         * tag, which is "" for BEGIN and COMMIT. */
+        raw->row_count = atoi(PQcmdTuples(res));
+        return;
+    }
+
+    raw->row_count = PQntuples(res);
+    if (raw->row_count == 0) {
+        return;
+    }
+    raw->value = conn_pq_first_integer(res);
+    if (PQnfields(res) >= 2 && PQftype(res, 1) == CONN_PQ_JSONBOID &&
+        !PQgetisnull(res, 0, 1)) {
+        conn_pq_read_elements(PQgetvalue(res, 0, 1), raw);
+    }
+}
+
+/* Q-DEC returns remaining as an integer; the other statements that return
+ * rows return a text id, which reads as 0. */
+static int64_t conn_pq_first_integer(const PGresult *res)
+{
+    Oid type = PQftype(res, 0);
+    const char *text;
+    char *end;
+    long long number;
+
+    if (type != CONN_PQ_INT2OID && type != CONN_PQ_INT4OID &&
+        type != CONN_PQ_INT8OID) {
+        return 0;
+    }
+    if (PQgetisnull(res, 0, 0)) {
+        return 0;
+    }
+
+    text = PQgetvalue(res, 0, 0);
+    errno = 0;
+    number = strtoll(text, &end, 10);
+    assert(errno == 0);
+    assert(end != text);
+    assert(*end == '\0');
+    return number;
+}
+
+/* Parse the results column: a jsonb array of {"batch": i, "value": v}. */
+static void conn_pq_read_elements(const char *text, conn_raw_t *raw)
+{
+    json_error_t error;
+    json_t *array = json_loads(text, 0, &error);
+    size_t index;
+    json_t *item;
+
+    if (!json_is_array(array)) {
+        conn_pq_reject_results("is not a JSON array");
+    }
+    if (json_array_size(array) > CONN_ELEMENTS_MAX) {
+        /* NOTE: conn_raw_t has room for CONN_ELEMENTS_MAX results, so a
+         * barrier armed for more batches stops here rather than firing with
+         * a truncated list. */
+        conn_pq_reject_results("holds %zu elements", json_array_size(array));
+    }
+
+    json_array_foreach(array, index, item) {
+        conn_pq_read_element(item, index, &raw->elements[index]);
+    }
+    raw->element_count = (int)json_array_size(array);
+    json_decref(array);
+}
+
+static void conn_pq_read_element(const json_t *item, size_t index,
+                                 conn_element_t *element_out)
+{
+    const json_t *batch = json_object_get(item, "batch");
+    const json_t *value = json_object_get(item, "value");
+    json_int_t batch_index;
+    json_int_t number;
+
+    if (!json_is_integer(batch) || !json_is_integer(value)) {
+        conn_pq_reject_results("element %zu has no integer batch or value",
+                               index);
+    }
+
+    batch_index = json_integer_value(batch);
+    number = json_integer_value(value);
+    if (batch_index < INT32_MIN || batch_index > INT32_MAX || number < INT32_MIN ||
+        number > INT32_MAX) {
+        conn_pq_reject_results("element %zu is outside the int32 range", index);
+    }
+    element_out->batch_index = (int32_t)batch_index;
+    element_out->value = (int32_t)number;
+}
+
+/* Only Q-DEC writes results, so a column of another shape was written by
+ * something outside the harness. There is no truthful SQLSTATE for it, so
+ * the run stops instead of passing on a wrong list. */
+static _Noreturn void conn_pq_reject_results(const char *format, ...)
+{
+    va_list args;
+
+    fprintf(stderr, "conn_pq: pg_barrier_state.results ");
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fprintf(stderr, "; it must be an array of at most %d {\"batch\": int, "
+                    "\"value\": int} objects\n",
+            CONN_ELEMENTS_MAX);
+    abort();
+}

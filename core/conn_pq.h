@@ -1,0 +1,40 @@
+/*
+ * conn_pq — the connection ops table on libpq, the production backend.
+ *
+ * Sends the statement catalogue to a real PostgreSQL server and reports what
+ * came back in a conn_raw_t. It does not classify: conn_classify() in conn.c
+ * decides between rows, a logical error and a dead connection.
+ *
+ * Invariants:
+ *  1. A handle is one PGconn, used by one thread at a time.
+ *  2. libpq has no implicit transaction: a statement sent outside BEGIN
+ *     autocommits. The backend never adds a BEGIN of its own, because the
+ *     core sends it explicitly.
+ *  3. connection_bad is PQstatus() == CONNECTION_BAD after the call. A dead
+ *     connection is recognised by that flag alone, because its result
+ *     carries no SQLSTATE even when the server sent one. With libpq 15 on a
+ *     Unix socket, the FATAL 57P01 of pg_terminate_backend() and the 57P05
+ *     of idle_session_timeout appear only as text in PQerrorMessage().
+ *  4. A reply that carries an error but no SQLSTATE was produced by libpq,
+ *     not by the server, and is reported as not answered, so it can never
+ *     be classified as success.
+ *  5. Parameters are sent as text in $1.. order of the descriptor's letters;
+ *     the result parameter is the JSON object {"batch": i, "value": v}.
+ */
+#ifndef BARRIERSIM_CONN_PQ_H
+#define BARRIERSIM_CONN_PQ_H
+
+#include "conn.h"
+
+/* The backend argument of conn_pq_ops.connect(). */
+typedef struct {
+    const char *conninfo; /* a libpq connection string or URI */
+} conn_pq_backend_t;
+
+extern const conn_ops_t conn_pq_ops;
+
+/* Return the server process id of an open handle, for tools that terminate
+ * it with pg_terminate_backend(); 0 when the connection is bad. */
+int conn_pq_backend_pid(const void *handle);
+
+#endif

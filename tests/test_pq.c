@@ -1,0 +1,776 @@
+/*
+ * Tests of the libpq backend and the barrier core on a real PostgreSQL server.
+ *
+ * The server comes from BARRIERSIM_PG_CONNINFO, a libpq conninfo of a
+ * database with scripts/schema.sql loaded. The test command starts a
+ * throwaway cluster with scripts/pg_cluster.sh and sets it; without it every
+ * test fails. Each test empties the barrier tables through a separate admin
+ * connection, which also plays the operator who terminates a backend.
+ * Backoffs really sleep here, so a retry costs CORE_RETRY_BACKOFF_US.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "../core/barrier.h"
+#include "../core/conn_pq.h"
+
+#define TEST_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
+#define TEST_EXEC_ID "exec-pq"
+#define TEST_ORG_ID "org-pq"
+#define TEST_CTX_MAX 2
+#define TEST_EVENT_MAX 64
+#define TEST_POLL_MAX 500
+#define TEST_POLL_INTERVAL_US 10000 /* polls give up after 5 s */
+#define TEST_INT32_MIN "-2147483648"
+
+/* The core's environment, recording what the core did. */
+typedef struct {
+    core_log_t events[TEST_EVENT_MAX];
+    int event_count;
+    int64_t slept_us;
+    int fire_count;
+    conn_element_t fired[CONN_ELEMENTS_MAX];
+    int fired_count;
+    int mark_count;
+} test_env_t;
+
+/* One test's connections; the teardown closes whatever a failed test left. */
+typedef struct {
+    conn_pq_backend_t backend;
+    PGconn *admin;
+    core_ctx_t ctxs[TEST_CTX_MAX];
+    test_env_t envs[TEST_CTX_MAX];
+    int ctx_count;
+    conn_t conn;
+} test_fixture_t;
+
+/* A worker thread's decrement. */
+typedef struct {
+    core_ctx_t *ctx;
+    core_batch_t batch;
+    conn_element_t result;
+    core_rc_t rc;
+    core_dec_t dec;
+} test_worker_t;
+
+static test_fixture_t fixture;
+
+/* conn_pq_ops with an exec that terminates the backend right after a Q-DEC
+ * has returned its row, before the COMMIT is sent. */
+static conn_ops_t test_kill_after_dec_ops;
+static int test_kill_after_dec_count;
+
+static void test_nap_us(int64_t duration_us)
+{
+    struct timespec delay = {duration_us / 1000000, (duration_us % 1000000) * 1000};
+
+    while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
+        /* Interrupted by a signal: sleep the rest. */
+    }
+}
+
+static void test_sleep_us(void *env, int64_t duration_us)
+{
+    ((test_env_t *)env)->slept_us += duration_us;
+    test_nap_us(duration_us);
+}
+
+static void test_log(void *env, const core_log_t *event)
+{
+    test_env_t *test_env = env;
+
+    if (test_env->event_count < TEST_EVENT_MAX) {
+        test_env->events[test_env->event_count] = *event;
+    }
+    test_env->event_count++;
+}
+
+static core_rc_t test_fire(void *env, const char *exec_id,
+                           const conn_element_t *results, int result_count,
+                           int64_t *callback_id_out)
+{
+    test_env_t *test_env = env;
+
+    (void)exec_id;
+    test_env->fire_count++;
+    test_env->fired_count = result_count;
+    memcpy(test_env->fired, results, (size_t)result_count * sizeof(results[0]));
+    *callback_id_out = test_env->fire_count;
+    return CORE_OK;
+}
+
+static core_rc_t test_mark_error(void *env, const char *exec_id,
+                                 const char *org_id, bool *confirmed_out)
+{
+    (void)exec_id;
+    (void)org_id;
+    ((test_env_t *)env)->mark_count++;
+    *confirmed_out = true;
+    return CORE_OK;
+}
+
+static const core_env_ops_t test_env_ops = {
+    .sleep_us = test_sleep_us,
+    .log = test_log,
+    .fire = test_fire,
+    .mark_error = test_mark_error,
+};
+
+static int test_setup(void **state)
+{
+    (void)state;
+    memset(&fixture, 0, sizeof(fixture));
+    fixture.backend.conninfo = getenv(TEST_CONNINFO_ENV);
+    return 0;
+}
+
+static int test_teardown(void **state)
+{
+    int i;
+
+    (void)state;
+    for (i = 0; i < fixture.ctx_count; i++) {
+        core_ctx_forget_conn(&fixture.ctxs[i]);
+    }
+    if (fixture.conn.ops != NULL) {
+        conn_close(&fixture.conn);
+    }
+    PQfinish(fixture.admin);
+    return 0;
+}
+
+static void test_admin_exec(const char *sql)
+{
+    PGresult *res = PQexec(fixture.admin, sql);
+    ExecStatusType status = PQresultStatus(res);
+
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        fail_msg("admin statement failed: %s: %s", sql,
+                 PQerrorMessage(fixture.admin));
+    }
+    PQclear(res);
+}
+
+/* Open the admin connection and empty the tables. Runs in the test body, not
+ * in the setup, so that a missing server counts as one failure per test. */
+static void test_start(void)
+{
+    if (fixture.backend.conninfo == NULL) {
+        fail_msg("%s is not set. Run these tests with make test or run_tests.sh, "
+                 "which start a throwaway cluster, or set it to the conninfo of a "
+                 "database with scripts/schema.sql loaded",
+                 TEST_CONNINFO_ENV);
+    }
+
+    fixture.admin = PQconnectdb(fixture.backend.conninfo);
+    if (PQstatus(fixture.admin) != CONNECTION_OK) {
+        fail_msg("could not connect to %s=\"%s\": %s", TEST_CONNINFO_ENV,
+                 fixture.backend.conninfo, PQerrorMessage(fixture.admin));
+    }
+
+    /* A transaction left open by a broken test must fail TRUNCATE, not hang it. */
+    test_admin_exec("SET lock_timeout = '5s'");
+    test_admin_exec("TRUNCATE barriersim.pg_barrier_state, barriersim.pg_batch_dedup, "
+                    "barriersim.pg_orchestration_claim");
+}
+
+/* Return one integer from a query with the execution id as $1. */
+static int64_t test_admin_query_integer(const char *sql)
+{
+    const char *values[1] = {TEST_EXEC_ID};
+    PGresult *res = PQexecParams(fixture.admin, sql, 1, NULL, values, NULL, NULL, 0);
+    int64_t number;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fail_msg("admin query failed: %s: %s", sql, PQerrorMessage(fixture.admin));
+    }
+    number = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return number;
+}
+
+static int64_t test_admin_remaining(void)
+{
+    return test_admin_query_integer("SELECT remaining FROM barriersim.pg_barrier_state "
+                                    "WHERE execution_id = $1");
+}
+
+static int64_t test_admin_barrier_rows(void)
+{
+    return test_admin_query_integer("SELECT count(*) FROM barriersim.pg_barrier_state "
+                                    "WHERE execution_id = $1");
+}
+
+static int64_t test_admin_marker_rows(void)
+{
+    return test_admin_query_integer("SELECT count(*) FROM barriersim.pg_batch_dedup "
+                                    "WHERE execution_id = $1");
+}
+
+static int64_t test_admin_result_count(void)
+{
+    return test_admin_query_integer("SELECT jsonb_array_length(results) FROM "
+                                    "barriersim.pg_barrier_state WHERE execution_id = $1");
+}
+
+/* Count the backends among pids that match condition; pids is "{1,2}". */
+static int64_t test_admin_count_backends(const char *pids, const char *condition)
+{
+    char sql[256];
+    const char *values[1] = {pids};
+    PGresult *res;
+    int64_t count;
+
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY ($1::int[]) %s",
+             condition);
+    res = PQexecParams(fixture.admin, sql, 1, NULL, values, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fail_msg("admin query failed: %s: %s", sql, PQerrorMessage(fixture.admin));
+    }
+    count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return count;
+}
+
+/* Poll until count backends of pids match condition; fail after 5 s. */
+static void test_admin_wait_backends(const char *pids, const char *condition,
+                                     int64_t count)
+{
+    int poll;
+
+    for (poll = 0; poll < TEST_POLL_MAX; poll++) {
+        if (test_admin_count_backends(pids, condition) == count) {
+            return;
+        }
+        test_nap_us(TEST_POLL_INTERVAL_US);
+    }
+    fail_msg("backends %s: expected %lld matching \"%s\" within 5 s", pids,
+             (long long)count, condition);
+}
+
+/* Terminate a backend as an operator or a pooler's idle reap would, and wait
+ * until it has left pg_stat_activity, so the victim's next statement fails. */
+static void test_admin_terminate(int pid)
+{
+    char sql[64];
+    char pids[32];
+    PGresult *res;
+
+    assert_true(pid > 0);
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
+    res = PQexec(fixture.admin, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
+
+    snprintf(pids, sizeof(pids), "{%d}", pid);
+    test_admin_wait_backends(pids, "", 0);
+}
+
+static core_ctx_t *test_ctx_new_on(const conn_ops_t *ops, const char *policy_name)
+{
+    const core_policy_t *policy = core_policy_find(policy_name);
+    int index = fixture.ctx_count;
+
+    assert_non_null(policy);
+    assert_true(index < TEST_CTX_MAX);
+    core_ctx_init(&fixture.ctxs[index], ops, &fixture.backend, policy,
+                  &test_env_ops, &fixture.envs[index]);
+    fixture.ctx_count++;
+    return &fixture.ctxs[index];
+}
+
+static core_ctx_t *test_ctx_new(const char *policy_name)
+{
+    return test_ctx_new_on(&conn_pq_ops, policy_name);
+}
+
+static test_env_t *test_env_of(const core_ctx_t *ctx)
+{
+    return ctx->env;
+}
+
+static int test_count_events(const core_ctx_t *ctx, core_log_kind_t kind)
+{
+    const test_env_t *env = test_env_of(ctx);
+    int count = 0;
+    int i;
+
+    assert_true(env->event_count <= TEST_EVENT_MAX);
+    for (i = 0; i < env->event_count; i++) {
+        count += env->events[i].kind == kind;
+    }
+    return count;
+}
+
+static core_batch_t test_batch(int32_t batch_index)
+{
+    core_batch_t batch;
+
+    memset(&batch, 0, sizeof(batch));
+    batch.exec_id = TEST_EXEC_ID;
+    batch.org_id = TEST_ORG_ID;
+    batch.batch_index = batch_index;
+    return batch;
+}
+
+static conn_params_t test_params(int64_t batch_index, int32_t value)
+{
+    conn_params_t params;
+
+    memset(&params, 0, sizeof(params));
+    params.exec_id = TEST_EXEC_ID;
+    params.org_id = TEST_ORG_ID;
+    params.batch_index = batch_index;
+    params.result.batch_index = (int32_t)batch_index;
+    params.result.value = value;
+    return params;
+}
+
+/* Arm with a context that keeps its connection cached afterwards. */
+static core_ctx_t *test_arm(const char *policy_name, int64_t count)
+{
+    core_ctx_t *ctx = test_ctx_new(policy_name);
+
+    assert_int_equal(core_arm(ctx, TEST_EXEC_ID, TEST_ORG_ID, count), CORE_OK);
+    assert_true(conn_is_open(&ctx->conn));
+    return ctx;
+}
+
+/* Open fixture.conn for tests that drive conn_*() without the core. */
+static void test_conn_open(void)
+{
+    conn_init(&fixture.conn, &conn_pq_ops, &fixture.backend);
+    assert_int_equal(conn_connect(&fixture.conn), CONN_OK);
+}
+
+static core_rc_t test_decrement(core_ctx_t *ctx, int32_t batch_index, int32_t value,
+                                core_dec_t *out)
+{
+    core_batch_t batch = test_batch(batch_index);
+    conn_element_t result = {batch_index, value};
+
+    return core_decrement(ctx, &batch, &result, out);
+}
+
+static void test_kill_after_dec_exec(void *handle, const stmt_t *stmt,
+                                     const conn_params_t *params, conn_raw_t *raw_out)
+{
+    conn_pq_ops.exec(handle, stmt, params, raw_out);
+    if (stmt->id == STMT_DEC && test_kill_after_dec_count > 0) {
+        test_kill_after_dec_count--;
+        test_admin_terminate(conn_pq_backend_pid(handle));
+    }
+}
+
+static void *test_worker_run(void *arg)
+{
+    test_worker_t *worker = arg;
+
+    worker->rc = core_decrement(worker->ctx, &worker->batch, &worker->result,
+                                &worker->dec);
+    return NULL;
+}
+
+static void test_pq_bare_statement_autocommits(void **state)
+{
+    conn_params_t params = test_params(0, 42);
+    conn_result_t result;
+
+    (void)state;
+    test_start();
+    test_arm("phase-split", 2);
+    test_conn_open();
+
+    /* Without BEGIN libpq commits at once: this is why the core sends it. */
+    conn_exec(&fixture.conn, stmt_get(STMT_DEC), &params, &result);
+    assert_int_equal(result.status, CONN_OK);
+    assert_int_equal(result.value, 1);
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_IDLE);
+    assert_int_equal(test_admin_remaining(), 1);
+}
+
+static void test_pq_begin_defers_until_commit(void **state)
+{
+    conn_params_t params = test_params(3, 42);
+    conn_result_t result;
+
+    (void)state;
+    test_start();
+    test_arm("phase-split", 2);
+    test_conn_open();
+
+    assert_int_equal(conn_begin(&fixture.conn), CONN_OK);
+    conn_exec(&fixture.conn, stmt_get(STMT_DEC), &params, &result);
+    assert_int_equal(result.status, CONN_OK);
+    assert_int_equal(result.row_count, 1);
+    assert_int_equal(result.value, 1);
+    assert_int_equal(result.element_count, 1);
+    assert_int_equal(result.elements[0].batch_index, 3);
+    assert_int_equal(result.elements[0].value, 42);
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_INTRANS);
+    assert_int_equal(test_admin_remaining(), 2);
+
+    assert_int_equal(conn_commit(&fixture.conn, &result), CONN_OK);
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_IDLE);
+    assert_int_equal(test_admin_remaining(), 1);
+}
+
+static void test_pq_decrement_pending(void **state)
+{
+    core_ctx_t *ctx;
+    core_dec_t dec;
+
+    (void)state;
+    test_start();
+    ctx = test_arm("phase-split", 2);
+
+    assert_int_equal(test_decrement(ctx, 0, 42, &dec), CORE_OK);
+    assert_int_equal(dec.status, CORE_DEC_PENDING);
+    assert_int_equal(dec.remaining, 1);
+    assert_int_equal(test_env_of(ctx)->fire_count, 0);
+    assert_int_equal(test_count_events(ctx, CORE_LOG_RETRY), 0);
+    assert_int_equal(test_admin_remaining(), 1);
+    assert_int_equal(test_admin_result_count(), 1);
+    assert_int_equal(test_admin_query_integer(
+                         "SELECT (results->0->>'batch')::int FROM "
+                         "barriersim.pg_barrier_state WHERE execution_id = $1"),
+                     0);
+    assert_int_equal(test_admin_query_integer(
+                         "SELECT (results->0->>'value')::int FROM "
+                         "barriersim.pg_barrier_state WHERE execution_id = $1"),
+                     42);
+}
+
+static void test_pq_idle_reap_heals(void **state)
+{
+    core_batch_t batch = test_batch(0);
+    core_ctx_t *ctx;
+    core_dec_t dec;
+    bool won = false;
+    int victim_pid;
+
+    (void)state;
+    test_start();
+    ctx = test_arm("phase-split", 2);
+    assert_int_equal(core_claim_batch(ctx, &batch, &won), CORE_OK);
+    assert_true(won);
+    victim_pid = conn_pq_backend_pid(ctx->conn.handle);
+    test_admin_terminate(victim_pid);
+
+    /* The client has not noticed: the handle still looks reusable. */
+    assert_false(conn_is_closed(&ctx->conn));
+    assert_int_equal(test_decrement(ctx, 0, 42, &dec), CORE_OK);
+    assert_int_equal(dec.status, CORE_DEC_PENDING);
+    assert_int_equal(dec.remaining, 1);
+    assert_int_equal(test_count_events(ctx, CORE_LOG_RETRY), 1);
+    assert_int_equal(test_env_of(ctx)->slept_us, CORE_RETRY_BACKOFF_US);
+    assert_int_not_equal(conn_pq_backend_pid(ctx->conn.handle), victim_pid);
+    assert_int_equal(test_admin_remaining(), 1);
+    assert_int_equal(test_admin_result_count(), 1);
+}
+
+static void test_pq_reap_before_final_decrement(void **state)
+{
+    core_ctx_t *victim;
+    core_ctx_t *sibling;
+    core_dec_t dec;
+    test_env_t *env;
+
+    (void)state;
+    test_start();
+    victim = test_arm("phase-split", 2);
+    sibling = test_ctx_new("phase-split");
+    assert_int_equal(test_decrement(sibling, 0, 10, &dec), CORE_OK);
+    assert_int_equal(dec.remaining, 1);
+    test_admin_terminate(conn_pq_backend_pid(victim->conn.handle));
+
+    /* A double count would leave -1, delete the row and fire nothing. */
+    assert_int_equal(test_decrement(victim, 1, 11, &dec), CORE_OK);
+    assert_int_equal(dec.status, CORE_DEC_COMPLETE);
+    assert_int_equal(dec.remaining, 0);
+    assert_int_equal(dec.aggregated_count, 2);
+    assert_int_equal(test_count_events(victim, CORE_LOG_RETRY), 1);
+
+    env = test_env_of(victim);
+    assert_int_equal(env->fire_count, 1);
+    assert_int_equal(test_env_of(sibling)->fire_count, 0);
+    assert_int_equal(env->fired_count, 2);
+    assert_int_equal(env->fired[0].batch_index, 0);
+    assert_int_equal(env->fired[0].value, 10);
+    assert_int_equal(env->fired[1].batch_index, 1);
+    assert_int_equal(env->fired[1].value, 11);
+    assert_int_equal(test_admin_barrier_rows(), 0);
+}
+
+static void test_pq_kill_before_commit_rolls_back(void **state)
+{
+    core_ctx_t *ctx;
+    core_dec_t dec;
+
+    (void)state;
+    test_start();
+    test_arm("phase-split", 2);
+    test_kill_after_dec_ops = conn_pq_ops;
+    test_kill_after_dec_ops.exec = test_kill_after_dec_exec;
+    test_kill_after_dec_count = 1;
+    ctx = test_ctx_new_on(&test_kill_after_dec_ops, "phase-split");
+
+    /* Only the explicit BEGIN keeps the executed UPDATE from autocommitting;
+     * the server then rolls it back when the backend dies. */
+    assert_int_equal(test_decrement(ctx, 0, 42, &dec), CORE_E_DEAD);
+    assert_int_equal(test_kill_after_dec_count, 0);
+    assert_int_equal(ctx->error.phase, CORE_PHASE_COMMIT);
+    assert_int_equal(test_count_events(ctx, CORE_LOG_COMMIT_FAILED), 1);
+    assert_int_equal(test_count_events(ctx, CORE_LOG_RETRY), 0);
+    assert_int_equal(test_admin_remaining(), 2);
+    assert_int_equal(test_admin_result_count(), 0);
+}
+
+static void test_pq_reap_without_retry_fails(void **state)
+{
+    core_ctx_t *ctx;
+    core_dec_t dec;
+
+    (void)state;
+    test_start();
+    ctx = test_arm("no-retry", 2);
+    test_admin_terminate(conn_pq_backend_pid(ctx->conn.handle));
+
+    assert_int_equal(test_decrement(ctx, 0, 42, &dec), CORE_E_DEAD);
+    assert_int_equal(ctx->error.phase, CORE_PHASE_EXECUTE);
+    /* Dead by CONNECTION_BAD alone: libpq passed on no SQLSTATE. */
+    assert_string_equal(ctx->error.sqlstate, "");
+    assert_int_equal(test_count_events(ctx, CORE_LOG_RETRY), 0);
+    assert_int_equal(test_count_events(ctx, CORE_LOG_CONN_DISCARDED), 1);
+    assert_false(conn_is_open(&ctx->conn));
+    assert_int_equal(test_admin_remaining(), 2);
+    assert_int_equal(test_admin_result_count(), 0);
+}
+
+static void test_pq_data_error_keeps_conn(void **state)
+{
+    core_batch_t batch = test_batch(0);
+    core_ctx_t *ctx;
+    core_dec_t dec;
+    bool won = false;
+    int pid;
+
+    (void)state;
+    test_start();
+    ctx = test_arm("phase-split", 2);
+    pid = conn_pq_backend_pid(ctx->conn.handle);
+
+    /* remaining - 1 then overflows integer: SQLSTATE 22003, a data exception. */
+    test_admin_exec("UPDATE barriersim.pg_barrier_state SET remaining = " TEST_INT32_MIN);
+    assert_int_equal(test_decrement(ctx, 0, 42, &dec), CORE_E_DATA);
+    assert_string_equal(ctx->error.sqlstate, "22003");
+    assert_int_equal(test_count_events(ctx, CORE_LOG_RETRY), 0);
+    assert_int_equal(test_count_events(ctx, CORE_LOG_CONN_DISCARDED), 0);
+
+    /* The teardown delete ran on the same, still usable connection. */
+    assert_true(conn_is_open(&ctx->conn));
+    assert_int_equal(conn_pq_backend_pid(ctx->conn.handle), pid);
+    assert_int_equal(test_admin_barrier_rows(), 0);
+    assert_int_equal(core_claim_batch(ctx, &batch, &won), CORE_OK);
+    assert_true(won);
+    assert_int_equal(conn_pq_backend_pid(ctx->conn.handle), pid);
+}
+
+static void test_pq_check_violation_is_logical(void **state)
+{
+    conn_params_t bad = test_params(-1, 0);
+    conn_params_t good = test_params(0, 0);
+    conn_result_t result;
+
+    (void)state;
+    test_start();
+    test_conn_open();
+
+    assert_int_equal(conn_begin(&fixture.conn), CONN_OK);
+    conn_exec(&fixture.conn, stmt_get(STMT_CLAIM), &bad, &result);
+    assert_int_equal(result.status, CONN_LOGICAL);
+    assert_string_equal(result.sqlstate, "23514");
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_INERROR);
+    assert_int_equal(conn_rollback(&fixture.conn), CONN_OK);
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_IDLE);
+
+    assert_int_equal(conn_begin(&fixture.conn), CONN_OK);
+    conn_exec(&fixture.conn, stmt_get(STMT_CLAIM), &good, &result);
+    assert_int_equal(result.status, CONN_OK);
+    assert_int_equal(result.row_count, 1);
+    assert_int_equal(result.value, 0);
+    assert_int_equal(conn_commit(&fixture.conn, &result), CONN_OK);
+    assert_int_equal(test_admin_marker_rows(), 1);
+}
+
+/* Start both workers while the admin holds the row lock, so that both
+ * decrements are queued on it before either can run. */
+static void test_run_queued_workers(test_worker_t *workers)
+{
+    pthread_t threads[TEST_CTX_MAX];
+    char pids[64];
+    int i;
+
+    snprintf(pids, sizeof(pids), "{%d,%d}",
+             conn_pq_backend_pid(workers[0].ctx->conn.handle),
+             conn_pq_backend_pid(workers[1].ctx->conn.handle));
+    test_admin_exec("BEGIN");
+    test_admin_exec("SELECT 1 FROM barriersim.pg_barrier_state FOR UPDATE");
+    for (i = 0; i < TEST_CTX_MAX; i++) {
+        assert_int_equal(pthread_create(&threads[i], NULL, test_worker_run,
+                                        &workers[i]),
+                         0);
+    }
+
+    test_admin_wait_backends(pids, "AND wait_event_type = 'Lock'", 2);
+    test_admin_exec("COMMIT");
+    for (i = 0; i < TEST_CTX_MAX; i++) {
+        assert_int_equal(pthread_join(threads[i], NULL), 0);
+    }
+}
+
+static void test_pq_concurrent_decrements_fire_once(void **state)
+{
+    test_worker_t workers[TEST_CTX_MAX];
+    int complete_count = 0;
+    int pending_count = 0;
+    int i;
+
+    (void)state;
+    test_start();
+    memset(workers, 0, sizeof(workers));
+    test_arm("phase-split", 2);
+    for (i = 0; i < TEST_CTX_MAX; i++) {
+        bool won = false;
+
+        /* Each worker claims its batch first, as a delivery does, which
+         * leaves it a cached connection whose pid the admin can watch. */
+        workers[i].ctx = i == 0 ? &fixture.ctxs[0] : test_ctx_new("phase-split");
+        workers[i].batch = test_batch(i);
+        workers[i].result.batch_index = i;
+        workers[i].result.value = 100 + i;
+        assert_int_equal(core_claim_batch(workers[i].ctx, &workers[i].batch, &won),
+                         CORE_OK);
+        assert_true(won);
+    }
+
+    test_run_queued_workers(workers);
+
+    for (i = 0; i < TEST_CTX_MAX; i++) {
+        assert_int_equal(workers[i].rc, CORE_OK);
+        complete_count += workers[i].dec.status == CORE_DEC_COMPLETE;
+        pending_count += workers[i].dec.status == CORE_DEC_PENDING;
+    }
+    assert_int_equal(complete_count, 1);
+    assert_int_equal(pending_count, 1);
+    assert_int_equal(fixture.envs[0].fire_count + fixture.envs[1].fire_count, 1);
+    assert_int_equal(test_admin_barrier_rows(), 0);
+}
+
+static void test_pq_claim_single_winner(void **state)
+{
+    core_batch_t batch = test_batch(0);
+    core_ctx_t *first;
+    core_ctx_t *second;
+    bool won = false;
+
+    (void)state;
+    test_start();
+    first = test_ctx_new("phase-split");
+    second = test_ctx_new("phase-split");
+
+    assert_int_equal(core_claim_batch(first, &batch, &won), CORE_OK);
+    assert_true(won);
+    assert_int_equal(core_claim_batch(second, &batch, &won), CORE_OK);
+    assert_false(won);
+    assert_int_equal(test_admin_marker_rows(), 1);
+}
+
+static void test_pq_delete_counts_rows(void **state)
+{
+    core_ctx_t *ctx;
+    conn_params_t params = test_params(0, 0);
+    conn_result_t result;
+    int32_t batch_index;
+    bool won = false;
+
+    (void)state;
+    test_start();
+    ctx = test_ctx_new("phase-split");
+    for (batch_index = 0; batch_index < 3; batch_index++) {
+        core_batch_t batch = test_batch(batch_index);
+
+        assert_int_equal(core_claim_batch(ctx, &batch, &won), CORE_OK);
+        assert_true(won);
+    }
+    test_conn_open();
+
+    /* Q-CLEAR returns no rows; its count comes from the command tag. */
+    assert_int_equal(conn_begin(&fixture.conn), CONN_OK);
+    conn_exec(&fixture.conn, stmt_get(STMT_CLEAR), &params, &result);
+    assert_int_equal(result.status, CONN_OK);
+    assert_int_equal(result.row_count, 3);
+    assert_int_equal(conn_commit(&fixture.conn, &result), CONN_OK);
+    assert_int_equal(result.row_count, 0);
+    assert_int_equal(test_admin_marker_rows(), 0);
+}
+
+static void test_pq_connect_failure_is_dead(void **state)
+{
+    conn_pq_backend_t nowhere = {"host=/nonexistent port=55999 dbname=barriersim "
+                                 "connect_timeout=2"};
+    conn_t conn;
+
+    (void)state;
+    conn_init(&conn, &conn_pq_ops, &nowhere);
+    assert_int_equal(conn_connect(&conn), CONN_DEAD);
+    assert_false(conn_is_open(&conn));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pq_bare_statement_autocommits,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_begin_defers_until_commit,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_decrement_pending, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_idle_reap_heals, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_reap_before_final_decrement,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_kill_before_commit_rolls_back,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_reap_without_retry_fails,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_data_error_keeps_conn, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_check_violation_is_logical,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_concurrent_decrements_fire_once,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_claim_single_winner, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_delete_counts_rows, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_connect_failure_is_dead,
+                                        test_setup, test_teardown),
+    };
+
+    return cmocka_run_group_tests_name("pq", tests, NULL, NULL);
+}
