@@ -45,7 +45,9 @@
     X(CORE_E_OPEN_TXN, "caller left a transaction open")                       \
     X(CORE_E_FIRE, "callback dispatch failed")                                 \
     X(CORE_E_WORK, "batch work failed")                                        \
-    X(CORE_E_STATUS, "status API call failed")
+    X(CORE_E_STATUS, "status API call failed")                                \
+    X(CORE_E_TYPE, "result cannot be encoded as JSON")                         \
+    X(CORE_E_DISPATCH, "header dispatch failed")
 
 typedef enum {
 #define CORE_RC_ENUM(name, text) name,
@@ -75,7 +77,9 @@ typedef enum {
     X(CORE_LOG_NEGATIVE, "remaining_negative")                                 \
     X(CORE_LOG_CLEANUP_FAILED, "cleanup_failed")                               \
     X(CORE_LOG_ABORT_FAILED, "abort_failed_reaper_will_recover")               \
-    X(CORE_LOG_MARK_UNCONFIRMED, "mark_unconfirmed_row_left")
+    X(CORE_LOG_MARK_UNCONFIRMED, "mark_unconfirmed_row_left")                 \
+    X(CORE_LOG_BAD_RESULT, "result_not_encodable")                             \
+    X(CORE_LOG_DISPATCH_FAILED, "dispatch_failed_barrier_removed")
 
 typedef enum {
 #define CORE_LOG_ENUM(name, text) name,
@@ -173,6 +177,17 @@ void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
 
 /* Drop the cached connection, as a process restart does. */
 void core_ctx_forget_conn(core_ctx_t *ctx);
+
+/* Send header batch_index to the queue. Returns CORE_OK or CORE_E_DISPATCH
+ * (the message may have been enqueued all the same). */
+typedef core_rc_t (*core_dispatch_cb)(void *arg, int32_t batch_index);
+
+/* ENQ: arm the barrier, then dispatch the count headers in order. When a
+ * dispatch fails, delete the row and clear the markers (HDR.2, errors
+ * suppressed) and return the failure; headers already sent will find no
+ * row. */
+core_rc_t core_enqueue(core_ctx_t *ctx, const char *exec_id, const char *org_id,
+                       int64_t count, core_dispatch_cb dispatch, void *arg);
 
 /* Arm the barrier for count headers (ENQ.4): upsert the row and wipe the
  * markers in one transaction, retried once on a dead connection. */

@@ -21,6 +21,7 @@ static const core_txn_t core_txn_arm = {{STMT_ARM_UPSERT, STMT_ARM_WIPE}, 2};
 static const core_txn_t core_txn_claim = {{STMT_CLAIM}, 1};
 static const core_txn_t core_txn_abort = {{STMT_ABORT}, 1};
 static const core_txn_t core_txn_clear = {{STMT_CLEAR}, 1};
+static const core_txn_t core_txn_del = {{STMT_DEL}, 1};
 
 static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch);
 static void core_batch_error_path_old(core_ctx_t *ctx, const core_batch_t *batch);
@@ -40,6 +41,46 @@ void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
 void core_ctx_forget_conn(core_ctx_t *ctx)
 {
     conn_close(&ctx->conn);
+}
+
+core_rc_t core_enqueue(core_ctx_t *ctx, const char *exec_id, const char *org_id,
+                       int64_t count, core_dispatch_cb dispatch, void *arg)
+{
+    conn_params_t params;
+    conn_result_t ignored;
+    core_error_t saved;
+    core_rc_t rc;
+    int32_t i;
+
+    rc = core_arm(ctx, exec_id, org_id, count);
+    if (rc != CORE_OK) {
+        return rc;
+    }
+
+    for (i = 0; i < count; i++) {
+        rc = dispatch(arg, i);
+        if (rc == CORE_OK) {
+            continue;
+        }
+
+        /* HDR.2: earlier headers are in flight; with the row gone their
+         * decrements find nothing, and the cleared markers keep their
+         * claims from blocking a re-run. Errors are suppressed. */
+        saved.rc = rc;
+        saved.stmt = STMT_DEL;
+        saved.sent = STMT_DEL;
+        saved.sent_index = 0;
+        saved.phase = CORE_PHASE_NONE;
+        saved.sqlstate[0] = '\0';
+        memset(&params, 0, sizeof(params));
+        params.exec_id = exec_id;
+        core__log(ctx, CORE_LOG_DISPATCH_FAILED, STMT_DEL, 0, rc, i);
+        (void)core__cur(ctx, &core_txn_del, &params, &ignored);
+        (void)core__cur(ctx, &core_txn_clear, &params, &ignored);
+        ctx->error = saved;
+        return rc;
+    }
+    return CORE_OK;
 }
 
 core_rc_t core_arm(core_ctx_t *ctx, const char *exec_id, const char *org_id,

@@ -50,10 +50,15 @@ typedef enum {
     CONN_TXN_UNKNOWN,
 } conn_txn_t;
 
+/* Flags of a batch result that make it a bad result. */
+#define CONN_ELEMENT_NUL 0x1        /* carries a NUL byte: jsonb rejects it (22P05) */
+#define CONN_ELEMENT_UNENCODABLE 0x2 /* a value JSON cannot encode */
+
 /* One element of pg_barrier_state.results: a batch's result. */
 typedef struct {
     int32_t batch_index;
     int32_t value;
+    int32_t flags;      /* CONN_ELEMENT_*, 0 for a good result */
 } conn_element_t;
 
 /* Statement parameters; each statement uses the fields its descriptor names. */

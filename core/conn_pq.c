@@ -224,6 +224,12 @@ static bool conn_pq_format_element(conn_pq_params_t *text, int index,
                                "value", (int)element->value);
     size_t length;
 
+    /* A NUL byte survives JSON encoding as \u0000 and is rejected by jsonb
+     * with SQLSTATE 22P05, which is the fault this flag stands for. */
+    if (object != NULL && (element->flags & CONN_ELEMENT_NUL) != 0) {
+        json_object_set_new(object, "note", json_stringn("a\0b", 3));
+    }
+
     if (object == NULL) {
         return false;
     }
@@ -233,7 +239,8 @@ static bool conn_pq_format_element(conn_pq_params_t *text, int index,
         return false;
     }
 
-    /* Two int32 fields always fit; json_dumpb does not add the NUL. */
+    /* Two int32 fields and a short note always fit; json_dumpb does not add
+     * the terminating NUL. */
     assert(length < sizeof(text->json));
     text->json[length] = '\0';
     text->values[index] = text->json;

@@ -31,6 +31,14 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
 
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_DEC, 0, CORE_OK, batch->batch_index);
     rc = core_dec_begin(ctx, &reused);
+    if (rc == CORE_OK && (result->flags & CONN_ELEMENT_UNENCODABLE) != 0) {
+        /* DEC.3: the encoding fails before any write reaches the server. */
+        core__log(ctx, CORE_LOG_BAD_RESULT, STMT_DEC, 0, CORE_E_TYPE, batch->batch_index);
+        memset(&ctx->error, 0, sizeof(ctx->error));
+        ctx->error.rc = CORE_E_TYPE;
+        ctx->error.stmt = STMT_DEC;
+        rc = CORE_E_TYPE;
+    }
     if (rc == CORE_OK) {
         rc = core__retrying_txn(ctx, &core_txn_dec, &params, reused, false, &row);
     }

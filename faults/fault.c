@@ -8,21 +8,30 @@
 #define FAULT_STREAM_PLAN 0x706c616eULL
 
 static const char *const fault_names[] = {
-#define FAULT_KIND_NAME(id, name, text) name,
+#define FAULT_KIND_NAME(id, name, simulated, text) name,
     FAULT_KIND_MAP(FAULT_KIND_NAME)
 #undef FAULT_KIND_NAME
 };
 
 static const char *const fault_texts[] = {
-#define FAULT_KIND_TEXT(id, name, text) text,
+#define FAULT_KIND_TEXT(id, name, simulated, text) text,
     FAULT_KIND_MAP(FAULT_KIND_TEXT)
 #undef FAULT_KIND_TEXT
 };
 
-/* Rates out of FAULT_RATE_DENOMINATOR: 1/64 up to 1/8 per strike point. */
-static const uint32_t fault_rate_ladder[] = {16, 32, 64, 128};
+static const bool fault_simulated[] = {
+#define FAULT_KIND_SIMULATED(id, name, simulated, text) simulated,
+    FAULT_KIND_MAP(FAULT_KIND_SIMULATED)
+#undef FAULT_KIND_SIMULATED
+};
 
-static bool fault_kind_fits(fault_kind_t kind, fault_point_t point);
+/* Rates out of FAULT_RATE_DENOMINATOR: 1/64 up to 1/8 per strike point.
+ * Kinds drawn at every scheduler step use a ladder 32 times lower, because a
+ * run has about twenty times more steps than statements. */
+static const uint32_t fault_rate_ladder[] = {1024, 2048, 4096, 8192};
+
+static bool fault_kind_fits_at(fault_kind_t kind, fault_point_t point);
+#define FAULT_STEP_RATE_DIVISOR 32
 
 void fault_plan_draw(fault_plan_t *plan, const fault_swarm_t *swarm, uint64_t seed)
 {
@@ -39,6 +48,9 @@ void fault_plan_draw(fault_plan_t *plan, const fault_swarm_t *swarm, uint64_t se
         bool on = sim_prng_chance(&prng, 1, 2);
         uint32_t rate = fault_rate_ladder[sim_prng_below(&prng, 4)];
 
+        if (kind == FAULT_F9 || kind == FAULT_F11) {
+            rate /= FAULT_STEP_RATE_DIVISOR;
+        }
         if (on && (swarm->kinds_mask & (1u << kind)) != 0) {
             plan->rate[kind] = rate;
         }
@@ -52,6 +64,28 @@ void fault_plan_draw(fault_plan_t *plan, const fault_swarm_t *swarm, uint64_t se
     }
     plan->detect_delay_us = sim_prng_range(&prng, swarm->detect_delay_min_us,
                                            swarm->detect_delay_max_us);
+    fault_plan_prepare(plan);
+}
+
+void fault_plan_prepare(fault_plan_t *plan)
+{
+    int point;
+    int kind;
+
+    memset(plan->point_rate, 0, sizeof(plan->point_rate));
+    for (kind = FAULT_F2; kind < FAULT_KIND_COUNT; kind++) {
+        if (plan->rate[kind] == 0) {
+            continue;
+        }
+        for (point = 0; point < FAULT_POINT_COUNT; point++) {
+            if (fault_kind_fits((fault_kind_t)kind, (fault_point_t)point)) {
+                plan->point_rate[point] += plan->rate[kind];
+            }
+        }
+    }
+    for (point = 0; point < FAULT_POINT_COUNT; point++) {
+        assert(plan->point_rate[point] <= FAULT_RATE_DENOMINATOR);
+    }
 }
 
 fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
@@ -61,11 +95,15 @@ fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
     uint32_t cumulative = 0;
     int kind;
 
-    if (!plan->swarm) {
+    assert(point >= 0);
+    assert(point < FAULT_POINT_COUNT);
+
+    /* No draw where nothing can strike: the hot points of a plan without
+     * step faults cost one load. Whether a point draws depends only on the
+     * plan, so the stream stays a function of the seed. */
+    if (!plan->swarm || plan->point_rate[point] == 0) {
         return FAULT_NONE;
     }
-
-    /* One draw per send keeps the stream aligned whatever the rates are. */
     roll = sim_prng_below(prng, FAULT_RATE_DENOMINATOR);
     for (kind = FAULT_F2; kind < FAULT_KIND_COUNT; kind++) {
         if (!fault_kind_fits((fault_kind_t)kind, point)) {
@@ -111,15 +149,15 @@ const char *fault_kind_text(fault_kind_t kind)
 
 const char *fault_point_name(fault_point_t point)
 {
-    switch (point) {
-    case FAULT_AT_BEGIN:
-        return "begin";
-    case FAULT_AT_STATEMENT:
-        return "statement";
-    case FAULT_AT_COMMIT:
-        return "commit";
+    static const char *const names[FAULT_POINT_COUNT] = {
+        "begin", "statement", "commit", "rollback", "connect", "step", "call",
+        "fire", "api", "result", "take", "ack", "dispatch",
+    };
+
+    if (point < 0 || point >= FAULT_POINT_COUNT) {
+        return "unknown";
     }
-    return "unknown";
+    return names[point];
 }
 
 void fault_plan_describe(const fault_plan_t *plan, char *buf, int buf_size)
@@ -143,19 +181,67 @@ void fault_plan_describe(const fault_plan_t *plan, char *buf, int buf_size)
     }
 }
 
-/* F2 strikes any send but COMMIT (that is F4); F3 needs a statement that does
- * work; F4 and F5 strike COMMIT only. */
-static bool fault_kind_fits(fault_kind_t kind, fault_point_t point)
+/* F2 strikes any send but COMMIT (that is F4); F3 and F6 need a statement
+ * that does work; F4 and F5 strike COMMIT only. The other kinds have a
+ * strike point of their own. */
+bool fault_kind_fits(fault_kind_t kind, fault_point_t point)
+{
+    static bool table[FAULT_KIND_COUNT][FAULT_POINT_COUNT];
+    static bool table_ready;
+
+    /* fault_draw asks on every send, so the answers are computed once. */
+    if (!table_ready) {
+        int k;
+        int p;
+
+        for (k = 0; k < FAULT_KIND_COUNT; k++) {
+            for (p = 0; p < FAULT_POINT_COUNT; p++) {
+                table[k][p] = fault_kind_fits_at((fault_kind_t)k, (fault_point_t)p);
+            }
+        }
+        table_ready = true;
+    }
+    return table[kind][point];
+}
+
+static bool fault_kind_fits_at(fault_kind_t kind, fault_point_t point)
 {
     switch (kind) {
     case FAULT_F2:
-        return point != FAULT_AT_COMMIT;
+        return point == FAULT_AT_BEGIN || point == FAULT_AT_STATEMENT;
     case FAULT_F3:
+    case FAULT_F6:
         return point == FAULT_AT_STATEMENT;
     case FAULT_F4:
     case FAULT_F5:
         return point == FAULT_AT_COMMIT;
+    case FAULT_F7:
+        return point == FAULT_AT_ROLLBACK;
+    case FAULT_F8:
+        return point == FAULT_AT_CONNECT;
+    case FAULT_F9:
+    case FAULT_F11:
+        return point == FAULT_AT_STEP;
+    case FAULT_F10:
+        return point == FAULT_AT_CALL;
+    case FAULT_F12:
+        return point == FAULT_AT_TAKE || point == FAULT_AT_ACK;
+    case FAULT_F13:
+        return point == FAULT_AT_FIRE;
+    case FAULT_F15:
+        return point == FAULT_AT_API;
+    case FAULT_F17:
+        return point == FAULT_AT_RESULT;
+    case FAULT_F18:
+        return point == FAULT_AT_DISPATCH;
     default:
         return false;
     }
+}
+
+bool fault_kind_simulated(fault_kind_t kind)
+{
+    assert(kind >= 0);
+    assert(kind < FAULT_KIND_COUNT);
+    return fault_simulated[kind];
 }

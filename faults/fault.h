@@ -21,36 +21,76 @@
 #include "../core/stmt.h"
 #include "../sim/prng.h"
 
-/* X(id, name, description) */
+/* X(id, name, simulated, description). simulated is false for kinds the
+ * simulator cannot inject yet; a scenario that enables one is rejected. */
 #define FAULT_KIND_MAP(X)                                                      \
-    X(NONE, "none", "no fault")                                                \
-    X(F1, "F1", "idle reap: a cached connection idle past the threshold is "   \
-                "closed server-side; the next statement fails, server did nothing") \
-    X(F2, "F2", "lost before the server: the statement fails on send; an open " \
-                "transaction is rolled back when the backend notices")         \
-    X(F3, "F3", "executed, reply lost: the statement ran and holds its locks " \
-                "until the backend notices the dead peer and rolls back")      \
-    X(F4, "F4", "COMMIT lost before the server: the transaction is rolled "    \
-                "back when the backend notices")                               \
-    X(F5, "F5", "COMMIT applied, acknowledgement lost: durable, yet the "      \
-                "client sees a dead connection")
+    X(NONE, "none", true, "no fault")                                          \
+    X(F1, "F1", true, "idle reap: a cached connection idle past the threshold " \
+      "is closed server-side; the next statement fails, server did nothing")   \
+    X(F2, "F2", true, "lost before the server: the statement fails on send; "  \
+      "an open transaction is rolled back when the backend notices")           \
+    X(F3, "F3", true, "executed, reply lost: the statement ran and holds its " \
+      "locks until the backend notices the dead peer and rolls back")          \
+    X(F4, "F4", true, "COMMIT lost before the server: the transaction is "     \
+      "rolled back when the backend notices")                                  \
+    X(F5, "F5", true, "COMMIT applied, acknowledgement lost: durable, yet the " \
+      "client sees a dead connection")                                         \
+    X(F6, "F6", true, "logical statement error on a live connection: "         \
+      "statement timeout, deadlock, lock timeout or serialization failure")    \
+    X(F7, "F7", true, "rollback failure during recover-after-error: the error " \
+      "counts as a dead connection")                                           \
+    X(F8, "F8", true, "connect failure: one attempt of the connect loop fails") \
+    X(F9, "F9", true, "backend terminated at an arbitrary instant: an open "   \
+      "transaction rolls back at once, the client learns at its next I/O")     \
+    X(F10, "F10", true, "a caller left a transaction open on the barrier "     \
+      "connection before the decrement")                                       \
+    X(F11, "F11", true, "worker crash between two steps: its connections "     \
+      "close, its message comes back after the lease")                         \
+    X(F12, "F12", true, "redelivery: a lease lapses while the task runs, or "  \
+      "an acknowledgement is lost after the task")                             \
+    X(F13, "F13", true, "callback dispatch failure: clean, ambiguous "         \
+      "(enqueued, then raised) or duplicate enqueue")                          \
+    X(F14, "F14", false, "concurrent row removal between claim and decrement " \
+      "(emerges from aborts, cleanups and the reaper)")                        \
+    X(F15, "F15", true, "status API fault: read fails, mark fails, mark "      \
+      "unconfirmed, or mark applied but reported failed")                      \
+    X(F16, "F16", false, "clock advance past the stuck timeout, expiry or "    \
+      "lease (needs the reaper)")                                              \
+    X(F17, "F17", true, "bad result: a NUL byte (rejected as 22P05 by jsonb) " \
+      "or a value JSON cannot encode")                                         \
+    X(F18, "F18", true, "header dispatch fails mid-loop: clean or after the "  \
+      "message was enqueued")                                                  \
+    X(F19, "F19", false, "duplicate orchestration: a redelivered orchestrator " \
+      "(needs the orchestration claim)")
 
 typedef enum {
-#define FAULT_KIND_ENUM(id, name, text) FAULT_##id,
+#define FAULT_KIND_ENUM(id, name, simulated, text) FAULT_##id,
     FAULT_KIND_MAP(FAULT_KIND_ENUM)
 #undef FAULT_KIND_ENUM
     FAULT_KIND_COUNT
 } fault_kind_t;
 
-/* Where in a transaction a statement is sent. */
+/* Strike points: the three sends of a transaction, then the other places
+ * where a fault can be drawn. */
 typedef enum {
     FAULT_AT_BEGIN,
     FAULT_AT_STATEMENT,
     FAULT_AT_COMMIT,
+    FAULT_AT_ROLLBACK,  /* REC's rollback */
+    FAULT_AT_CONNECT,   /* one attempt of the connect loop */
+    FAULT_AT_STEP,      /* a scheduler step of a worker */
+    FAULT_AT_CALL,      /* entry of a decrement */
+    FAULT_AT_FIRE,      /* the callback dispatch */
+    FAULT_AT_API,       /* a status API call */
+    FAULT_AT_RESULT,    /* a batch's result */
+    FAULT_AT_TAKE,      /* a message taken from the queue */
+    FAULT_AT_ACK,       /* a message acknowledged */
+    FAULT_AT_DISPATCH,  /* a header enqueued by the orchestrator */
+    FAULT_POINT_COUNT
 } fault_point_t;
 
 #define FAULT_SCHEDULE_MAX 16
-#define FAULT_RATE_DENOMINATOR 1024
+#define FAULT_RATE_DENOMINATOR 65536
 
 /* One explicit strike: the occurrence-th time (1-based) that actor sends the
  * point of a transaction whose main statement is stmt. */
@@ -78,16 +118,26 @@ typedef struct {
     int64_t detect_delay_us;          /* backend's dead-peer detection delay */
     int entry_count;
     fault_entry_t entries[FAULT_SCHEDULE_MAX];
+    uint32_t point_rate[FAULT_POINT_COUNT]; /* sum of the rates that fit each point */
 } fault_plan_t;
 
 /* Draw a swarm plan: each allowed kind is enabled with probability 1/2 and
  * gets a rate from a small ladder. */
 void fault_plan_draw(fault_plan_t *plan, const fault_swarm_t *swarm, uint64_t seed);
 
-/* Decide the fault for one send, from the swarm rates. Only kinds that can
- * strike at this point are considered; F1 is timer-driven, never drawn. */
+/* Sum the rates per strike point; fault_plan_draw does it, and a caller
+ * that fills a plan by hand must call it before fault_draw. */
+void fault_plan_prepare(fault_plan_t *plan);
+
+/* Decide the fault at one strike point, from the swarm rates. Only kinds
+ * that can strike at this point are considered; F1 is timer-driven, never
+ * drawn. */
 fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
                         fault_point_t point);
+
+/* Whether kind can strike at point. */
+bool fault_kind_fits(fault_kind_t kind, fault_point_t point);
+bool fault_kind_simulated(fault_kind_t kind);
 
 /* The scheduled fault for this send, or FAULT_NONE. */
 fault_kind_t fault_scheduled(const fault_plan_t *plan, int actor_index,

@@ -202,9 +202,9 @@ static void scen_build_c1(scen_t *scen)
  * (2 -> 1) and its acknowledgement lost (F5); B decrements b2 later.
  *
  * With 1 ms hops, a policy that re-sends the decrement commits 1 -> 0 at
- * t = 1.535 s and fires at 1.537 s. B's work ends at 1.5375 s, after the
+ * t = 1.537 s and fires at 1.539 s. B's work ends at 1.5395 s, after the
  * fire (so b2 is still running when it fires), and its UPDATE reaches the
- * row at 1.5405 s, before A's post-fire DELETE: the counter goes to -1.
+ * row at 1.5425 s, before A's post-fire DELETE: the counter goes to -1.
  *
  * NOTE: the case lists S1 among the broken properties. By its definition (at
  * most one committed decrement reaches 0, at most one fire) S1 holds here:
@@ -222,7 +222,7 @@ static void scen_build_c3(scen_t *scen)
     scen->assign_worker[0] = 0;
     scen->assign_worker[1] = 1;
     scen->work_us[0] = 1 * SCEN_S;
-    scen->work_us[1] = 1515500;
+    scen->work_us[1] = 1513500;
     scen->fixed_plan.entry_count = 1;
     scen->fixed_plan.entries[0] =
         (fault_entry_t){1, STMT_DEC, FAULT_AT_COMMIT, 1, FAULT_F5};

@@ -1,73 +1,48 @@
 /*
- * actors — the orchestrator, the batch workers, the queue they share, and
- * the environment the core sees: sleeps, logs, the status API and the
- * callback sink.
+ * actors — the orchestrator and the batch workers: what runs on each fiber,
+ * and the faults that strike an actor between its steps (F9 backend
+ * termination, F11 crash) or in its own code (F17 bad result, F18 dispatch).
  */
-#include "world.h"
+#include "actors.h"
 
 #include <assert.h>
 #include <string.h>
 
 #define SIM_STREAM_WORK 0x776f726bULL
 #define SIM_TASK_RETRY_COUNTDOWN_US 1000000
+#define SIM_RESTART_DELAY_US 1000000
 
-enum { SIM_API_READ, SIM_API_WRITE_EXECUTING, SIM_API_MARK_ERROR };
-enum { SIM_QUEUE_ENQUEUE, SIM_QUEUE_TAKE, SIM_QUEUE_ACK, SIM_QUEUE_RELEASE,
-       SIM_QUEUE_DROP };
 enum { SIM_TASK_ACKED, SIM_TASK_RELEASED };
 
-static void sim_env_sleep(void *env, int64_t duration_us);
-static void sim_env_log(void *env, const core_log_t *event);
-static core_rc_t sim_env_fire(void *env, const char *exec_id,
-                              const conn_element_t *results, int result_count,
-                              int64_t *callback_id_out);
-static core_rc_t sim_env_mark_error(void *env, const char *exec_id,
-                                    const char *org_id, bool *confirmed_out);
-
-const core_env_ops_t sim_env_ops = {
-    .sleep_us = sim_env_sleep,
-    .log = sim_env_log,
-    .fire = sim_env_fire,
-    .mark_error = sim_env_mark_error,
-};
-
+static core_rc_t sim_dispatch(void *arg, int32_t batch_index);
 static core_rc_t sim_work(void *arg, const core_batch_t *batch,
                           conn_element_t *result_out, bool *skipped_out);
-static int sim_queue_take(sim_world_t *world, sim_actor_t *actor);
-static void sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind,
-                              int32_t batch_index, const conn_element_t *result);
-static void sim_queue_settle(sim_world_t *world, int msg, bool ack);
-static void sim_queue_wait(sim_world_t *world, sim_actor_t *actor);
-static bool sim_queue_idle(const sim_world_t *world);
 static void sim_worker_task(sim_actor_t *actor, int msg);
 static int sim_worker_in_body(sim_actor_t *actor, const core_batch_t *batch);
 static int sim_worker_header(sim_actor_t *actor, const core_batch_t *batch);
 static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
                            const conn_element_t *result);
-static void sim_api_call(sim_actor_t *actor, int op, int result);
-static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor);
+static int64_t sim_work_duration(const sim_world_t *world, int32_t batch_index);
+static void sim_actor_crash(sim_actor_t *actor);
+static void sim_actor_terminate_backend(sim_actor_t *actor);
 
 void sim_orchestrator_main(void *arg)
 {
     sim_actor_t *actor = arg;
     sim_world_t *world = actor->world;
     core_rc_t rc;
-    int i;
 
-    rc = core_arm(&actor->core, SIM_EXEC_ID, SIM_ORG_ID, world->scen->batch_count);
+    rc = core_enqueue(&actor->core, SIM_EXEC_ID, SIM_ORG_ID, world->scen->batch_count,
+                      sim_dispatch, actor);
     if (rc != CORE_OK) {
         bool confirmed;
 
         /* The orchestrator catches the enqueue failure and marks ERROR. */
-        sim_env_mark_error(actor, SIM_EXEC_ID, SIM_ORG_ID, &confirmed);
-    } else {
-        for (i = 0; i < world->scen->batch_count; i++) {
-            sim_queue_enqueue(world, SIM_MSG_HEADER, i, NULL);
-        }
+        sim_env_mark(actor, &confirmed);
     }
 
     /* Workers waiting on an empty queue re-check once the orchestrator ends. */
-    sim_queue_settle(world, -1, false);
+    sim_queue_settle(world, NULL, -1, false);
 }
 
 void sim_worker_main(void *arg)
@@ -75,11 +50,14 @@ void sim_worker_main(void *arg)
     sim_actor_t *actor = arg;
     sim_world_t *world = actor->world;
 
+    actor->task_msg = -1;
     for (;;) {
         int msg = sim_queue_take(world, actor);
 
         if (msg >= 0) {
+            actor->task_msg = msg;
             sim_worker_task(actor, msg);
+            actor->task_msg = -1;
             continue;
         }
         if (sim_queue_idle(world) && world->actors[SIM_ORCHESTRATOR].state ==
@@ -88,6 +66,47 @@ void sim_worker_main(void *arg)
         }
         sim_queue_wait(world, actor);
     }
+}
+
+fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point)
+{
+    return fault_draw(&actor->world->draw.plan, &actor->fault_prng, point);
+}
+
+bool sim_actor_step_faults(sim_actor_t *actor)
+{
+    fault_kind_t kind = sim_actor_draw(actor, FAULT_AT_STEP);
+
+    if (kind == FAULT_F9) {
+        sim_actor_terminate_backend(actor);
+    }
+    if (kind == FAULT_F11 && actor->index != SIM_ORCHESTRATOR) {
+        sim_actor_crash(actor);
+        return true;
+    }
+    return false;
+}
+
+/* HDR.1 on the simulated queue. F18: the send fails cleanly, or after the
+ * message was enqueued. */
+static core_rc_t sim_dispatch(void *arg, int32_t batch_index)
+{
+    sim_actor_t *actor = arg;
+    sim_world_t *world = actor->world;
+    int variant = -1;
+
+    if (sim_actor_draw(actor, FAULT_AT_DISPATCH) == FAULT_F18) {
+        variant = (int)sim_prng_below(&actor->fault_prng, 2);
+        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_BEGIN,
+                       FAULT_AT_DISPATCH, FAULT_F18);
+        sim_oracle_on_strike(&world->oracle, FAULT_F18, STMT_BEGIN, FAULT_AT_DISPATCH,
+                             false, 0);
+    }
+    sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
+    if (variant != 0) {
+        sim_queue_enqueue(world, SIM_MSG_HEADER, batch_index, NULL);
+    }
+    return variant == -1 ? CORE_OK : CORE_E_DISPATCH;
 }
 
 static void sim_worker_task(sim_actor_t *actor, int msg)
@@ -120,7 +139,7 @@ static void sim_worker_task(sim_actor_t *actor, int msg)
     }
     sim_world_emit(world, actor->index, SIM_EV_TASK_END, m->kind, m->batch_index,
                    disposition, msg);
-    sim_queue_settle(world, msg, disposition == SIM_TASK_ACKED);
+    sim_queue_settle(world, actor, msg, disposition == SIM_TASK_ACKED);
 }
 
 /* In-body path: a failure leaves the message for redelivery after the lease. */
@@ -155,15 +174,15 @@ static int sim_worker_header(sim_actor_t *actor, const core_batch_t *batch)
     conn_element_t result;
     bool skipped = false;
 
-    sim_work(actor, batch, &result, &skipped);
-    if (!skipped) {
+    if (sim_work(actor, batch, &result, &skipped) == CORE_OK && !skipped) {
         sim_queue_enqueue(actor->world, SIM_MSG_LINK, batch->batch_index, &result);
     }
     return SIM_TASK_ACKED;
 }
 
-/* Link task: the decrement with no claim and no task retry; a failure leaves
- * the barrier for the reaper. */
+/* Link task: the decrement with no claim; a failure leaves the barrier for
+ * the reaper. Upstream pins max_retries = 0; a policy with task retries
+ * re-runs the whole task, decrement included, after a countdown. */
 static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
                            const conn_element_t *result)
 {
@@ -171,8 +190,6 @@ static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
     core_dec_t out;
     int run;
 
-    /* Upstream pins max_retries = 0; a policy with task retries re-runs the
-     * whole task, decrement included, after a countdown. */
     for (run = 0; run <= world->policy->task_retry_max; run++) {
         if (run > 0) {
             sim_world_emit(world, actor->index, SIM_EV_TASK_RETRY, batch->batch_index,
@@ -189,278 +206,129 @@ static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
 }
 
 /* The batch's work. On the in-body path it first reads the execution status
- * (terminal: skip) and writes EXECUTING, which can overwrite an ERROR mark. */
+ * (terminal: skip) and writes EXECUTING, which can overwrite an ERROR mark.
+ * A failed status call raises (F15); the result may be bad (F17). */
 static core_rc_t sim_work(void *arg, const core_batch_t *batch,
                           conn_element_t *result_out, bool *skipped_out)
 {
     sim_actor_t *actor = arg;
     sim_world_t *world = actor->world;
-    const scen_t *scen = world->scen;
-    int delivery = 0;
     int64_t duration_us;
-    sim_prng_t prng;
-    int i;
 
     *skipped_out = false;
     actor->work_started = true;
     if (world->draw.path == SCEN_PATH_IN_BODY) {
-        sim_api_call(actor, SIM_API_READ, (int)world->status);
+        if (sim_api_call(actor, SIM_API_READ) != SIM_API_OK) {
+            return CORE_E_STATUS;
+        }
         if (world->status != SIM_STATUS_EXECUTING) {
             *skipped_out = true;
             return CORE_OK;
         }
-        sim_api_call(actor, SIM_API_WRITE_EXECUTING, (int)world->status);
+        if (sim_api_call(actor, SIM_API_WRITE_EXECUTING) != SIM_API_OK) {
+            return CORE_E_STATUS;
+        }
         if (world->status != SIM_STATUS_COMPLETED) {
             world->status = SIM_STATUS_EXECUTING;
         }
     }
 
-    /* Work time depends on the batch and its delivery only, so every policy
-     * sees the same durations for the same seed. */
-    for (i = 0; i < world->msg_count; i++) {
-        if (world->msgs[i].batch_index == batch->batch_index &&
-            world->msgs[i].kind == SIM_MSG_HEADER) {
-            delivery = world->msgs[i].delivery_count;
-        }
-    }
-    duration_us = scen->assigned ? scen->work_us[batch->batch_index] : 0;
-    if (duration_us == 0) {
-        sim_prng_init(&prng, world->seed,
-                      SIM_STREAM_WORK ^ ((uint64_t)batch->batch_index << 16) ^
-                          (uint64_t)delivery);
-        duration_us = sim_prng_range(&prng, scen->work_min_us, scen->work_max_us);
-    }
-    sim_world_emit(world, actor->index, SIM_EV_WORK, batch->batch_index, delivery,
-                   0, duration_us);
+    duration_us = sim_work_duration(world, batch->batch_index);
+    sim_world_emit(world, actor->index, SIM_EV_WORK, batch->batch_index, 0, 0,
+                   duration_us);
     sim_actor_sleep(actor, duration_us);
 
+    memset(result_out, 0, sizeof(*result_out));
     result_out->batch_index = batch->batch_index;
     result_out->value = batch->batch_index * 31 + 7;
+    if (sim_actor_draw(actor, FAULT_AT_RESULT) == FAULT_F17) {
+        result_out->flags = sim_prng_chance(&actor->fault_prng, 1, 2)
+                                ? CONN_ELEMENT_NUL
+                                : CONN_ELEMENT_UNENCODABLE;
+        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC,
+                       FAULT_AT_RESULT, FAULT_F17);
+        sim_oracle_on_strike(&world->oracle, FAULT_F17, STMT_DEC, FAULT_AT_RESULT,
+                             false, 0);
+    }
     sim_oracle_on_work_done(&world->oracle, batch->batch_index);
     return CORE_OK;
 }
 
-static void sim_env_sleep(void *env, int64_t duration_us)
-{
-    sim_actor_t *actor = env;
-
-    sim_world_emit(actor->world, actor->index, SIM_EV_SLEEP, 0, 0, 0, duration_us);
-    sim_actor_sleep(actor, duration_us);
-}
-
-static void sim_env_log(void *env, const core_log_t *event)
-{
-    sim_actor_t *actor = env;
-    sim_world_t *world = actor->world;
-    bool tracked = event->stmt == STMT_DEC || event->stmt == STMT_CLAIM;
-
-    sim_world_emit(world, actor->index, SIM_EV_CORE, (int32_t)event->kind,
-                   (int32_t)event->stmt,
-                   (int32_t)event->rc | (int32_t)(event->attempt << 16),
-                   event->value);
-
-    /* The oracle follows the retrying calls of the decrement and the claim. */
-    if (event->kind == CORE_LOG_CALL_BEGIN && tracked) {
-        memset(&actor->call, 0, sizeof(actor->call));
-        actor->call.stmt = event->stmt;
-        actor->call.batch_index = (int32_t)event->value;
-        actor->call.conn_id_first_fresh = world->conn_count;
-    } else if (event->kind == CORE_LOG_CALL_END && tracked) {
-        if (event->stmt == STMT_CLAIM && event->rc == CORE_OK) {
-            sim_oracle_on_claim_return(&world->oracle, world->step, &actor->call,
-                                       event->value != 0, sim_call_inserted(world, actor));
-        }
-        memset(&actor->call, 0, sizeof(actor->call));
-        actor->call.stmt = STMT_BEGIN;
-    } else if (event->kind == CORE_LOG_NEGATIVE) {
-        sim_oracle_on_negative_cleanup(&world->oracle, world->step,
-                                       world->server.row.committed.exists);
-    }
-}
-
-static core_rc_t sim_env_fire(void *env, const char *exec_id,
-                              const conn_element_t *results, int result_count,
-                              int64_t *callback_id_out)
-{
-    sim_actor_t *actor = env;
-    sim_world_t *world = actor->world;
-
-    (void)exec_id;
-    sim_actor_sleep(actor, sim_actor_latency(actor));
-    world->fire_count++;
-    sim_world_emit(world, actor->index, SIM_EV_FIRE, result_count,
-                   world->fire_count, 0, world->fire_count);
-    sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
-    if (actor->call.saw_negative) {
-        sim_oracle_on_negative_fire(&world->oracle, world->step);
-    }
-    if ((world->bugs & SIM_BUG_FIRE_TWICE) != 0) {
-        sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
-    }
-
-    /* NOTE: the callback runs at once here; its COMPLETED write is the
-     * callback's own in the deployed system. */
-    world->status = SIM_STATUS_COMPLETED;
-    *callback_id_out = world->fire_count;
-    sim_actor_sleep(actor, sim_actor_latency(actor));
-    return CORE_OK;
-}
-
-/* A COMPLETED execution refuses the mark, which callers count as confirmed. */
-static core_rc_t sim_env_mark_error(void *env, const char *exec_id,
-                                    const char *org_id, bool *confirmed_out)
-{
-    sim_actor_t *actor = env;
-    sim_world_t *world = actor->world;
-
-    (void)exec_id;
-    (void)org_id;
-    if (world->status != SIM_STATUS_COMPLETED) {
-        world->status = SIM_STATUS_ERROR;
-    }
-    sim_api_call(actor, SIM_API_MARK_ERROR, (int)world->status);
-    *confirmed_out = true;
-    sim_oracle_on_mark_confirmed(&world->oracle);
-    return CORE_OK;
-}
-
-/* One round trip to the status API. */
-static void sim_api_call(sim_actor_t *actor, int op, int result)
-{
-    sim_world_emit(actor->world, actor->index, SIM_EV_API, op, result, 1, 0);
-    sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
-}
-
-/* The first visible message for this actor, in message order. Fixed cases pin
- * each batch to a worker. Poison messages are dropped here. */
-static int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
+/* Work time depends on the batch and the number of its deliveries only, so
+ * every policy gets the same durations for the same seed. */
+static int64_t sim_work_duration(const sim_world_t *world, int32_t batch_index)
 {
     const scen_t *scen = world->scen;
+    int delivery = 0;
+    sim_prng_t prng;
     int i;
 
+    if (scen->assigned && scen->work_us[batch_index] > 0) {
+        return scen->work_us[batch_index];
+    }
     for (i = 0; i < world->msg_count; i++) {
-        sim_msg_t *m = &world->msgs[i];
-
-        if (!m->outstanding || m->taken || m->visible_at_us > world->now_us) {
-            continue;
+        if (world->msgs[i].batch_index == batch_index &&
+            world->msgs[i].kind == SIM_MSG_HEADER) {
+            delivery = world->msgs[i].delivery_count;
         }
-        if (scen->assigned && scen->assign_worker[m->batch_index] != actor->index - 1) {
-            continue;
-        }
-        m->delivery_count++;
-        if (m->delivery_count > SIM_DELIVERY_MAX) {
-            m->outstanding = false;
-            sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_DROP, i,
-                           m->batch_index, 0);
-            continue;
-        }
-        m->taken = true;
-        sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_TAKE, i,
-                       m->batch_index, m->delivery_count);
-        return i;
     }
-    return -1;
+    sim_prng_init(&prng, world->seed,
+                  SIM_STREAM_WORK ^ ((uint64_t)batch_index << 16) ^ (uint64_t)delivery);
+    return sim_prng_range(&prng, scen->work_min_us, scen->work_max_us);
 }
 
-static void sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind,
-                              int32_t batch_index, const conn_element_t *result)
+/* F11: the worker process dies. The kernel closes its sockets, so its
+ * backends roll back at once; its message returns after the lease; the
+ * process starts again with nothing cached. */
+static void sim_actor_crash(sim_actor_t *actor)
 {
-    sim_msg_t *m;
-
-    assert(world->msg_count < SIM_MSG_MAX);
-    m = &world->msgs[world->msg_count];
-    memset(m, 0, sizeof(*m));
-    m->kind = kind;
-    m->batch_index = batch_index;
-    m->outstanding = true;
-    m->visible_at_us = world->now_us;
-    if (result != NULL) {
-        m->result = *result;
-    }
-    sim_world_emit(world, world->running, SIM_EV_QUEUE, SIM_QUEUE_ENQUEUE,
-                   world->msg_count, batch_index, kind);
-    world->msg_count++;
-    sim_queue_settle(world, -1, false);
-}
-
-/* Acknowledge or release msg (-1: only wake the waiters). A released message
- * comes back when its lease lapses. */
-static void sim_queue_settle(sim_world_t *world, int msg, bool ack)
-{
+    sim_world_t *world = actor->world;
     int i;
 
-    if (msg >= 0) {
-        sim_msg_t *m = &world->msgs[msg];
+    sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_BEGIN, FAULT_AT_STEP,
+                   FAULT_F11);
+    sim_oracle_on_strike(&world->oracle, FAULT_F11, STMT_BEGIN, FAULT_AT_STEP, false, 0);
+    for (i = 0; i < world->conn_count; i++) {
+        sim_conn_t *conn = &world->conns[i];
 
-        m->taken = false;
-        if (ack) {
-            m->outstanding = false;
-        } else {
-            m->visible_at_us = world->now_us + world->scen->lease_us;
-        }
-        sim_world_emit(world, world->running, SIM_EV_QUEUE,
-                       ack ? SIM_QUEUE_ACK : SIM_QUEUE_RELEASE, msg,
-                       m->batch_index, 0);
-    }
-
-    for (i = 0; i < world->actor_count; i++) {
-        sim_actor_t *actor = &world->actors[i];
-
-        if (actor->state == SIM_ACTOR_BLOCKED_QUEUE) {
-            actor->ready_at_us = world->now_us;
+        if (conn->actor_index == actor->index && !conn->closed) {
+            sim_conn_ops.close(conn);
         }
     }
-}
-
-/* Sleep until the next message becomes visible, or until the queue changes. */
-static void sim_queue_wait(sim_world_t *world, sim_actor_t *actor)
-{
-    int64_t next_us = INT64_MAX;
-    int i;
-
-    for (i = 0; i < world->msg_count; i++) {
-        const sim_msg_t *m = &world->msgs[i];
-
-        if (m->outstanding && !m->taken && m->visible_at_us < next_us) {
-            next_us = m->visible_at_us;
-        }
+    if (actor->task_msg >= 0) {
+        sim_queue_settle(world, NULL, actor->task_msg, false);
     }
-    actor->state = SIM_ACTOR_BLOCKED_QUEUE;
-    actor->ready_at_us = next_us;
-    sim_fiber_yield(&actor->fiber);
+
+    core_ctx_init(&actor->core, &sim_conn_ops, actor, world->policy, &sim_env_ops,
+                  actor);
+    memset(&actor->call, 0, sizeof(actor->call));
+    actor->call.stmt = STMT_BEGIN;
+    actor->task_msg = -1;
+    actor->work_started = false;
     actor->state = SIM_ACTOR_READY;
+    actor->ready_at_us = world->now_us + SIM_RESTART_DELAY_US;
+    sim_fiber_start(&actor->fiber, sim_worker_main, actor);
 }
 
-static bool sim_queue_idle(const sim_world_t *world)
+/* F9: pg_terminate_backend on the actor's cached connection. An open
+ * transaction rolls back at once; the client learns at its next I/O. */
+static void sim_actor_terminate_backend(sim_actor_t *actor)
 {
-    int i;
+    sim_world_t *world = actor->world;
+    sim_conn_t *conn = actor->core.conn.handle;
 
-    for (i = 0; i < world->msg_count; i++) {
-        if (world->msgs[i].outstanding) {
-            return false;
-        }
+    if (conn == NULL || conn->server_gone) {
+        return;
     }
-    return true;
-}
+    sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, conn->txn_stmt,
+                   FAULT_AT_STEP, FAULT_F9);
+    sim_oracle_on_strike(&world->oracle, FAULT_F9, conn->txn_stmt, FAULT_AT_STEP,
+                         false, 0);
+    conn->server_gone = true;
+    if (conn->txn != 0) {
+        int txn = conn->txn;
 
-/* Whether a transaction of the actor's current call committed a marker
- * insert (a claim that found the marker present commits nothing). */
-static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor)
-{
-    int i;
-    int e;
-
-    for (i = 0; i < actor->call.txn_count; i++) {
-        const sim_txn_t *txn = sim_server_txn(&world->server, actor->call.txns[i]);
-
-        if (txn->state != SIM_TXN_COMMITTED) {
-            continue;
-        }
-        for (e = 0; e < txn->effect_count; e++) {
-            if (txn->effects[e].stmt == STMT_CLAIM) {
-                return true;
-            }
-        }
+        conn->txn = 0;
+        sim_world_txn_end(world, txn, false, 1);
     }
-    return false;
 }

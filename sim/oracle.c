@@ -123,6 +123,9 @@ void sim_oracle_on_strike(sim_oracle_t *oracle, fault_kind_t kind, stmt_id_t stm
     bool retried_site = stmt == STMT_DEC || stmt == STMT_CLAIM;
 
     oracle->strike_count++;
+    if (kind == FAULT_F15) {
+        oracle->api_fault = true;
+    }
     if (kind != FAULT_F1) {
         oracle->strike_not_reap = true;
     }
@@ -174,6 +177,18 @@ void sim_oracle_on_dec_return(sim_oracle_t *oracle, uint32_t step,
     }
 }
 
+void sim_oracle_on_callback_run(sim_oracle_t *oracle, uint32_t step)
+{
+    if (oracle->abort_committed) {
+        sim_oracle_violate(oracle, step, SIM_PROP_S7);
+    }
+}
+
+void sim_oracle_on_decrement_in_caller_txn(sim_oracle_t *oracle, uint32_t step)
+{
+    sim_oracle_violate(oracle, step, SIM_PROP_S13);
+}
+
 void sim_oracle_on_mark_confirmed(sim_oracle_t *oracle)
 {
     oracle->mark_confirmed = true;
@@ -222,6 +237,9 @@ void sim_oracle_on_statement(sim_oracle_t *oracle, uint32_t step,
 void sim_oracle_on_error_path_end(sim_oracle_t *oracle, uint32_t step,
                                   bool status_terminal, bool row_exists)
 {
+    if (oracle->api_fault) {
+        return;
+    }
     if (!status_terminal || row_exists) {
         sim_oracle_violate(oracle, step, SIM_PROP_L6);
     }

@@ -34,6 +34,7 @@
     X(S10, "safety", "a failed COMMIT of a decrement or claim is never retried") \
     X(S11, "safety", "a failure on a connection opened within the call is never retried") \
     X(S12, "safety", "claim authority: one delivery per batch and marker lifetime claims true, the one whose INSERT committed") \
+    X(S13, "safety", "own transaction: no decrement runs inside a transaction a caller left open") \
     X(L1, "liveness", "idle-reap transparency: idle reaps alone never change the outcome; it completes with one fire") \
     X(L2, "liveness", "every execution that is not terminal keeps a recovery handle (barrier row or message)") \
     X(L3, "liveness", "bounded termination: the run reaches quiescence within the step limit") \
@@ -81,6 +82,7 @@ typedef struct {
     bool work_done[SCEN_BATCH_MAX];
     int claims_won[SCEN_BATCH_MAX]; /* claim calls that returned true, per marker lifetime */
     bool mark_confirmed;      /* a terminal status was confirmed for this execution */
+    bool api_fault;           /* a status API fault struck: L6 does not apply */
 
     int strike_count;
     bool strike_not_reap;     /* some fault other than F1 struck: L1 does not apply */
@@ -116,6 +118,10 @@ void sim_oracle_on_dec_return(sim_oracle_t *oracle, uint32_t step,
  * transactions committed. */
 void sim_oracle_on_claim_return(sim_oracle_t *oracle, uint32_t step,
                                 const sim_call_t *call, bool won, bool committed);
+/* The callback ran (its consumer executed it). */
+void sim_oracle_on_callback_run(sim_oracle_t *oracle, uint32_t step);
+/* A decrement statement was sent inside a caller's transaction. */
+void sim_oracle_on_decrement_in_caller_txn(sim_oracle_t *oracle, uint32_t step);
 /* A fire by an actor whose current decrement call saw remaining < 0. */
 void sim_oracle_on_negative_fire(sim_oracle_t *oracle, uint32_t step);
 /* DEC.7 finished: the row must be gone. */

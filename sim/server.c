@@ -170,6 +170,13 @@ static sim_exec_t sim_server_decrement(sim_server_t *server, int txn,
         return SIM_EXEC_DONE;
     }
 
+    if ((params->result.flags & CONN_ELEMENT_NUL) != 0) {
+        /* jsonb cannot store \u0000: invalid_text_representation-like 22P05. */
+        memcpy(raw->sqlstate, "22P05", CONN_SQLSTATE_SIZE);
+        raw->row_count = 0;
+        return SIM_EXEC_DONE;
+    }
+
     row = sim_server_lock_row(server, txn);
     assert(row->element_count < CONN_ELEMENTS_MAX);
     row->remaining--;

@@ -55,6 +55,8 @@ static void sim_conn_dead_reply(sim_conn_t *conn, sim_actor_t *actor,
                                 const sim_send_t *send, conn_raw_t *raw);
 static void sim_conn_strike(sim_conn_t *conn, sim_actor_t *actor,
                             const sim_send_t *send, fault_kind_t kind);
+static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
+                                   const sim_send_t *send, conn_raw_t *raw);
 
 static conn_status_t sim_conn_connect(void *backend, void **handle_out)
 {
@@ -63,6 +65,15 @@ static conn_status_t sim_conn_connect(void *backend, void **handle_out)
     sim_conn_t *conn;
 
     sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
+    if (fault_draw(&world->draw.plan, &actor->fault_prng, FAULT_AT_CONNECT) == FAULT_F8) {
+        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, actor->call.stmt,
+                       FAULT_AT_CONNECT, FAULT_F8);
+        sim_oracle_on_strike(&world->oracle, FAULT_F8, actor->call.stmt,
+                             FAULT_AT_CONNECT, false, 0);
+        sim_world_emit(world, actor->index, SIM_EV_CONNECT, -1, CONN_DEAD, 0, 0);
+        *handle_out = NULL;
+        return CONN_DEAD;
+    }
 
     /* NOTE: a run that opens more connections than this stops on the
      * assertion; raise SIM_CONN_MAX if a scenario needs more. */
@@ -107,6 +118,10 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
         return;
     }
 
+    if (send.fault == FAULT_F6) {
+        sim_conn_logical_error(conn, actor, &send, raw);
+        return;
+    }
     sim_conn_server_side(conn, actor, stmt, params, &send, raw);
     if (send.fault == FAULT_F3 || send.fault == FAULT_F5) {
         /* The server did the work; the reply is lost on the way back. */
@@ -118,7 +133,11 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
 
     sim_actor_sleep(actor, sim_actor_latency(actor));
     raw->answered = true;
-    if (send.point == FAULT_AT_BEGIN) {
+    if (raw->sqlstate[0] != '\0') {
+        /* The statement failed on a live connection: the transaction is
+         * aborted and waits for ROLLBACK. */
+        conn->txn_status = conn->txn != 0 ? CONN_TXN_INERROR : CONN_TXN_IDLE;
+    } else if (send.point == FAULT_AT_BEGIN) {
         conn->txn_status = CONN_TXN_INTRANS;
     } else if (send.point == FAULT_AT_COMMIT || conn->txn_status == CONN_TXN_IDLE) {
         /* A COMMIT, or a statement that committed on its own. */
@@ -128,7 +147,8 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
             actor->call.main_done = true;
         }
     }
-    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id, CONN_OK,
+    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id,
+                   raw->sqlstate[0] != '\0' ? CONN_LOGICAL : CONN_OK,
                    raw->row_count > 0 ? raw->value : -1);
 }
 
@@ -140,6 +160,18 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw)
 
     assert(!conn->closed);
     sim_actor_sleep(actor, sim_actor_latency(actor));
+    if (fault_draw(&world->draw.plan, &actor->fault_prng, FAULT_AT_ROLLBACK) == FAULT_F7) {
+        /* The ROLLBACK itself meets a broken socket. */
+        sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, conn->txn_stmt,
+                       FAULT_AT_ROLLBACK, FAULT_F7);
+        sim_oracle_on_strike(&world->oracle, FAULT_F7, conn->txn_stmt, FAULT_AT_ROLLBACK,
+                             false, 0);
+        conn->server_gone = true;
+        if (conn->txn != 0) {
+            sim_world_schedule_zombie(world, conn->txn, conn->id);
+            conn->txn = 0;
+        }
+    }
     if (conn->server_gone) {
         conn->closed = true;
         conn->txn_status = CONN_TXN_UNKNOWN;
@@ -152,6 +184,7 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw)
         sim_world_txn_end(world, conn->txn, false, 0);
         conn->txn = 0;
     }
+    conn->caller_txn = false;
     sim_actor_sleep(actor, sim_actor_latency(actor));
     conn->txn_status = CONN_TXN_IDLE;
     conn->idle_since_us = world->now_us;
@@ -255,8 +288,11 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
 
     raw->answered = true;
     if (send->point == FAULT_AT_BEGIN) {
-        conn->txn = sim_server_begin(&world->server, conn->id);
-        conn->txn_stmt = STMT_BEGIN;
+        /* BEGIN inside a transaction only draws a warning from the server. */
+        if (conn->txn == 0) {
+            conn->txn = sim_server_begin(&world->server, conn->id);
+            conn->txn_stmt = STMT_BEGIN;
+        }
         return;
     }
     if (send->point == FAULT_AT_COMMIT && !send->batched) {
@@ -268,6 +304,10 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
             sim_world_txn_end(world, txn, true, 0);
         }
         return;
+    }
+
+    if (stmt->id == STMT_DEC && conn->caller_txn) {
+        sim_oracle_on_decrement_in_caller_txn(&world->oracle, world->step);
     }
 
     /* A statement outside a transaction (or a batched one) runs in a
@@ -307,7 +347,7 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         int txn = conn->txn;
 
         conn->txn = 0;
-        sim_world_txn_end(world, txn, true, 0);
+        sim_world_txn_end(world, txn, raw->sqlstate[0] == '\0', 0);
     }
 }
 
@@ -408,4 +448,30 @@ static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
     }
     sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id, CONN_OK,
                    raw->row_count > 0 ? raw->value : -1);
+}
+
+/* F6: the server answers with an error that leaves the connection alive: a
+ * statement timeout, a deadlock, a lock timeout or a serialization failure.
+ * Upstream counts all four as a dead connection; a strict classifier does
+ * not. The transaction waits for ROLLBACK. */
+static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
+                                   const sim_send_t *send, conn_raw_t *raw)
+{
+    static const char *const sqlstates[] = {"57014", "40P01", "55P03", "40001"};
+    sim_world_t *world = actor->world;
+    const char *sqlstate = sqlstates[sim_prng_below(&actor->fault_prng, 4)];
+
+    sim_conn_strike(conn, actor, send, FAULT_F6);
+    if (conn->txn == 0) {
+        conn->txn = sim_server_begin(&world->server, conn->id);
+        sim_world_txn_end(world, conn->txn, false, 0);
+        conn->txn = 0;
+    }
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    raw->answered = true;
+    memcpy(raw->sqlstate, sqlstate, CONN_SQLSTATE_SIZE);
+    conn->txn_status = conn->txn != 0 ? CONN_TXN_INERROR : CONN_TXN_IDLE;
+    conn->idle_since_us = world->now_us;
+    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, send->main,
+                   CONN_LOGICAL, -1);
 }

@@ -119,7 +119,9 @@ static int sim_trace_format_fields(const sim_event_t *e, char *buf, size_t size)
                                           "mark_error"};
     static const char *const statuses[] = {"EXECUTING", "ERROR", "COMPLETED"};
     static const char *const queue_ops[] = {"enqueue", "take", "ack", "release",
-                                            "drop"};
+                                            "drop", "ack_lost", "lease_lapse"};
+    static const char *const api_results[] = {"ok", "failed", "unconfirmed",
+                                              "applied_unconfirmed"};
     static const char *const abort_reasons[] = {"rollback", "close",
                                                 "dead_peer_noticed"};
 
@@ -169,18 +171,21 @@ static int sim_trace_format_fields(const sim_event_t *e, char *buf, size_t size)
                         core_log_name((core_log_kind_t)e->a), sim_trace_stmt(e->b),
                         core_rc_name((core_rc_t)(e->c & 0xffff)), e->c >> 16, e->d);
     case SIM_EV_API:
-        return snprintf(buf, size, " op=%s status=%s", api_ops[e->a % 3],
-                        statuses[e->b % 3]);
+        return snprintf(buf, size, " op=%s status=%s result=%s", api_ops[e->a % 3],
+                        statuses[e->b % 3], api_results[e->c % 4]);
     case SIM_EV_FIRE:
-        return snprintf(buf, size, " results=%d fire=%d callback_id=%" PRId64, e->a,
-                        e->b, e->d);
+        return snprintf(buf, size, " results=%d fire=%d f13_variant=%d callback_id=%" PRId64,
+                        e->a, e->b, e->c, e->d);
+    case SIM_EV_CALLBACK:
+        return snprintf(buf, size, " callback=%d status_before=%s", e->a,
+                        statuses[e->b % 3]);
     case SIM_EV_SLEEP:
         return snprintf(buf, size, " duration_us=%" PRId64, e->d);
     case SIM_EV_WORK:
         return snprintf(buf, size, " batch=%d delivery=%d duration_us=%" PRId64,
                         e->a, e->b, e->d);
     case SIM_EV_QUEUE:
-        return snprintf(buf, size, " op=%s msg=%d batch=%d", queue_ops[e->a % 5],
+        return snprintf(buf, size, " op=%s msg=%d batch=%d", queue_ops[e->a % 7],
                         e->b, e->c);
     case SIM_EV_VIOLATION:
         return snprintf(buf, size, " property=%s", sim_prop_name((sim_prop_t)e->a));

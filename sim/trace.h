@@ -37,6 +37,7 @@
     X(CORE, "core")                                                            \
     X(API, "api")                                                              \
     X(FIRE, "fire")                                                            \
+    X(CALLBACK, "callback_run")                                                \
     X(SLEEP, "sleep")                                                          \
     X(WORK, "work")                                                            \
     X(QUEUE, "queue")                                                          \

@@ -26,6 +26,7 @@ static void sim_world_spawn(sim_world_t *world, int index,
 static bool sim_world_loop(sim_world_t *world);
 static int sim_world_next_actor(const sim_world_t *world);
 static int sim_world_next_zombie(const sim_world_t *world);
+static int sim_world_next_callback(const sim_world_t *world);
 static void sim_world_fire_zombie(sim_world_t *world, int zombie);
 static void sim_world_after_step(sim_world_t *world);
 static void sim_world_collect(sim_world_t *world, bool reached,
@@ -251,6 +252,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->seed = seed;
     world->bugs = bugs;
     sim_world_draw(scen, seed, &world->draw);
+    fault_plan_prepare(&world->draw.plan);
 
     world->now_us = 0;
     world->step = 0;
@@ -259,6 +261,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->server.bugs = bugs;
     world->conn_count = 0;
     world->zombie_count = 0;
+    world->callback_count = 0;
     world->actor_count = scen->worker_count + 1;
     world->msg_count = 0;
     world->delivery_count = 0;
@@ -285,6 +288,8 @@ static void sim_world_spawn(sim_world_t *world, int index,
     actor->state = SIM_ACTOR_READY;
     actor->ready_at_us = 0;
     actor->blocked_txn = 0;
+    actor->task_msg = -1;
+    actor->work_started = false;
     memset(&actor->call, 0, sizeof(actor->call));
     actor->call.stmt = STMT_BEGIN;
     memset(actor->occurrences, 0, sizeof(actor->occurrences));
@@ -303,9 +308,13 @@ static bool sim_world_loop(sim_world_t *world)
     for (;;) {
         int actor_index = sim_world_next_actor(world);
         int zombie = sim_world_next_zombie(world);
+        int callback = sim_world_next_callback(world);
+        int64_t actor_us;
+        int64_t zombie_us;
+        int64_t callback_us;
         sim_actor_t *actor;
 
-        if (actor_index < 0 && zombie < 0) {
+        if (actor_index < 0 && zombie < 0 && callback < 0) {
             int i;
 
             for (i = 0; i < world->actor_count; i++) {
@@ -321,9 +330,17 @@ static bool sim_world_loop(sim_world_t *world)
             return false;
         }
 
-        if (zombie >= 0 && (actor_index < 0 || world->zombies[zombie].at_us <=
-                                                   world->actors[actor_index].ready_at_us)) {
+        /* Server and queue events go before an actor due at the same time. */
+        actor_us = actor_index < 0 ? INT64_MAX : world->actors[actor_index].ready_at_us;
+        zombie_us = zombie < 0 ? INT64_MAX : world->zombies[zombie].at_us;
+        callback_us = callback < 0 ? INT64_MAX : world->callbacks[callback].at_us;
+        if (zombie >= 0 && zombie_us <= callback_us && zombie_us <= actor_us) {
             sim_world_fire_zombie(world, zombie);
+            sim_world_after_step(world);
+            continue;
+        }
+        if (callback >= 0 && callback_us <= actor_us) {
+            sim_callback_run(world, callback);
             sim_world_after_step(world);
             continue;
         }
@@ -331,6 +348,10 @@ static bool sim_world_loop(sim_world_t *world)
         actor = &world->actors[actor_index];
         if (actor->ready_at_us > world->now_us) {
             world->now_us = actor->ready_at_us;
+        }
+        if (sim_actor_step_faults(actor)) {
+            sim_world_after_step(world);
+            continue;
         }
         world->running = actor_index;
         world->last_actor = actor_index;
@@ -359,6 +380,20 @@ static int sim_world_next_actor(const sim_world_t *world)
 
         if (runnable && (best < 0 || actor->ready_at_us <
                                          world->actors[best].ready_at_us)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+static int sim_world_next_callback(const sim_world_t *world)
+{
+    int best = -1;
+    int i;
+
+    for (i = 0; i < world->callback_count; i++) {
+        if (world->callbacks[i].pending &&
+            (best < 0 || world->callbacks[i].at_us < world->callbacks[best].at_us)) {
             best = i;
         }
     }

@@ -61,7 +61,8 @@ typedef struct {
     int32_t batch_index;
     int delivery_count;
     bool outstanding;         /* not yet acknowledged or dropped */
-    bool taken;               /* a worker is running it now */
+    int holders;              /* workers running it now */
+    int64_t lapse_at_us;      /* a lapsed lease makes it visible again (F12); 0 never */
     int64_t visible_at_us;
     conn_element_t result;    /* a link message carries the header's result */
 } sim_msg_t;
@@ -77,6 +78,7 @@ typedef struct {
     bool server_gone;         /* server side closed it; the client learns at its next I/O */
     conn_txn_t txn_status;    /* client view */
     int txn;                  /* server transaction of the backend; 0 none */
+    bool caller_txn;          /* txn was opened by the caller, not the core (F10) */
     stmt_id_t txn_stmt;       /* the transaction's main statement once sent */
     int64_t idle_since_us;    /* last time it went idle outside a transaction */
 } sim_conn_t;
@@ -94,6 +96,7 @@ typedef struct {
     sim_prng_t restart_prng;
     sim_call_t call;
     bool work_started;        /* the current task got past its claim */
+    int task_msg;             /* message of the running task, -1 when none */
     int occurrences[STMT_COUNT][3]; /* sends per (statement, point), for schedules */
 } sim_actor_t;
 
@@ -101,6 +104,14 @@ typedef struct {
     int txn;
     int64_t at_us;
 } sim_zombie_t;
+
+/* A callback message waiting for its consumer (F13 ambiguous or duplicate). */
+typedef struct {
+    bool pending;
+    int64_t at_us;
+} sim_callback_t;
+
+#define SIM_CALLBACK_MAX 8
 
 /* Parameters drawn from the seed and printed first. */
 typedef struct {
@@ -141,6 +152,8 @@ struct sim_world {
     sim_conn_t conns[SIM_CONN_MAX];
     int zombie_count;
     sim_zombie_t zombies[SIM_CONN_MAX];
+    int callback_count;
+    sim_callback_t callbacks[SIM_CALLBACK_MAX];
 
     int actor_count;
     sim_actor_t actors[SIM_ACTOR_MAX];
@@ -198,5 +211,13 @@ extern const core_env_ops_t sim_env_ops;
 /* Actor bodies (actors.c). */
 void sim_orchestrator_main(void *arg);
 void sim_worker_main(void *arg);
+
+/* Faults drawn before a worker's step (F9, F11). Returns true when the
+ * actor crashed and must not be resumed. */
+bool sim_actor_step_faults(sim_actor_t *actor);
+/* Run a callback message whose time has come. */
+void sim_callback_run(sim_world_t *world, int callback);
+/* Draw a fault at a strike point outside the connection (actors.c). */
+fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point);
 
 #endif

@@ -46,7 +46,7 @@ static void test_work_all(void)
 
 static void test_oracle_correct_run_is_quiet(void **state)
 {
-    const conn_element_t results[] = {{1, 0}, {0, 0}};
+    const conn_element_t results[] = {{1, 0, 0}, {0, 0, 0}};
 
     (void)state;
     test_work_all();
@@ -70,7 +70,7 @@ static void test_oracle_s1_two_zero_commits(void **state)
 
 static void test_oracle_s1_two_fires(void **state)
 {
-    const conn_element_t results[] = {{0, 0}, {1, 0}};
+    const conn_element_t results[] = {{0, 0, 0}, {1, 0, 0}};
 
     (void)state;
     test_work_all();
@@ -82,7 +82,7 @@ static void test_oracle_s1_two_fires(void **state)
 
 static void test_oracle_s2_fire_before_work_done(void **state)
 {
-    const conn_element_t results[] = {{0, 0}, {1, 0}};
+    const conn_element_t results[] = {{0, 0, 0}, {1, 0, 0}};
 
     (void)state;
     sim_oracle_on_work_done(&oracle, 0);
@@ -92,7 +92,7 @@ static void test_oracle_s2_fire_before_work_done(void **state)
 
 static void test_oracle_s2_fire_after_abort(void **state)
 {
-    const conn_element_t results[] = {{0, 0}, {1, 0}};
+    const conn_element_t results[] = {{0, 0, 0}, {1, 0, 0}};
 
     (void)state;
     test_work_all();
@@ -103,7 +103,7 @@ static void test_oracle_s2_fire_after_abort(void **state)
 
 static void test_oracle_s3_duplicate_result(void **state)
 {
-    const conn_element_t results[] = {{0, 0}, {0, 0}};
+    const conn_element_t results[] = {{0, 0, 0}, {0, 0, 0}};
 
     (void)state;
     test_work_all();
@@ -114,7 +114,7 @@ static void test_oracle_s3_duplicate_result(void **state)
 
 static void test_oracle_s3_missing_result(void **state)
 {
-    const conn_element_t results[] = {{1, 0}};
+    const conn_element_t results[] = {{1, 0, 0}};
 
     (void)state;
     test_work_all();

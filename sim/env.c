@@ -1,0 +1,258 @@
+/*
+ * env — the environment the core sees: sleeps, logs, the callback sink and
+ * the status API, each with its faults (F10 at a decrement's entry, F13 at
+ * the fire, F15 at a status call).
+ */
+#include "actors.h"
+
+#include <assert.h>
+#include <string.h>
+
+#define SIM_CALLBACK_DELAY_US 2000000
+
+static void sim_env_sleep(void *env, int64_t duration_us);
+static void sim_env_log(void *env, const core_log_t *event);
+static core_rc_t sim_env_fire(void *env, const char *exec_id,
+                              const conn_element_t *results, int result_count,
+                              int64_t *callback_id_out);
+static core_rc_t sim_env_mark_error(void *env, const char *exec_id,
+                                    const char *org_id, bool *confirmed_out);
+static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event);
+static void sim_env_open_caller_txn(sim_actor_t *actor);
+static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor);
+static void sim_callback_enqueue(sim_world_t *world, int64_t delay_us);
+
+const core_env_ops_t sim_env_ops = {
+    .sleep_us = sim_env_sleep,
+    .log = sim_env_log,
+    .fire = sim_env_fire,
+    .mark_error = sim_env_mark_error,
+};
+
+/* One round trip to the status API, which may fail (F15). */
+sim_api_result_t sim_api_call(sim_actor_t *actor, int op)
+{
+    sim_world_t *world = actor->world;
+    sim_api_result_t result = SIM_API_OK;
+
+    sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
+    if (sim_actor_draw(actor, FAULT_AT_API) == FAULT_F15) {
+        sim_prng_t *prng = &actor->fault_prng;
+
+        result = op == SIM_API_MARK_ERROR
+                     ? (sim_api_result_t)(1 + sim_prng_below(prng, 3))
+                     : SIM_API_FAILED;
+        sim_oracle_on_strike(&world->oracle, FAULT_F15, STMT_BEGIN, FAULT_AT_API,
+                             false, 0);
+    }
+    sim_world_emit(world, actor->index, SIM_EV_API, op, (int32_t)world->status,
+                   (int32_t)result, 0);
+    return result;
+}
+
+/* Mark ERROR. A COMPLETED execution refuses the mark, which callers count
+ * as confirmed. */
+core_rc_t sim_env_mark(sim_actor_t *actor, bool *confirmed_out)
+{
+    sim_world_t *world = actor->world;
+    sim_api_result_t result = sim_api_call(actor, SIM_API_MARK_ERROR);
+
+    *confirmed_out = false;
+    if (result == SIM_API_FAILED) {
+        return CORE_E_STATUS;
+    }
+    if (result == SIM_API_OK || result == SIM_API_APPLIED_UNCONFIRMED) {
+        if (world->status != SIM_STATUS_COMPLETED) {
+            world->status = SIM_STATUS_ERROR;
+        }
+    }
+    if (result == SIM_API_OK) {
+        *confirmed_out = true;
+        sim_oracle_on_mark_confirmed(&world->oracle);
+    }
+    return CORE_OK;
+}
+
+void sim_callback_run(sim_world_t *world, int callback)
+{
+    sim_callback_t *cb = &world->callbacks[callback];
+
+    assert(cb->pending);
+    cb->pending = false;
+    if (cb->at_us > world->now_us) {
+        world->now_us = cb->at_us;
+    }
+
+    /* The consumer's guard skips a callback only after COMPLETED; after
+     * ERROR it runs again and its COMPLETED overwrites the mark. */
+    sim_world_emit(world, world->last_actor, SIM_EV_CALLBACK, callback,
+                   (int32_t)world->status, 0, 0);
+    if (world->status != SIM_STATUS_COMPLETED) {
+        world->status = SIM_STATUS_COMPLETED;
+        sim_oracle_on_callback_run(&world->oracle, world->step);
+    }
+}
+
+static void sim_env_sleep(void *env, int64_t duration_us)
+{
+    sim_actor_t *actor = env;
+
+    sim_world_emit(actor->world, actor->index, SIM_EV_SLEEP, 0, 0, 0, duration_us);
+    sim_actor_sleep(actor, duration_us);
+}
+
+static void sim_env_log(void *env, const core_log_t *event)
+{
+    sim_actor_t *actor = env;
+    sim_world_t *world = actor->world;
+
+    sim_world_emit(world, actor->index, SIM_EV_CORE, (int32_t)event->kind,
+                   (int32_t)event->stmt,
+                   (int32_t)event->rc | (int32_t)(event->attempt << 16),
+                   event->value);
+    sim_env_track_call(actor, event);
+
+    if (event->kind == CORE_LOG_CALL_BEGIN && event->stmt == STMT_DEC &&
+        sim_actor_draw(actor, FAULT_AT_CALL) == FAULT_F10) {
+        sim_env_open_caller_txn(actor);
+    }
+    if (event->kind == CORE_LOG_NEGATIVE) {
+        sim_oracle_on_negative_cleanup(&world->oracle, world->step,
+                                       world->server.row.committed.exists);
+    }
+}
+
+/* The oracle follows the retrying calls of the decrement and the claim. */
+static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event)
+{
+    sim_world_t *world = actor->world;
+    bool tracked = event->stmt == STMT_DEC || event->stmt == STMT_CLAIM;
+
+    if (!tracked) {
+        return;
+    }
+    if (event->kind == CORE_LOG_CALL_BEGIN) {
+        memset(&actor->call, 0, sizeof(actor->call));
+        actor->call.stmt = event->stmt;
+        actor->call.batch_index = (int32_t)event->value;
+        actor->call.conn_id_first_fresh = world->conn_count;
+    } else if (event->kind == CORE_LOG_CALL_END) {
+        if (event->stmt == STMT_CLAIM && event->rc == CORE_OK) {
+            sim_oracle_on_claim_return(&world->oracle, world->step, &actor->call,
+                                       event->value != 0,
+                                       sim_call_inserted(world, actor));
+        }
+        memset(&actor->call, 0, sizeof(actor->call));
+        actor->call.stmt = STMT_BEGIN;
+    }
+}
+
+/* F10: the code around the decrement ran BEGIN on the barrier connection and
+ * left the transaction open. Only a live cached connection can carry it. */
+static void sim_env_open_caller_txn(sim_actor_t *actor)
+{
+    sim_world_t *world = actor->world;
+    sim_conn_t *conn = actor->core.conn.handle;
+
+    if (conn == NULL || conn->closed || conn->server_gone || conn->txn != 0) {
+        return;
+    }
+    conn->txn = sim_server_begin(&world->server, conn->id);
+    conn->txn_stmt = STMT_BEGIN;
+    conn->caller_txn = true;
+    conn->txn_status = CONN_TXN_INTRANS;
+    sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, STMT_DEC,
+                   FAULT_AT_CALL, FAULT_F10);
+    sim_oracle_on_strike(&world->oracle, FAULT_F10, STMT_DEC, FAULT_AT_CALL, false, 0);
+}
+
+/* FIRE through the callback queue. F13: a clean failure enqueues nothing;
+ * an ambiguous one enqueues, then raises; a duplicate enqueues twice. */
+static core_rc_t sim_env_fire(void *env, const char *exec_id,
+                              const conn_element_t *results, int result_count,
+                              int64_t *callback_id_out)
+{
+    sim_actor_t *actor = env;
+    sim_world_t *world = actor->world;
+    int variant = -1;
+
+    (void)exec_id;
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    if (sim_actor_draw(actor, FAULT_AT_FIRE) == FAULT_F13) {
+        variant = (int)sim_prng_below(&actor->fault_prng, 3);
+        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC, FAULT_AT_FIRE,
+                       FAULT_F13);
+        sim_oracle_on_strike(&world->oracle, FAULT_F13, STMT_DEC, FAULT_AT_FIRE, false, 0);
+    }
+    if (variant == 0) {
+        return CORE_E_FIRE;
+    }
+
+    world->fire_count++;
+    sim_world_emit(world, actor->index, SIM_EV_FIRE, result_count, world->fire_count,
+                   variant, world->fire_count);
+    sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
+    if (actor->call.saw_negative) {
+        sim_oracle_on_negative_fire(&world->oracle, world->step);
+    }
+    if ((world->bugs & SIM_BUG_FIRE_TWICE) != 0) {
+        sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
+    }
+
+    if (variant == 1) {
+        /* Enqueued, then raised: the callback runs later whatever the
+         * caller does about the failure. */
+        sim_callback_enqueue(world, SIM_CALLBACK_DELAY_US);
+        return CORE_E_FIRE;
+    }
+
+    /* NOTE: a delivered callback runs at once; only the F13 copies wait
+     * for a consumer. */
+    world->status = SIM_STATUS_COMPLETED;
+    if (variant == 2) {
+        sim_callback_enqueue(world, SIM_CALLBACK_DELAY_US);
+    }
+    *callback_id_out = world->fire_count;
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    return CORE_OK;
+}
+
+static core_rc_t sim_env_mark_error(void *env, const char *exec_id,
+                                    const char *org_id, bool *confirmed_out)
+{
+    (void)exec_id;
+    (void)org_id;
+    return sim_env_mark(env, confirmed_out);
+}
+
+static void sim_callback_enqueue(sim_world_t *world, int64_t delay_us)
+{
+    sim_callback_t *cb;
+
+    assert(world->callback_count < SIM_CALLBACK_MAX);
+    cb = &world->callbacks[world->callback_count++];
+    cb->pending = true;
+    cb->at_us = world->now_us + delay_us;
+}
+
+/* Whether a transaction of the actor's current call committed a marker
+ * insert (a claim that found the marker present commits nothing). */
+static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor)
+{
+    int i;
+    int e;
+
+    for (i = 0; i < actor->call.txn_count; i++) {
+        const sim_txn_t *txn = sim_server_txn(&world->server, actor->call.txns[i]);
+
+        if (txn->state != SIM_TXN_COMMITTED) {
+            continue;
+        }
+        for (e = 0; e < txn->effect_count; e++) {
+            if (txn->effects[e].stmt == STMT_CLAIM) {
+                return true;
+            }
+        }
+    }
+    return false;
+}

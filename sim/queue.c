@@ -1,0 +1,167 @@
+/*
+ * queue — the at-least-once queue between the orchestrator and the workers.
+ *
+ * A released message comes back when its lease lapses; a lease can also
+ * lapse while the task still runs (F12), which delivers the message to a
+ * second worker; a lost acknowledgement leaves a finished message to be
+ * delivered again. A message read more than SIM_DELIVERY_MAX times is
+ * dropped as poison.
+ */
+#include "actors.h"
+
+#include <assert.h>
+#include <string.h>
+
+static bool sim_queue_available(const sim_world_t *world, const sim_msg_t *m);
+static bool sim_queue_assigned(const sim_world_t *world, const sim_actor_t *actor,
+                               const sim_msg_t *m);
+
+int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
+{
+    int i;
+
+    for (i = 0; i < world->msg_count; i++) {
+        sim_msg_t *m = &world->msgs[i];
+
+        if (!sim_queue_available(world, m) || !sim_queue_assigned(world, actor, m)) {
+            continue;
+        }
+        m->delivery_count++;
+        if (m->delivery_count > SIM_DELIVERY_MAX) {
+            m->outstanding = false;
+            sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_DROP, i,
+                           m->batch_index, 0);
+            continue;
+        }
+
+        m->holders++;
+        m->lapse_at_us = 0;
+        sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_TAKE, i,
+                       m->batch_index, m->delivery_count);
+        if (sim_actor_draw(actor, FAULT_AT_TAKE) == FAULT_F12) {
+            /* The lease renewal stops: the message shows up again while
+             * this delivery still runs. */
+            m->lapse_at_us = world->now_us + world->scen->lease_us;
+            sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_LEASE_LAPSE, i,
+                           m->batch_index, 0);
+        }
+        return i;
+    }
+    return -1;
+}
+
+void sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_index,
+                       const conn_element_t *result)
+{
+    sim_msg_t *m;
+
+    assert(world->msg_count < SIM_MSG_MAX);
+    m = &world->msgs[world->msg_count];
+    memset(m, 0, sizeof(*m));
+    m->kind = kind;
+    m->batch_index = batch_index;
+    m->outstanding = true;
+    m->visible_at_us = world->now_us;
+    if (result != NULL) {
+        m->result = *result;
+    }
+    sim_world_emit(world, world->running < 0 ? 0 : world->running, SIM_EV_QUEUE,
+                   SIM_QUEUE_ENQUEUE, world->msg_count, batch_index, kind);
+    world->msg_count++;
+    sim_queue_settle(world, NULL, -1, false);
+}
+
+void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
+{
+    int i;
+
+    if (msg >= 0) {
+        sim_msg_t *m = &world->msgs[msg];
+        int op = ack ? SIM_QUEUE_ACK : SIM_QUEUE_RELEASE;
+
+        assert(m->holders > 0);
+        m->holders--;
+        if (ack && actor != NULL && sim_actor_draw(actor, FAULT_AT_ACK) == FAULT_F12) {
+            /* The DELETE of the acknowledgement was lost: the finished
+             * message comes back after its lease. */
+            op = SIM_QUEUE_ACK_LOST;
+            ack = false;
+        }
+        if (ack) {
+            m->outstanding = false;
+        } else if (m->outstanding) {
+            m->visible_at_us = world->now_us + world->scen->lease_us;
+        }
+        sim_world_emit(world, world->running < 0 ? 0 : world->running, SIM_EV_QUEUE,
+                       op, msg, m->batch_index, 0);
+    }
+
+    for (i = 0; i < world->actor_count; i++) {
+        sim_actor_t *waiter = &world->actors[i];
+
+        if (waiter->state == SIM_ACTOR_BLOCKED_QUEUE) {
+            waiter->ready_at_us = world->now_us;
+        }
+    }
+}
+
+/* Sleep until the next message becomes visible, or until the queue changes. */
+void sim_queue_wait(sim_world_t *world, sim_actor_t *actor)
+{
+    int64_t next_us = INT64_MAX;
+    int i;
+
+    for (i = 0; i < world->msg_count; i++) {
+        const sim_msg_t *m = &world->msgs[i];
+
+        /* Messages pinned to another worker never wake this one. */
+        if (!m->outstanding || !sim_queue_assigned(world, actor, m)) {
+            continue;
+        }
+        if (m->holders == 0 && m->visible_at_us < next_us) {
+            next_us = m->visible_at_us;
+        }
+        if (m->holders > 0 && m->lapse_at_us != 0 && m->lapse_at_us < next_us) {
+            next_us = m->lapse_at_us;
+        }
+    }
+    actor->state = SIM_ACTOR_BLOCKED_QUEUE;
+    actor->ready_at_us = next_us;
+    sim_fiber_yield(&actor->fiber);
+    actor->state = SIM_ACTOR_READY;
+}
+
+bool sim_queue_idle(const sim_world_t *world)
+{
+    int i;
+
+    for (i = 0; i < world->msg_count; i++) {
+        if (world->msgs[i].outstanding) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Visible: outstanding, and either free and past its visibility time, or
+ * held by a delivery whose lease has lapsed. */
+static bool sim_queue_available(const sim_world_t *world, const sim_msg_t *m)
+{
+    if (!m->outstanding) {
+        return false;
+    }
+    if (m->holders == 0) {
+        return m->visible_at_us <= world->now_us;
+    }
+    return m->lapse_at_us != 0 && m->lapse_at_us <= world->now_us;
+}
+
+/* Fixed cases pin each batch to one worker; otherwise any worker may take
+ * any message. */
+static bool sim_queue_assigned(const sim_world_t *world, const sim_actor_t *actor,
+                               const sim_msg_t *m)
+{
+    const scen_t *scen = world->scen;
+
+    return !scen->assigned || scen->assign_worker[m->batch_index] == actor->index - 1;
+}
