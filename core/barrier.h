@@ -79,7 +79,10 @@ typedef enum {
     X(CORE_LOG_ABORT_FAILED, "abort_failed_reaper_will_recover")               \
     X(CORE_LOG_MARK_UNCONFIRMED, "mark_unconfirmed_row_left")                 \
     X(CORE_LOG_BAD_RESULT, "result_not_encodable")                             \
-    X(CORE_LOG_DISPATCH_FAILED, "dispatch_failed_barrier_removed")
+    X(CORE_LOG_DISPATCH_FAILED, "dispatch_failed_barrier_removed")           \
+    X(CORE_LOG_LEADER, "reaper_leader")                                        \
+    X(CORE_LOG_STEP_DOWN, "reaper_step_down")                                  \
+    X(CORE_LOG_SWEEP, "reaper_sweep")
 
 typedef enum {
 #define CORE_LOG_ENUM(name, text) name,
@@ -105,6 +108,16 @@ typedef struct {
     char sqlstate[CONN_SQLSTATE_SIZE];
 } core_error_t;
 
+/* An execution's status as the status API reports it. */
+typedef enum {
+    CORE_STATUS_NONE,       /* no status recorded */
+    CORE_STATUS_GONE,       /* confirmed 404: the execution no longer exists */
+    CORE_STATUS_EXECUTING,
+    CORE_STATUS_ERROR,
+    CORE_STATUS_COMPLETED,
+    CORE_STATUS_STOPPED,
+} core_status_t;
+
 typedef struct core_env_ops {
     /* Block the caller for duration_us; backoffs go through here. */
     void (*sleep_us)(void *env, int64_t duration_us);
@@ -122,6 +135,11 @@ typedef struct core_env_ops {
      * final execution counts as confirmed). */
     core_rc_t (*mark_error)(void *env, const char *exec_id, const char *org_id,
                             bool *confirmed_out);
+
+    /* Read the execution's status (the reaper needs it). Returns CORE_OK
+     * with the status, or CORE_E_STATUS when the read failed. */
+    core_rc_t (*status_read)(void *env, const char *exec_id, const char *org_id,
+                             core_status_t *status_out);
 } core_env_ops_t;
 
 /* Per-thread barrier state: upstream's _local.conn plus the run's policy. */

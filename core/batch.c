@@ -209,9 +209,13 @@ core_rc_t core_abort(core_ctx_t *ctx, const char *exec_id, bool preserve_markers
         *won_out = row.row_count > 0;
         if (*won_out && !preserve_markers) {
             conn_result_t ignored;
+            core_error_t saved = ctx->error;
+            core_rc_t clear_rc = core__cur(ctx, &core_txn_clear, &params, &ignored);
 
-            if (core__cur(ctx, &core_txn_clear, &params, &ignored) != CORE_OK) {
-                core__log(ctx, CORE_LOG_CLEANUP_FAILED, STMT_CLEAR, 0, CORE_OK, 0);
+            /* Suppressed, as upstream does: the abort itself succeeded. */
+            if (clear_rc != CORE_OK) {
+                core__log(ctx, CORE_LOG_CLEANUP_FAILED, STMT_CLEAR, 0, clear_rc, 0);
+                ctx->error = saved;
             }
         }
     }
@@ -287,8 +291,12 @@ static void core_batch_error_path_old(core_ctx_t *ctx, const core_batch_t *batch
     if (core_abort(ctx, batch->exec_id, false, &won) != CORE_OK) {
         core__log(ctx, CORE_LOG_ABORT_FAILED, STMT_ABORT, 0, ctx->error.rc, 0);
     }
-    if (ctx->env_ops->mark_error(ctx->env, batch->exec_id, batch->org_id,
-                                 &confirmed) != CORE_OK || !confirmed) {
+
+    /* Without an org the org-scoped status API cannot be asked. */
+    if (batch->org_id == NULL || batch->org_id[0] == '\0' ||
+        ctx->env_ops->mark_error(ctx->env, batch->exec_id, batch->org_id,
+                                 &confirmed) != CORE_OK ||
+        !confirmed) {
         core__log(ctx, CORE_LOG_MARK_UNCONFIRMED, STMT_ABORT, 0, CORE_E_STATUS, 0);
     }
 }

@@ -207,19 +207,25 @@ static void conn_copy_rows(const conn_raw_t *raw, conn_result_t *result)
     }
     result->row_count = raw->row_count;
     result->value = raw->value;
+    memcpy(result->texts, raw->texts, sizeof(result->texts));
     result->element_count = raw->element_count;
     memcpy(result->elements, raw->elements,
            (size_t)raw->element_count * sizeof(raw->elements[0]));
 }
 
-/* psycopg2 maps these SQLSTATE classes to OperationalError, which upstream
- * counts as "connection is dead" (deadlock and statement timeout included). */
+/* psycopg2's base_exception_from_sqlstate maps these SQLSTATE classes to
+ * OperationalError (or its subclass TransactionRollbackError), which
+ * upstream counts as "connection is dead": classes 08, 26, 27, 28, 34, 40,
+ * HV and every class starting with 5 (deadlock and statement timeout
+ * included). */
 static bool conn_sqlstate_is_operational(const char *sqlstate)
 {
-    static const char *const classes[] = {"08", "28", "40", "53",
-                                          "54", "55", "57", "58"};
+    static const char *const classes[] = {"08", "26", "27", "28", "34", "40", "HV"};
     size_t i;
 
+    if (sqlstate[0] == '5') {
+        return true;
+    }
     for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
         if (sqlstate[0] == classes[i][0] && sqlstate[1] == classes[i][1]) {
             return true;

@@ -28,6 +28,8 @@
 #define CONN_OPS_VERSION 1
 #define CONN_ELEMENTS_MAX 64
 #define CONN_SQLSTATE_SIZE 6
+#define CONN_TEXT_MAX 2          /* text columns kept from the first row */
+#define CONN_TEXT_SIZE 64
 
 /* Result classes; the order only grows. */
 #define CONN_STATUS_MAP(X)                                                     \
@@ -69,6 +71,9 @@ typedef struct {
     int64_t count;
     int64_t ttl_s;
     conn_element_t result;
+    const char *leader;       /* the reaper's leader id */
+    int64_t stuck_s;          /* the reaper's stuck timeout */
+    int64_t lease_s;          /* the reaper's leader lease */
 } conn_params_t;
 
 /* What a backend observed, before classification. */
@@ -78,6 +83,7 @@ typedef struct {
     char sqlstate[CONN_SQLSTATE_SIZE]; /* "" when the server sent none */
     int row_count;
     int64_t value;          /* first integer column of the first row */
+    char texts[CONN_TEXT_MAX][CONN_TEXT_SIZE]; /* text columns of the first row, in order */
     int element_count;      /* the results column, when the statement returns it */
     conn_element_t elements[CONN_ELEMENTS_MAX];
 } conn_raw_t;
@@ -88,6 +94,7 @@ typedef struct {
     char sqlstate[CONN_SQLSTATE_SIZE];
     int row_count;
     int64_t value;
+    char texts[CONN_TEXT_MAX][CONN_TEXT_SIZE];
     int element_count;
     conn_element_t elements[CONN_ELEMENTS_MAX];
 } conn_result_t;
@@ -154,7 +161,7 @@ void conn_close(conn_t *conn);
 
 /* Classify a raw reply the way upstream's psycopg2 error classes do: dead when
  * nothing came back, the connection is bad, or the SQLSTATE class is one that
- * psycopg2 maps to OperationalError (08, 28, 40, 53, 54, 55, 57, 58). */
+ * psycopg2 maps to OperationalError (08, 26, 27, 28, 34, 40, HV, 5x). */
 void conn_classify(const conn_raw_t *raw, conn_result_t *result_out);
 /* The same, or with strict set, dead only when the connection is lost or the
  * SQLSTATE is 08xxx or 57P0x: a deadlock or a statement timeout on a live

@@ -48,6 +48,7 @@ static bool conn_pq_format_element(conn_pq_params_t *text, int index,
                                    const conn_element_t *element);
 static void conn_pq_discard_notice(void *arg, const char *message);
 static void conn_pq_read_result(PGconn *conn, PGresult *res, conn_raw_t *raw);
+static void conn_pq_read_texts(PGresult *res, conn_raw_t *raw);
 static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw);
 static int64_t conn_pq_first_integer(const PGresult *res);
 static void conn_pq_read_elements(const char *text, conn_raw_t *raw);
@@ -198,6 +199,16 @@ static bool conn_pq_build_params(const stmt_t *stmt, const conn_params_t *params
                 return false;
             }
             break;
+        case 'l':
+            assert(params->leader != NULL);
+            text_out->values[i] = params->leader;
+            break;
+        case 's':
+            conn_pq_format_number(text_out, i, params->stuck_s);
+            break;
+        case 'L':
+            conn_pq_format_number(text_out, i, params->lease_s);
+            break;
         default:
             assert(!"unknown parameter letter in statement descriptor");
             return false;
@@ -303,6 +314,7 @@ static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw)
         return;
     }
     raw->value = conn_pq_first_integer(res);
+    conn_pq_read_texts(res, raw);
     if (PQnfields(res) >= 2 && PQftype(res, 1) == CONN_PQ_JSONBOID &&
         !PQgetisnull(res, 0, 1)) {
         conn_pq_read_elements(PQgetvalue(res, 0, 1), raw);
@@ -398,4 +410,18 @@ static _Noreturn void conn_pq_reject_results(const char *format, ...)
                     "\"value\": int} objects\n",
             CONN_ELEMENTS_MAX);
     abort();
+}
+
+/* Columns 2 and 3 of the first row as text: the reaper's SELECT returns the
+ * execution and organization ids there. Longer values are cut. */
+static void conn_pq_read_texts(PGresult *res, conn_raw_t *raw)
+{
+    int column;
+
+    for (column = 1; column <= CONN_TEXT_MAX && column < PQnfields(res); column++) {
+        if (PQntuples(res) > 0 && !PQgetisnull(res, 0, column)) {
+            snprintf(raw->texts[column - 1], CONN_TEXT_SIZE, "%s",
+                     PQgetvalue(res, 0, column));
+        }
+    }
 }

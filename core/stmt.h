@@ -4,7 +4,8 @@
  * A statement descriptor carries an identifier, which the simulated server
  * interprets, and the SQL text with its parameter list, which libpq sends.
  * Parameter letters, in $1.. order: e exec_id, o org_id, i batch_index,
- * n count, t ttl_s, r result (as a JSON value).
+ * n count, t ttl_s, r result (as a JSON value), l leader id, s stuck
+ * timeout in seconds, L lease in seconds.
  *
  * Invariants:
  *  1. Every worker statement names its table schema-qualified, because
@@ -46,7 +47,26 @@
     X(ABORT, "Q-ABORT", "e",                                                   \
       "WITH claimed AS (DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE "   \
       "execution_id = $1 RETURNING execution_id) SELECT execution_id FROM "    \
-      "claimed")
+      "claimed")                                                               \
+    X(RPR_SELECT, "Q-RPR.SELECT", "s",                                         \
+      "SELECT remaining, execution_id, organization_id FROM " STMT_SCHEMA      \
+      ".pg_barrier_state WHERE last_progress_at < now() - make_interval(secs " \
+      "=> $1) OR expires_at < now() ORDER BY execution_id LIMIT 1")            \
+    X(RPR_RECHECK, "Q-RPR.RECHECK", "es",                                      \
+      "SELECT 1 FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 " \
+      "AND (last_progress_at < now() - make_interval(secs => $2) OR "          \
+      "expires_at < now())")                                                   \
+    X(RPR_DELETE, "Q-RPR.DELETE", "es",                                        \
+      "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 "  \
+      "AND (last_progress_at < now() - make_interval(secs => $2) OR "          \
+      "expires_at < now())")                                                   \
+    X(LOCK_RENEW, "Q-LOCK.RENEW", "l",                                         \
+      "UPDATE " STMT_SCHEMA ".pg_orchestrator_lock SET acquired_at = now() "   \
+      "WHERE id = 1 AND leader = $1 RETURNING id")                             \
+    X(LOCK_ACQUIRE, "Q-LOCK.ACQUIRE", "lL",                                    \
+      "UPDATE " STMT_SCHEMA ".pg_orchestrator_lock SET leader = $1, "          \
+      "acquired_at = now() WHERE id = 1 AND (leader = '' OR acquired_at < "    \
+      "now() - make_interval(secs => $2)) RETURNING id")
 
 typedef enum {
 #define STMT_ENUM(id, label, params, sql) STMT_##id,

@@ -44,3 +44,13 @@ CREATE TABLE IF NOT EXISTS barriersim.pg_orchestration_claim (
     organization_id text NOT NULL,
     claimed_at timestamptz NOT NULL
 );
+
+-- The reaper's leader lease: one row, taken with an UPDATE because advisory
+-- locks do not survive PgBouncer's transaction pooling. "" means free.
+CREATE TABLE IF NOT EXISTS barriersim.pg_orchestrator_lock (
+    id integer PRIMARY KEY CHECK (id = 1),
+    leader text NOT NULL,
+    acquired_at timestamptz NOT NULL
+);
+INSERT INTO barriersim.pg_orchestrator_lock (id, leader, acquired_at)
+VALUES (1, '', now()) ON CONFLICT (id) DO NOTHING;

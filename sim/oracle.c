@@ -53,6 +53,7 @@ void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
         break;
     case STMT_DEL:
     case STMT_ABORT:
+    case STMT_RPR_DELETE:
         if (value > 0 && oracle->fire_count == 0 && !status_terminal &&
             !oracle->mark_confirmed) {
             sim_oracle_violate(oracle, step, SIM_PROP_S9);

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 static sim_exec_t sim_server_upsert(sim_server_t *server, int txn,
@@ -23,6 +24,17 @@ static void sim_server_effect(sim_server_t *server, int txn, stmt_id_t stmt,
                               int32_t batch_index, int64_t value);
 static void sim_server_end(sim_server_t *server, int txn, bool commit);
 static bool sim_server_is_own_exec(const conn_params_t *params);
+static sim_exec_t sim_server_reaper_read(sim_server_t *server, int txn, stmt_id_t stmt,
+                                         const conn_params_t *params, int64_t now_us,
+                                         conn_raw_t *raw);
+static sim_exec_t sim_server_reaper_delete(sim_server_t *server, int txn,
+                                           const conn_params_t *params, int64_t now_us,
+                                           conn_raw_t *raw, int *wait_txn);
+static sim_exec_t sim_server_lease(sim_server_t *server, int txn, stmt_id_t stmt,
+                                   const conn_params_t *params, int64_t now_us,
+                                   conn_raw_t *raw, int *wait_txn);
+static bool sim_server_stranded(const sim_row_value_t *row, const conn_params_t *params,
+                                int64_t now_us);
 static void sim_server_hold_marker(sim_txn_t *txn, int key);
 static bool sim_server_holds_marker(const sim_txn_t *txn, int key);
 
@@ -34,6 +46,7 @@ void sim_server_init(sim_server_t *server, int batch_count)
     /* Only the header fields: the transaction table is reset lazily by
      * sim_server_begin, which keeps a run's reset cheap. */
     memset(&server->row, 0, sizeof(server->row));
+    memset(&server->lease, 0, sizeof(server->lease));
     /* The world starts zeroed, so clearing the keys the last run used is
      * enough. */
     memset(server->markers, 0,
@@ -81,6 +94,16 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     case STMT_DEL:
     case STMT_ABORT:
         return sim_server_delete_row(server, txn, stmt, raw_out, wait_txn_out);
+    case STMT_RPR_SELECT:
+    case STMT_RPR_RECHECK:
+        return sim_server_reaper_read(server, txn, stmt, params, now_us, raw_out);
+    case STMT_RPR_DELETE:
+        return sim_server_reaper_delete(server, txn, params, now_us, raw_out,
+                                        wait_txn_out);
+    case STMT_LOCK_RENEW:
+    case STMT_LOCK_ACQUIRE:
+        return sim_server_lease(server, txn, stmt, params, now_us, raw_out,
+                                wait_txn_out);
     case STMT_BEGIN:
     case STMT_COMMIT:
     case STMT_COUNT:
@@ -143,9 +166,11 @@ static sim_exec_t sim_server_upsert(sim_server_t *server, int txn,
     }
     row = sim_server_lock_row(server, txn);
     row->exists = true;
+    row->org_known = params->org_id != NULL && params->org_id[0] != '\0';
     row->remaining = params->count;
     row->element_count = 0;
     row->last_progress_us = now_us;
+    row->expires_us = now_us + params->ttl_s * 1000000;
     raw->row_count = 1;
     sim_server_effect(server, txn, STMT_ARM_UPSERT, -1, params->count);
     return SIM_EXEC_DONE;
@@ -331,6 +356,13 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
         }
         server->row.lock_txn = 0;
     }
+    if (t->holds_lease) {
+        assert(server->lease.lock_txn == txn);
+        if (commit) {
+            server->lease.committed = server->lease.pending;
+        }
+        server->lease.lock_txn = 0;
+    }
     for (i = 0; i < server->marker_count; i++) {
         sim_marker_t *marker = &server->markers[i];
 
@@ -361,4 +393,102 @@ static void sim_server_hold_marker(sim_txn_t *txn, int key)
 static bool sim_server_holds_marker(const sim_txn_t *txn, int key)
 {
     return ((txn->markers_held[key / 64] >> (key % 64)) & 1u) != 0;
+}
+
+/* The reaper's SELECT and re-check read the last committed version without
+ * waiting for locks, as a plain SELECT does under MVCC. */
+static sim_exec_t sim_server_reaper_read(sim_server_t *server, int txn, stmt_id_t stmt,
+                                         const conn_params_t *params, int64_t now_us,
+                                         conn_raw_t *raw)
+{
+    const sim_row_value_t *row = &server->row.committed;
+
+    (void)txn;
+    raw->row_count = 0;
+    if (!sim_server_stranded(row, params, now_us)) {
+        return SIM_EXEC_DONE;
+    }
+    if (stmt == STMT_RPR_RECHECK && !sim_server_is_own_exec(params)) {
+        return SIM_EXEC_DONE;
+    }
+    raw->row_count = 1;
+    raw->value = stmt == STMT_RPR_SELECT ? row->remaining : 1;
+    if (stmt == STMT_RPR_SELECT) {
+        snprintf(raw->texts[0], CONN_TEXT_SIZE, "%s", SIM_EXEC_ID);
+        snprintf(raw->texts[1], CONN_TEXT_SIZE, "%s", row->org_known ? SIM_ORG_ID : "");
+    }
+    return SIM_EXEC_DONE;
+}
+
+/* The re-guarded DELETE: after any wait, the predicate is evaluated against
+ * the newest version, so a row that progressed or was re-armed stays. */
+static sim_exec_t sim_server_reaper_delete(sim_server_t *server, int txn,
+                                           const conn_params_t *params, int64_t now_us,
+                                           conn_raw_t *raw, int *wait_txn)
+{
+    const sim_row_value_t *current;
+    sim_row_value_t *row;
+
+    if (server->row.lock_txn != 0 && server->row.lock_txn != txn) {
+        *wait_txn = server->row.lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    current = server->row.lock_txn == txn ? &server->row.pending : &server->row.committed;
+    raw->row_count = 0;
+    if (!sim_server_is_own_exec(params) || !sim_server_stranded(current, params, now_us)) {
+        return SIM_EXEC_DONE;
+    }
+    row = sim_server_lock_row(server, txn);
+    row->exists = false;
+    raw->row_count = 1;
+    sim_server_effect(server, txn, STMT_RPR_DELETE, -1, 1);
+    return SIM_EXEC_DONE;
+}
+
+/* The leader lease: renew only one's own lease; acquire a free or stale one.
+ * Both are UPDATEs of the single row, so they wait for each other. */
+static sim_exec_t sim_server_lease(sim_server_t *server, int txn, stmt_id_t stmt,
+                                   const conn_params_t *params, int64_t now_us,
+                                   conn_raw_t *raw, int *wait_txn)
+{
+    sim_lease_t *lease = &server->lease;
+    sim_lease_value_t *value;
+    bool match;
+
+    if (lease->lock_txn != 0 && lease->lock_txn != txn) {
+        *wait_txn = lease->lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    value = lease->lock_txn == txn ? &lease->pending : &lease->committed;
+    if (stmt == STMT_LOCK_RENEW) {
+        match = strcmp(value->leader, params->leader) == 0;
+    } else {
+        match = value->leader[0] == '\0' ||
+                value->acquired_us < now_us - params->lease_s * 1000000;
+    }
+    raw->row_count = 0;
+    if (!match) {
+        return SIM_EXEC_DONE;
+    }
+
+    if (lease->lock_txn != txn) {
+        lease->lock_txn = txn;
+        lease->pending = lease->committed;
+        server->txns[txn].holds_lease = true;
+    }
+    snprintf(lease->pending.leader, CONN_TEXT_SIZE, "%s", params->leader);
+    lease->pending.acquired_us = now_us;
+    raw->row_count = 1;
+    raw->value = 1;
+    return SIM_EXEC_DONE;
+}
+
+static bool sim_server_stranded(const sim_row_value_t *row, const conn_params_t *params,
+                                int64_t now_us)
+{
+    if (!row->exists) {
+        return false;
+    }
+    return row->last_progress_us < now_us - params->stuck_s * 1000000 ||
+           row->expires_us < now_us;
 }

@@ -42,8 +42,10 @@ typedef enum {
 
 typedef struct {
     bool exists;
+    bool org_known;           /* organization_id is not "" */
     int64_t remaining;
     int64_t last_progress_us;
+    int64_t expires_us;
     int element_count;
     conn_element_t elements[CONN_ELEMENTS_MAX];
 } sim_row_value_t;
@@ -60,6 +62,18 @@ typedef struct {
     int lock_txn;
 } sim_marker_t;
 
+/* pg_orchestrator_lock's single row: the reaper's leader lease. */
+typedef struct {
+    char leader[CONN_TEXT_SIZE]; /* "" = free */
+    int64_t acquired_us;
+} sim_lease_value_t;
+
+typedef struct {
+    sim_lease_value_t committed;
+    sim_lease_value_t pending;
+    int lock_txn;
+} sim_lease_t;
+
 /* What a transaction did, for the oracle once it commits. */
 typedef struct {
     stmt_id_t stmt;
@@ -71,6 +85,7 @@ typedef struct {
     sim_txn_state_t state;
     int conn_id;
     bool holds_row;
+    bool holds_lease;
     uint64_t markers_held[SIM_MARKER_WORDS]; /* bit per marker key */
     int effect_count;
     sim_effect_t effects[SIM_EFFECT_MAX];
@@ -80,6 +95,7 @@ typedef struct {
     int batch_count;
     uint32_t bugs;            /* planted bugs (SIM_BUG_*), 0 in real runs */
     sim_row_t row;
+    sim_lease_t lease;
     int marker_count;         /* keys 0..marker_count-1 have been used */
     sim_marker_t markers[SIM_MARKER_MAX];
     int txn_count;            /* ids 1..txn_count are in use */

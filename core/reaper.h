@@ -1,0 +1,50 @@
+/*
+ * reaper — the leader-elected sweep that recovers stranded barriers.
+ *
+ * One tick: renew the leader lease (or try to take it), then, as leader,
+ * find a barrier row whose last progress is older than the stuck timeout or
+ * whose expiry passed, read the execution's status, and either clean up
+ * (terminal or gone) or re-check, mark ERROR and delete the row with the
+ * stranded predicate repeated in the DELETE.
+ *
+ * Invariants:
+ *  1. Never mark on an unconfirmed status read: a failed read leaves the
+ *     row for the next tick.
+ *  2. Never delete a row whose mark was unconfirmed.
+ *  3. Never fire a callback: a row stuck at 0 ends ERROR.
+ *  4. The DELETE repeats the stranded predicate, so a row that progressed
+ *     or was re-armed since the SELECT is left alone.
+ */
+#ifndef BARRIERSIM_REAPER_H
+#define BARRIERSIM_REAPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "barrier.h"
+
+typedef struct {
+    const char *leader_id;
+    int64_t stuck_timeout_s;
+    int64_t lease_s;
+    bool is_leader;
+} core_reaper_t;
+
+/* What one sweep did; a tick sweeps at most one row. */
+typedef enum {
+    CORE_SWEEP_NOT_LEADER,
+    CORE_SWEEP_NOTHING,        /* no stranded row */
+    CORE_SWEEP_SKIPPED,        /* no org, no status, or no longer stranded */
+    CORE_SWEEP_CLEANED,        /* terminal or gone: row removed, no mark */
+    CORE_SWEEP_RECOVERED,      /* marked ERROR, row removed */
+    CORE_SWEEP_FAILED,         /* read, mark or delete failed: row kept */
+} core_sweep_t;
+
+/* Run one tick. Returns CORE_OK with *sweep_out, or the lease statement's
+ * failure (the reaper has then stepped down). */
+core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper,
+                           core_sweep_t *sweep_out);
+
+const char *core_sweep_name(core_sweep_t sweep);
+
+#endif
