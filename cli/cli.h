@@ -1,29 +1,38 @@
 /*
- * cli — the barriersim command line: run, replay, list.
+ * cli — the barriersim command line: run, check, replay, list.
  *
- * Exit status: 0 success (no violation, or every case matched), 1 a violation
- * was found (or a case did not match), 2 usage error, 3 internal failure.
+ * Exit status: 0 success (no violation, or every expectation matched), 1 a
+ * violation was found (or an expectation did not match), 2 usage error or a
+ * scenario file that does not load, 3 internal failure.
  */
 #ifndef BARRIERSIM_CLI_H
 #define BARRIERSIM_CLI_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "../core/policy.h"
+#include "../reports/summary.h"
+#include "../scenarios/expect.h"
 #include "../scenarios/scen.h"
+#include "../sim/world.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_VIOLATION 1
 #define CLI_EXIT_USAGE 2
 #define CLI_EXIT_INTERNAL 3
-#define CLI_POLICY_MAX 16
+#define CLI_POLICY_MAX SCEN_POLICY_MAX
+#define CLI_ARGS_MAX (PATH_MAX + 64)      /* "--scenario 'PATH'" with quoting */
+#define CLI_COMMAND_MAX (CLI_ARGS_MAX + 256) /* a whole replay command */
+#define CLI_ERROR_MAX 1024
 
 typedef struct {
     const char *program;
     int policy_count;
     const core_policy_t *policies[CLI_POLICY_MAX];
+    bool policies_given;
     uint64_t seed_first;
     uint64_t seed_last;
     bool seeds_given;
@@ -31,20 +40,51 @@ typedef struct {
     int worker_count;
     const char *json_path;
     const char *case_name;
+    const char *scenario_path;  /* --scenario FILE */
     bool verbose;
     bool trace;
-    scen_t scen;              /* the default scenario with the sizes applied */
-    const scen_t *selected;   /* &scen or a built-in case */
-    char extra_args[128];     /* options a replay needs to select the scenario */
+    char file_path[PATH_MAX];   /* the scenario file loaded, or "" for the built-in */
+    scen_t scen;                /* the default scenario, or the file's */
+    const scen_t *selected;     /* &scen */
+    char extra_args[CLI_ARGS_MAX]; /* options a replay needs to select the scenario */
 } cli_options_t;
 
-/* Parse argv after the subcommand. Returns 0 or CLI_EXIT_USAGE after
- * printing what was wrong. */
+/* Parse argv after the subcommand and load the scenario it selects. Returns
+ * 0, or CLI_EXIT_USAGE after printing what was wrong. */
 int cli_parse(int argc, char **argv, const char *command, cli_options_t *options);
 
 int cli_run(const cli_options_t *options);
 int cli_replay(const cli_options_t *options);
+int cli_check(int argc, char **argv, const char *program);
 int cli_list(const char *what);
 void cli_usage(FILE *out, const char *program);
+
+/* Run every seed of seed_first..seed_last under each policy, adding each
+ * result to reports[i] and tallies[i] (both initialised by the caller).
+ * verbose prints each seed's drawn parameters first. */
+void cli_run_seeds(sim_world_t *world, const scen_t *scen,
+                   const core_policy_t *const *policies, int policy_count,
+                   uint64_t seed_first, uint64_t seed_last, bool verbose,
+                   report_policy_t *reports, scen_tally_t *tallies);
+
+/* The policies a scenario file names, all of them when it names none.
+ * Returns the count. */
+int cli_scenario_policies(const scen_t *scen, const core_policy_t **policies_out);
+
+/* The folder of scenario files: $BARRIERSIM_SCENARIOS, else
+ * <folder of the executable>/../scenarios when it exists, else ./scenarios. */
+void cli_scenarios_dir(char *buf, size_t buf_size);
+
+/* Print the case names found in <dir>/cases, for an unknown --case. */
+void cli_print_cases(FILE *out, const char *dir);
+
+/* Quote text for a POSIX shell when it contains anything but safe characters.
+ * Returns 0, or -1 when buf is too small. */
+int cli_shell_quote(const char *text, char *buf, size_t buf_size);
+
+/* Collect the *.yaml files under dir, recursively, in sorted path order.
+ * Returns the count (the caller frees each path and the array), or -1 after
+ * printing why the folder could not be read. */
+int cli_find_yaml(const char *dir, char ***paths_out);
 
 #endif

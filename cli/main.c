@@ -1,6 +1,7 @@
 /* main — dispatch the subcommand. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void cli_usage(FILE *out, const char *program)
@@ -10,26 +11,34 @@ void cli_usage(FILE *out, const char *program)
             "  %s run [--policy NAME|all] [--seeds A..B] [--batches N] [--workers W]\n"
             "        [--json PATH] [--verbose]\n"
             "      sweep seeds of the default scenario; print violations per policy\n"
-            "  %s run --case C1|C3 [--policy NAME|all]\n"
-            "      run a built-in field case and compare with its expected outcomes\n"
-            "  %s replay --policy NAME --seed S [--case C] [--batches N] [--workers W]\n"
-            "        [--trace]\n"
+            "  %s run --scenario FILE [--policy NAME|all] [--seeds A..B] [--json PATH]\n"
+            "        [--verbose]\n"
+            "      run a scenario file's policies and seeds (the options override them)\n"
+            "      and compare each policy with the file's expectations\n"
+            "  %s run --case NAME [--policy NAME|all] [--seeds A..B]\n"
+            "      the same for the field case in <scenarios>/cases/NAME.yaml, where\n"
+            "      <scenarios> is $BARRIERSIM_SCENARIOS, else ../scenarios next to the\n"
+            "      executable, else ./scenarios\n"
+            "  %s check DIR [--json PATH]\n"
+            "      run every *.yaml scenario under DIR against its expectations; print\n"
+            "      PASS or FAIL per scenario and policy with a replay command\n"
+            "  %s replay --policy NAME --seed S [--scenario FILE | --case NAME]\n"
+            "        [--batches N] [--workers W] [--trace]\n"
             "      re-run one seed; print its verdict, its trace and the trace hash\n"
             "  %s list faults|properties|policies\n"
             "\n"
-            "exit status: 0 no violation (cases: all matched), 1 violation found\n"
-            "(cases: a mismatch), 2 usage error, 3 internal failure\n",
-            program, program, program, program);
+            "exit status: 0 no violation (with expectations: all matched), 1 violation\n"
+            "found (with expectations: a mismatch), 2 usage error or a scenario file\n"
+            "that does not load, 3 internal failure\n",
+            program, program, program, program, program, program);
 }
 
 int main(int argc, char **argv)
 {
-    cli_options_t options;
+    cli_options_t *options;
     const char *command;
     int rc;
 
-    memset(&options, 0, sizeof(options));
-    options.program = argv[0];
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         cli_usage(argc < 2 ? stderr : stdout, argv[0]);
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
@@ -39,15 +48,26 @@ int main(int argc, char **argv)
     if (strcmp(command, "list") == 0) {
         return cli_list(argc > 2 ? argv[2] : NULL);
     }
+    if (strcmp(command, "check") == 0) {
+        return cli_check(argc - 1, argv + 1, argv[0]);
+    }
     if (strcmp(command, "run") != 0 && strcmp(command, "replay") != 0) {
         fprintf(stderr, "barriersim: unknown command \"%s\"; run \"%s help\"\n",
                 command, argv[0]);
         return CLI_EXIT_USAGE;
     }
 
-    rc = cli_parse(argc - 1, argv + 1, command, &options);
-    if (rc != 0) {
-        return rc;
+    /* The options hold a scenario and paths: too large for a small stack. */
+    options = calloc(1, sizeof(*options));
+    if (options == NULL) {
+        fprintf(stderr, "barriersim: out of memory\n");
+        return CLI_EXIT_INTERNAL;
     }
-    return strcmp(command, "run") == 0 ? cli_run(&options) : cli_replay(&options);
+    options->program = argv[0];
+    rc = cli_parse(argc - 1, argv + 1, command, options);
+    if (rc == 0) {
+        rc = strcmp(command, "run") == 0 ? cli_run(options) : cli_replay(options);
+    }
+    free(options);
+    return rc;
 }

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../scenarios/scen_file.h"
 
 enum {
     OPT_POLICY = 'p',
@@ -16,6 +19,7 @@ enum {
     OPT_WORKERS = 'w',
     OPT_JSON = 'j',
     OPT_CASE = 'c',
+    OPT_SCENARIO = 'f',
     OPT_VERBOSE = 'v',
     OPT_TRACE = 't',
 };
@@ -25,6 +29,9 @@ static int cli_parse_u64(const char *option, const char *value, uint64_t *out);
 static int cli_parse_seeds(const char *value, cli_options_t *options);
 static int cli_parse_count(const char *option, const char *value, int max, int *out);
 static int cli_finish(const char *command, cli_options_t *options);
+static int cli_select_file(const char *command, cli_options_t *options);
+static int cli_case_file(const char *command, cli_options_t *options);
+static int cli_load_file(const char *command, cli_options_t *options);
 
 int cli_parse(int argc, char **argv, const char *command, cli_options_t *options)
 {
@@ -36,6 +43,7 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"json", required_argument, NULL, OPT_JSON},
         {"case", required_argument, NULL, OPT_CASE},
+        {"scenario", required_argument, NULL, OPT_SCENARIO},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"trace", no_argument, NULL, OPT_TRACE},
         {NULL, 0, NULL, 0},
@@ -77,6 +85,9 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         case OPT_CASE:
             options->case_name = optarg;
             break;
+        case OPT_SCENARIO:
+            options->scenario_path = optarg;
+            break;
         case OPT_VERBOSE:
             options->verbose = true;
             break;
@@ -103,46 +114,30 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
 static int cli_finish(const char *command, cli_options_t *options)
 {
     bool sized = options->batch_count != 8 || options->worker_count != 4;
+    bool replay = strcmp(command, "replay") == 0;
 
-    if (options->policy_count == 0) {
-        bool all = strcmp(command, "run") == 0 && options->case_name != NULL;
-
-        if (strcmp(command, "replay") == 0) {
-            fprintf(stderr, "barriersim replay: --policy NAME is required\n");
-            return CLI_EXIT_USAGE;
-        }
-        if (all) {
-            cli_parse_policy("all", options);
-        } else {
-            options->policies[options->policy_count++] =
-                core_policy_find(CORE_POLICY_DEFAULT);
-        }
+    if (replay && options->policy_count == 0) {
+        fprintf(stderr, "barriersim replay: --policy NAME is required\n");
+        return CLI_EXIT_USAGE;
     }
-    if (strcmp(command, "replay") == 0 && !options->seeds_given) {
+    if (replay && !options->seeds_given) {
         fprintf(stderr, "barriersim replay: --seed S is required\n");
         return CLI_EXIT_USAGE;
     }
-
-    if (options->case_name != NULL) {
-        options->selected = scen_case_find(options->case_name);
-        if (options->selected == NULL) {
-            fprintf(stderr, "barriersim %s: unknown case \"%s\"; built-in cases: C1, C3\n",
-                    command, options->case_name);
-            return CLI_EXIT_USAGE;
-        }
+    if (options->case_name != NULL || options->scenario_path != NULL) {
         if (sized) {
             fprintf(stderr, "barriersim %s: --batches and --workers do not apply to "
-                            "--case, whose sizes are fixed\n", command);
+                            "--case or --scenario, whose file sets the sizes\n",
+                    command);
             return CLI_EXIT_USAGE;
         }
-        if (!options->seeds_given) {
-            options->seed_last = options->seed_first;
-        }
-        snprintf(options->extra_args, sizeof(options->extra_args), "--case %s",
-                 options->case_name);
-        return 0;
+        return cli_select_file(command, options);
     }
 
+    if (options->policy_count == 0) {
+        options->policies[options->policy_count++] =
+            core_policy_find(CORE_POLICY_DEFAULT);
+    }
     scen_default(&options->scen, options->batch_count, options->worker_count);
     options->selected = &options->scen;
     if (sized) {
@@ -150,6 +145,85 @@ static int cli_finish(const char *command, cli_options_t *options)
                  "--batches %d --workers %d", options->batch_count,
                  options->worker_count);
     }
+    return 0;
+}
+
+/* --case NAME or --scenario FILE: load the file; its policies and seeds
+ * apply unless the command line gives its own. */
+static int cli_select_file(const char *command, cli_options_t *options)
+{
+    char quoted[CLI_ARGS_MAX - 16]; /* room for "--scenario " */
+    int rc;
+
+    if (options->case_name != NULL && options->scenario_path != NULL) {
+        fprintf(stderr, "barriersim %s: give --case or --scenario, not both\n", command);
+        return CLI_EXIT_USAGE;
+    }
+    rc = options->case_name != NULL ? cli_case_file(command, options)
+                                    : cli_load_file(command, options);
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (options->case_name != NULL) {
+        snprintf(options->extra_args, sizeof(options->extra_args), "--case %s",
+                 options->case_name);
+    } else if (cli_shell_quote(options->file_path, quoted, sizeof(quoted)) == 0) {
+        snprintf(options->extra_args, sizeof(options->extra_args), "--scenario %s",
+                 quoted);
+    } else {
+        fprintf(stderr, "barriersim %s: scenario path is too long: %s\n", command,
+                options->file_path);
+        return CLI_EXIT_USAGE;
+    }
+
+    if (!options->policies_given) {
+        options->policy_count = cli_scenario_policies(&options->scen, options->policies);
+    }
+    if (!options->seeds_given) {
+        options->seed_first = options->scen.seed_first;
+        options->seed_last = options->scen.seed_last;
+    }
+    return 0;
+}
+
+/* <scenarios dir>/cases/NAME.yaml; an unknown name lists the cases there. */
+static int cli_case_file(const char *command, cli_options_t *options)
+{
+    const char *name = options->case_name;
+    char dir[PATH_MAX];
+    struct stat st;
+
+    /* A case is a file name inside cases/, never a path. */
+    cli_scenarios_dir(dir, sizeof(dir));
+    if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL ||
+        snprintf(options->file_path, sizeof(options->file_path), "%s/cases/%s.yaml", dir,
+                 name) >= (int)sizeof(options->file_path) ||
+        stat(options->file_path, &st) != 0) {
+        fprintf(stderr, "barriersim %s: unknown case \"%s\": no file %s/cases/%s.yaml; ",
+                command, name, dir, name);
+        cli_print_cases(stderr, dir);
+        return CLI_EXIT_USAGE;
+    }
+    return cli_load_file(command, options);
+}
+
+static int cli_load_file(const char *command, cli_options_t *options)
+{
+    char error[CLI_ERROR_MAX];
+
+    if (options->scenario_path != NULL &&
+        snprintf(options->file_path, sizeof(options->file_path), "%s",
+                 options->scenario_path) >= (int)sizeof(options->file_path)) {
+        fprintf(stderr, "barriersim %s: scenario path is too long: %s\n", command,
+                options->scenario_path);
+        return CLI_EXIT_USAGE;
+    }
+    if (scen_file_load(options->file_path, &options->scen, error, sizeof(error)) != 0) {
+        fprintf(stderr, "barriersim %s: %s\n", command, error);
+        return CLI_EXIT_USAGE;
+    }
+    options->selected = &options->scen;
     return 0;
 }
 
@@ -163,6 +237,7 @@ static int cli_parse_policy(const char *value, cli_options_t *options)
         for (i = 0; i < core_policy_count() && i < CLI_POLICY_MAX; i++) {
             options->policies[options->policy_count++] = core_policy_at(i);
         }
+        options->policies_given = true;
         return 0;
     }
 
@@ -181,6 +256,7 @@ static int cli_parse_policy(const char *value, cli_options_t *options)
         return CLI_EXIT_USAGE;
     }
     options->policies[options->policy_count++] = policy;
+    options->policies_given = true;
     return 0;
 }
 

@@ -1,18 +1,17 @@
 /* run — the run, replay and list subcommands. */
 #include "cli.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../reports/summary.h"
-#include "../sim/world.h"
+#include "../scenarios/expect.h"
 
 static int cli_sweep(const cli_options_t *options, sim_world_t *world);
-static int cli_case(const cli_options_t *options, sim_world_t *world);
-static bool cli_case_matches(const scen_t *scen, const core_policy_t *policy,
-                             const sim_result_t *result, const scen_expect_t **expect_out);
+static bool cli_print_expectations(const cli_options_t *options,
+                                   const scen_tally_t *tallies);
 static void cli_format_mask(uint32_t mask, char *buf, size_t buf_size);
 static void cli_print_draw(FILE *out, const scen_t *scen, uint64_t seed);
 
@@ -26,8 +25,7 @@ int cli_run(const cli_options_t *options)
         free(world);
         return CLI_EXIT_INTERNAL;
     }
-    rc = options->case_name != NULL ? cli_case(options, world)
-                                    : cli_sweep(options, world);
+    rc = cli_sweep(options, world);
     sim_world_destroy(world);
     free(world);
     return rc;
@@ -104,112 +102,136 @@ int cli_list(const char *what)
     return CLI_EXIT_USAGE;
 }
 
+void cli_run_seeds(sim_world_t *world, const scen_t *scen,
+                   const core_policy_t *const *policies, int policy_count,
+                   uint64_t seed_first, uint64_t seed_last, bool verbose,
+                   report_policy_t *reports, scen_tally_t *tallies)
+{
+    uint64_t seed;
+    int i;
+
+    assert(seed_first <= seed_last);
+    for (seed = seed_first;; seed++) {
+        if (verbose) {
+            cli_print_draw(stdout, scen, seed);
+        }
+        for (i = 0; i < policy_count; i++) {
+            sim_result_t result;
+
+            sim_world_run(world, scen, policies[i], seed, 0, NULL, &result);
+            report_policy_add(&reports[i], &result);
+            scen_tally_add(&tallies[i], seed, result.outcome, result.violated_mask);
+        }
+        /* Checked here rather than in the loop condition, so that a range
+         * ending at UINT64_MAX does not wrap. */
+        if (seed == seed_last) {
+            break;
+        }
+    }
+}
+
+int cli_scenario_policies(const scen_t *scen, const core_policy_t **policies_out)
+{
+    int count = 0;
+    int i;
+
+    if (scen->policy_count == 0) {
+        for (i = 0; i < core_policy_count() && i < CLI_POLICY_MAX; i++) {
+            policies_out[count++] = core_policy_at(i);
+        }
+        return count;
+    }
+    for (i = 0; i < scen->policy_count && i < CLI_POLICY_MAX; i++) {
+        /* The loader accepts known policy names only. */
+        policies_out[count] = core_policy_find(scen->policies[i]);
+        assert(policies_out[count] != NULL);
+        count++;
+    }
+    return count;
+}
+
 static int cli_sweep(const cli_options_t *options, sim_world_t *world)
 {
+    const scen_t *scen = options->selected;
     report_policy_t reports[CLI_POLICY_MAX];
+    scen_tally_t tallies[CLI_POLICY_MAX];
     report_replay_t replay = {options->program, options->extra_args};
     bool violated = false;
-    uint64_t seed;
+    bool matched = true;
     int i;
 
     for (i = 0; i < options->policy_count; i++) {
         report_policy_init(&reports[i], options->policies[i]);
+        scen_tally_init(&tallies[i], scen, options->policies[i]->name);
     }
 
     printf("barriersim run: scenario=%s batches=%d workers=%d seeds=%" PRIu64
-           "..%" PRIu64 "\n\n",
-           options->selected->name, options->selected->batch_count,
-           options->selected->worker_count, options->seed_first, options->seed_last);
+           "..%" PRIu64 "\n",
+           scen->name, scen->batch_count, scen->worker_count, options->seed_first,
+           options->seed_last);
+    if (options->file_path[0] != '\0') {
+        printf("file: %s\nsummary: %s\n", options->file_path, scen->summary);
+    }
+    printf("\n");
 
-    for (seed = options->seed_first;; seed++) {
-        if (options->verbose) {
-            cli_print_draw(stdout, options->selected, seed);
-        }
-        for (i = 0; i < options->policy_count; i++) {
-            sim_result_t result;
-
-            sim_world_run(world, options->selected, options->policies[i], seed, 0,
-                          NULL, &result);
-            report_policy_add(&reports[i], &result);
-            violated |= result.violated_mask != 0;
-        }
-        if (seed == options->seed_last) {
-            break;
-        }
+    cli_run_seeds(world, scen, options->policies, options->policy_count,
+                  options->seed_first, options->seed_last, options->verbose, reports,
+                  tallies);
+    for (i = 0; i < options->policy_count; i++) {
+        violated |= tallies[i].seen_mask != 0;
     }
 
     report_print_table(stdout, reports, options->policy_count, &replay);
+    if (scen->expect_count > 0) {
+        matched = cli_print_expectations(options, tallies);
+    }
     if (options->json_path != NULL &&
-        report_write_json(options->json_path, options->selected, options->seed_first,
+        report_write_json(options->json_path, scen, options->seed_first,
                           options->seed_last, reports, options->policy_count,
                           &replay) != 0) {
         return CLI_EXIT_INTERNAL;
     }
+    if (scen->expect_count > 0) {
+        return matched ? CLI_EXIT_OK : CLI_EXIT_VIOLATION;
+    }
     return violated ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
 }
 
-static int cli_case(const cli_options_t *options, sim_world_t *world)
+/* One line per policy: how its seeds ended, which properties any seed
+ * violated, and whether that matches the file. Returns true when all match. */
+static bool cli_print_expectations(const cli_options_t *options,
+                                   const scen_tally_t *tallies)
 {
-    const scen_t *scen = options->selected;
+    report_replay_t replay = {options->program, options->extra_args};
     bool all_match = true;
     int i;
+    int r;
 
-    printf("case %s: %s (batches=%d workers=%d seed=%" PRIu64 ")\n\n", scen->name,
-           scen->summary, scen->batch_count, scen->worker_count, options->seed_first);
-    printf("%-17s %-9s %-20s %-9s %-20s %s\n", "policy", "outcome", "violated",
-           "expected", "expected violated", "match");
-
+    printf("\nexpectations:\n%-17s %-9s %-20s %s\n", "policy", "outcome", "violated",
+           "match");
     for (i = 0; i < options->policy_count; i++) {
-        const scen_expect_t *expect = NULL;
-        const char *expected_outcome;
-        const char *expected_violated;
-        char expected[128];
-        sim_result_t result;
+        int outcome = scen_tally_common_outcome(&tallies[i]);
+        scen_verdict_t verdict;
         char violated[128];
-        char command[512];
-        report_replay_t replay = {options->program, options->extra_args};
-        bool match;
+        char command[CLI_COMMAND_MAX];
 
-        sim_world_run(world, scen, options->policies[i], options->seed_first, 0, NULL,
-                      &result);
-        match = cli_case_matches(scen, options->policies[i], &result, &expect);
-        all_match &= match;
-        cli_format_mask(result.violated_mask, violated, sizeof(violated));
-        expected_outcome = "?";
-        expected_violated = "?";
-        if (expect != NULL) {
-            cli_format_mask(expect->violated_mask, expected, sizeof(expected));
-            expected_outcome = scen_outcome_name(expect->outcome);
-            expected_violated = expected[0] ? expected : "-";
+        scen_tally_judge(&tallies[i], &verdict);
+        all_match &= verdict.match;
+        cli_format_mask(tallies[i].seen_mask, violated, sizeof(violated));
+        printf("%-17s %-9s %-20s %s", options->policies[i]->name,
+               outcome < 0 ? "mixed" : scen_outcome_name((scen_outcome_t)outcome),
+               violated[0] ? violated : "-", verdict.match ? "yes" : "NO:");
+        for (r = 0; r < verdict.reason_count; r++) {
+            printf("%s %s", r > 0 ? ";" : "", verdict.reasons[r]);
         }
-        printf("%-17s %-9s %-20s %-9s %-20s %s\n", options->policies[i]->name,
-               scen_outcome_name(result.outcome), violated[0] ? violated : "-",
-               expected_outcome, expected_violated, match ? "yes" : "NO");
-        if (!match) {
+        printf("\n");
+        if (!verdict.match && verdict.has_failing_seed) {
             report_replay_command(&replay, options->policies[i]->name,
-                                  options->seed_first, command, sizeof(command));
+                                  verdict.failing_seed, command, sizeof(command));
             printf("    replay: %s --trace\n", command);
         }
     }
-    return all_match ? CLI_EXIT_OK : CLI_EXIT_VIOLATION;
-}
-
-/* A case matches when the outcome is the expected one and exactly the
- * expected properties were violated. */
-static bool cli_case_matches(const scen_t *scen, const core_policy_t *policy,
-                             const sim_result_t *result, const scen_expect_t **expect_out)
-{
-    int i;
-
-    *expect_out = NULL;
-    for (i = 0; i < scen->expect_count; i++) {
-        if (strcmp(scen->expect[i].policy, policy->name) == 0) {
-            *expect_out = &scen->expect[i];
-            return result->outcome == scen->expect[i].outcome &&
-                   result->violated_mask == scen->expect[i].violated_mask;
-        }
-    }
-    return false;
+    return all_match;
 }
 
 static void cli_format_mask(uint32_t mask, char *buf, size_t buf_size)

@@ -1,6 +1,11 @@
 /*
  * scen — scenario descriptions: sizes, timings, fault mix or explicit
- * schedule, and for fixed cases the outcome each policy must produce.
+ * schedule, and what each policy must produce.
+ *
+ * Scenarios live in YAML files (scen_file.h loads them; scenarios/README.md
+ * describes the format). Two built-in bases give the defaults of absent keys:
+ * scen_default() for a swarm scenario and scen_fixed_base() for a fixed
+ * schedule.
  *
  * Invariants:
  *  1. A scenario is read-only data during a run.
@@ -16,8 +21,9 @@
 
 #define SCEN_BATCH_MAX 64
 #define SCEN_WORKER_MAX 16
-#define SCEN_EXPECT_MAX 16
-#define SCEN_POLICY_MAX 16
+#define SCEN_EXPECT_MAX 32         /* at least one per policy in core/policy.c */
+#define SCEN_POLICY_MAX 32
+#define SCEN_RESTART_RATE_DENOMINATOR 1024
 #define SCEN_NAME_MAX 64
 #define SCEN_TEXT_MAX 512
 
@@ -73,7 +79,8 @@ typedef struct {
     int64_t latency_min_us;    /* one-way network latency */
     int64_t latency_max_us;
     int64_t lease_us;          /* redelivery delay of an unacknowledged message */
-    uint32_t restart_rate_max; /* worker restart chance per task, out of 1024 */
+    uint32_t restart_rate_max; /* worker restart chance per task, out of
+                                  SCEN_RESTART_RATE_DENOMINATOR */
     uint64_t step_max;
 
     /* Reaper and pooler settings. NOTE: stored and validated, but the
@@ -81,9 +88,10 @@ typedef struct {
     int64_t stuck_timeout_us;
     int64_t expiry_us;
     int64_t reaper_tick_us;
+    int reaper_count;          /* reaper processes simulated; 0 = none */
     scen_pooler_t pooler;
 
-    /* The policies and seeds a check runs. */
+    /* The policies and seeds a check runs; no policies means all of them. */
     int policy_count;
     char policies[SCEN_POLICY_MAX][SCEN_NAME_MAX];
     uint64_t seed_first;
@@ -106,12 +114,13 @@ typedef struct {
 /* The default sweep scenario with batch and worker counts applied. */
 void scen_default(scen_t *scen, int batch_count, int worker_count);
 
-/* A built-in field case by name ("C1", "C3"); NULL when unknown. */
-const scen_t *scen_case_find(const char *name);
-int scen_case_count(void);
-const scen_t *scen_case_at(int index);
+/* The base of a fixed schedule: in-body path, 1 s work, constant 1 ms
+ * latency, no restarts, no faults, seed 1 only. Every batch is assigned to
+ * worker 0 with a drawn work time until the caller fills the schedule. */
+void scen_fixed_base(scen_t *scen, int batch_count, int worker_count);
 
 const char *scen_outcome_name(scen_outcome_t outcome);
 const char *scen_path_name(scen_path_t path);
+const char *scen_pooler_name(scen_pooler_t pooler);
 
 #endif

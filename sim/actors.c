@@ -80,7 +80,7 @@ bool sim_actor_step_faults(sim_actor_t *actor)
     if (kind == FAULT_F9) {
         sim_actor_terminate_backend(actor);
     }
-    if (kind == FAULT_F11 && actor->index != SIM_ORCHESTRATOR) {
+    if (kind == FAULT_F11 && actor->kind != SIM_ACTOR_KIND_ORCHESTRATOR) {
         sim_actor_crash(actor);
         return true;
     }
@@ -277,9 +277,9 @@ static int64_t sim_work_duration(const sim_world_t *world, int32_t batch_index)
     return sim_prng_range(&prng, scen->work_min_us, scen->work_max_us);
 }
 
-/* F11: the worker process dies. The kernel closes its sockets, so its
- * backends roll back at once; its message returns after the lease; the
- * process starts again with nothing cached. */
+/* F11: a worker or reaper process dies. The kernel closes its sockets, so
+ * its backends roll back at once; a worker's message returns after the
+ * lease; the process starts again with nothing cached. */
 static void sim_actor_crash(sim_actor_t *actor)
 {
     sim_world_t *world = actor->world;
@@ -307,7 +307,7 @@ static void sim_actor_crash(sim_actor_t *actor)
     actor->work_started = false;
     actor->state = SIM_ACTOR_READY;
     actor->ready_at_us = world->now_us + SIM_RESTART_DELAY_US;
-    sim_fiber_start(&actor->fiber, sim_worker_main, actor);
+    sim_fiber_start(&actor->fiber, actor->entry, actor);
 }
 
 /* F9: pg_terminate_backend on the actor's cached connection. An open

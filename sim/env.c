@@ -17,6 +17,8 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
                               int64_t *callback_id_out);
 static core_rc_t sim_env_mark_error(void *env, const char *exec_id,
                                     const char *org_id, bool *confirmed_out);
+static core_rc_t sim_env_status_read(void *env, const char *exec_id,
+                                     const char *org_id, core_status_t *status_out);
 static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event);
 static void sim_env_open_caller_txn(sim_actor_t *actor);
 static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor);
@@ -27,6 +29,7 @@ const core_env_ops_t sim_env_ops = {
     .log = sim_env_log,
     .fire = sim_env_fire,
     .mark_error = sim_env_mark_error,
+    .status_read = sim_env_status_read,
 };
 
 /* One round trip to the status API, which may fail (F15). */
@@ -50,21 +53,28 @@ sim_api_result_t sim_api_call(sim_actor_t *actor, int op)
     return result;
 }
 
-/* Mark ERROR. A COMPLETED execution refuses the mark, which callers count
- * as confirmed. */
+/* Mark ERROR. For PG executions (the in-body path) the backend refuses to
+ * change COMPLETED, and the refusal counts as confirmed; Celery executions
+ * (the link path) have no such guard. */
 core_rc_t sim_env_mark(sim_actor_t *actor, bool *confirmed_out)
 {
     sim_world_t *world = actor->world;
     sim_api_result_t result = sim_api_call(actor, SIM_API_MARK_ERROR);
+    bool guarded = world->draw.path == SCEN_PATH_IN_BODY;
+    bool was_completed = false;
 
     *confirmed_out = false;
     if (result == SIM_API_FAILED) {
         return CORE_E_STATUS;
     }
     if (result == SIM_API_OK || result == SIM_API_APPLIED_UNCONFIRMED) {
-        if (world->status != SIM_STATUS_COMPLETED) {
+        was_completed = world->status == SIM_STATUS_COMPLETED && !guarded;
+        if (world->status != SIM_STATUS_COMPLETED || !guarded) {
             world->status = SIM_STATUS_ERROR;
         }
+    }
+    if (actor->kind == SIM_ACTOR_KIND_REAPER) {
+        sim_oracle_on_reaper_mark(&world->oracle, world->step, was_completed);
     }
     if (result == SIM_API_OK) {
         *confirmed_out = true;
@@ -255,4 +265,30 @@ static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor
         }
     }
     return false;
+}
+
+/* The reaper's status read: a failed read (F15) must stop it from marking. */
+static core_rc_t sim_env_status_read(void *env, const char *exec_id,
+                                     const char *org_id, core_status_t *status_out)
+{
+    sim_actor_t *actor = env;
+    sim_world_t *world = actor->world;
+
+    (void)exec_id;
+    (void)org_id;
+    if (sim_api_call(actor, SIM_API_READ) != SIM_API_OK) {
+        return CORE_E_STATUS;
+    }
+    switch (world->status) {
+    case SIM_STATUS_EXECUTING:
+        *status_out = CORE_STATUS_EXECUTING;
+        break;
+    case SIM_STATUS_ERROR:
+        *status_out = CORE_STATUS_ERROR;
+        break;
+    case SIM_STATUS_COMPLETED:
+        *status_out = CORE_STATUS_COMPLETED;
+        break;
+    }
+    return CORE_OK;
 }

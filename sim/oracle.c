@@ -246,8 +246,26 @@ void sim_oracle_on_error_path_end(sim_oracle_t *oracle, uint32_t step,
     }
 }
 
+void sim_oracle_on_reaper_recheck(sim_oracle_t *oracle)
+{
+    oracle->recheck_dec_total = oracle->committed_dec_total;
+}
+
+void sim_oracle_on_reaper_mark(sim_oracle_t *oracle, uint32_t step, bool was_completed)
+{
+    if (was_completed) {
+        sim_oracle_violate(oracle, step, SIM_PROP_R1);
+    }
+
+    /* The residual race: a decrement committed between the re-check and
+     * the mark, so a live execution is marked ERROR. */
+    if (oracle->committed_dec_total != oracle->recheck_dec_total) {
+        sim_oracle_violate(oracle, step, SIM_PROP_R2);
+    }
+}
+
 void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,
-                       scen_outcome_t outcome)
+                       scen_outcome_t outcome, bool reaper)
 {
     bool healed = outcome == SCEN_OUTCOME_COMPLETE && oracle->fire_count == 1;
 
@@ -257,6 +275,9 @@ void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,
     }
     if (outcome == SCEN_OUTCOME_LOST) {
         sim_oracle_violate(oracle, step, SIM_PROP_L2);
+    }
+    if (reaper && outcome == SCEN_OUTCOME_STRANDED) {
+        sim_oracle_violate(oracle, step, SIM_PROP_L3);
     }
     if (!oracle->strike_not_reap && !healed) {
         sim_oracle_violate(oracle, step, SIM_PROP_L1);

@@ -35,6 +35,8 @@
     X(S11, "safety", "a failure on a connection opened within the call is never retried") \
     X(S12, "safety", "claim authority: one delivery per batch and marker lifetime claims true, the one whose INSERT committed") \
     X(S13, "safety", "own transaction: no decrement runs inside a transaction a caller left open") \
+    X(R1, "safety", "the reaper never marks a COMPLETED execution ERROR") \
+    X(R2, "safety", "the reaper never marks or tears down a barrier that progressed after its re-check") \
     X(L1, "liveness", "idle-reap transparency: idle reaps alone never change the outcome; it completes with one fire") \
     X(L2, "liveness", "every execution that is not terminal keeps a recovery handle (barrier row or message)") \
     X(L3, "liveness", "bounded termination: the run reaches quiescence within the step limit") \
@@ -83,6 +85,7 @@ typedef struct {
     int claims_won[SCEN_BATCH_MAX]; /* claim calls that returned true, per marker lifetime */
     bool mark_confirmed;      /* a terminal status was confirmed for this execution */
     bool api_fault;           /* a status API fault struck: L6 does not apply */
+    int recheck_dec_total;    /* committed decrements when the reaper re-checked */
 
     int strike_count;
     bool strike_not_reap;     /* some fault other than F1 struck: L1 does not apply */
@@ -134,9 +137,16 @@ void sim_oracle_on_statement(sim_oracle_t *oracle, uint32_t step,
 void sim_oracle_on_error_path_end(sim_oracle_t *oracle, uint32_t step,
                                   bool status_terminal, bool row_exists);
 
-/* At quiescence (or at the step limit, with reached false). */
+/* The reaper's re-check found the row stranded. */
+void sim_oracle_on_reaper_recheck(sim_oracle_t *oracle);
+/* The reaper marks ERROR; was_completed says the status was COMPLETED and
+ * the mark overwrote it. */
+void sim_oracle_on_reaper_mark(sim_oracle_t *oracle, uint32_t step, bool was_completed);
+
+/* At quiescence (or at the step limit, with reached false). With a reaper
+ * running, a barrier still stranded at the end was never recovered. */
 void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,
-                       scen_outcome_t outcome);
+                       scen_outcome_t outcome, bool reaper);
 
 void sim_oracle_violate(sim_oracle_t *oracle, uint32_t step, sim_prop_t prop);
 

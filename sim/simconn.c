@@ -47,7 +47,7 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
                                const stmt_t *stmt, sim_send_t *send);
 static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
                             const sim_send_t *send);
-static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
+static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
                                  const stmt_t *stmt, const conn_params_t *params,
                                  const sim_send_t *send, conn_raw_t *raw);
 static void sim_conn_break(sim_conn_t *conn, sim_actor_t *actor);
@@ -122,7 +122,10 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
         sim_conn_logical_error(conn, actor, &send, raw);
         return;
     }
-    sim_conn_server_side(conn, actor, stmt, params, &send, raw);
+    if (!sim_conn_server_side(conn, actor, stmt, params, &send, raw)) {
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
     if (send.fault == FAULT_F3 || send.fault == FAULT_F5) {
         /* The server did the work; the reply is lost on the way back. */
         sim_conn_strike(conn, actor, &send, send.fault);
@@ -277,7 +280,10 @@ static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
     return true;
 }
 
-static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
+/* Returns false when the backend was terminated while the statement waited
+ * for a lock: the statement never ran and the client sees a dead
+ * connection. */
+static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
                                  const stmt_t *stmt, const conn_params_t *params,
                                  const sim_send_t *send, conn_raw_t *raw)
 {
@@ -293,17 +299,19 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
             conn->txn = sim_server_begin(&world->server, conn->id);
             conn->txn_stmt = STMT_BEGIN;
         }
-        return;
+        return true;
     }
     if (send->point == FAULT_AT_COMMIT && !send->batched) {
         int txn = conn->txn;
 
-        /* COMMIT outside a transaction only draws a warning from the server. */
+        /* COMMIT outside a transaction only draws a warning from the server.
+         * A COMMIT also ends a transaction the caller left open. */
+        conn->caller_txn = false;
         if (txn != 0) {
             conn->txn = 0;
             sim_world_txn_end(world, txn, true, 0);
         }
-        return;
+        return true;
     }
 
     if (stmt->id == STMT_DEC && conn->caller_txn) {
@@ -335,12 +343,18 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         sim_world_emit(world, actor->index, SIM_EV_LOCK_WAIT, conn->txn, stmt->id,
                        wait_txn, 0);
         sim_actor_block_on_txn(actor, wait_txn);
+        if (conn->server_gone) {
+            return false;
+        }
     }
     conn->txn_stmt = stmt->id;
     sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
                    raw->row_count, raw->value);
     if (send->in_call && stmt->id == STMT_DEC && raw->row_count > 0 && raw->value < 0) {
         call->saw_negative = true;
+    }
+    if (stmt->id == STMT_RPR_RECHECK && raw->row_count > 0) {
+        sim_oracle_on_reaper_recheck(&world->oracle);
     }
 
     if (autocommit) {
@@ -349,6 +363,7 @@ static void sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         conn->txn = 0;
         sim_world_txn_end(world, txn, raw->sqlstate[0] == '\0', 0);
     }
+    return true;
 }
 
 /* The socket is gone. An open transaction lives on in its backend, holding
@@ -432,7 +447,10 @@ static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
         return;
     }
 
-    sim_conn_server_side(conn, actor, stmt, params, &send, raw);
+    if (!sim_conn_server_side(conn, actor, stmt, params, &send, raw)) {
+        sim_conn_dead_reply(conn, actor, &send, raw);
+        return;
+    }
     if (send.fault == FAULT_F3 || send.fault == FAULT_F5) {
         sim_conn_strike(conn, actor, &send, send.fault);
         sim_conn_break(conn, actor);

@@ -13,16 +13,13 @@
 #define SIM_STREAM_RESTART 0x727374ULL
 #define SIM_WAKE_JITTER_MAX_US 50
 
-static const char *const sim_actor_names[SIM_ACTOR_MAX] = {
-    "orch", "w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7",
-    "w8", "w9", "w10", "w11", "w12", "w13", "w14", "w15",
-};
 
 static void sim_world_reset(sim_world_t *world, const scen_t *scen,
                             const core_policy_t *policy, uint64_t seed,
                             uint32_t bugs, FILE *trace_out);
-static void sim_world_spawn(sim_world_t *world, int index,
+static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind,
                             sim_fiber_entry_cb entry);
+static void sim_world_name_actors(sim_world_t *world);
 static bool sim_world_loop(sim_world_t *world);
 static int sim_world_next_actor(const sim_world_t *world);
 static int sim_world_next_zombie(const sim_world_t *world);
@@ -90,9 +87,14 @@ void sim_world_run(sim_world_t *world, const scen_t *scen,
 
     sim_world_reset(world, scen, policy, seed, bugs, trace_out);
 
-    sim_world_spawn(world, SIM_ORCHESTRATOR, sim_orchestrator_main);
+    sim_world_spawn(world, SIM_ORCHESTRATOR, SIM_ACTOR_KIND_ORCHESTRATOR,
+                    sim_orchestrator_main);
     for (i = 1; i <= scen->worker_count; i++) {
-        sim_world_spawn(world, i, sim_worker_main);
+        sim_world_spawn(world, i, SIM_ACTOR_KIND_WORKER, sim_worker_main);
+    }
+    for (i = 0; i < scen->reaper_count; i++) {
+        sim_world_spawn(world, scen->worker_count + 1 + i, SIM_ACTOR_KIND_REAPER,
+                        sim_reaper_main);
     }
 
     reached = sim_world_loop(world);
@@ -246,6 +248,8 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
 {
     assert(scen->worker_count >= 1);
     assert(scen->worker_count <= SCEN_WORKER_MAX);
+    assert(scen->reaper_count >= 0);
+    assert(scen->reaper_count <= SIM_REAPER_MAX);
 
     world->scen = scen;
     world->policy = policy;
@@ -262,7 +266,8 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->conn_count = 0;
     world->zombie_count = 0;
     world->callback_count = 0;
-    world->actor_count = scen->worker_count + 1;
+    world->actor_count = scen->worker_count + 1 + scen->reaper_count;
+    world->workers_done_us = 0;
     world->msg_count = 0;
     world->delivery_count = 0;
     memset(world->assigned_next, 0, sizeof(world->assigned_next));
@@ -274,16 +279,19 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     sim_prng_init(&world->sched_prng, seed, SIM_STREAM_SCHED);
 
     sim_oracle_reset(&world->oracle, scen->batch_count);
-    sim_trace_reset(&world->trace, seed, trace_out, sim_actor_names);
+    sim_world_name_actors(world);
+    sim_trace_reset(&world->trace, seed, trace_out, world->actor_name_ptrs);
 }
 
-static void sim_world_spawn(sim_world_t *world, int index,
+static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind,
                             sim_fiber_entry_cb entry)
 {
     sim_actor_t *actor = &world->actors[index];
     uint64_t key = (uint64_t)index << 32;
 
     actor->index = index;
+    actor->kind = kind;
+    actor->entry = entry;
     actor->world = world;
     actor->state = SIM_ACTOR_READY;
     actor->ready_at_us = 0;
@@ -449,7 +457,8 @@ static void sim_world_collect(sim_world_t *world, bool reached,
 
     memset(result, 0, sizeof(*result));
     result->outcome = sim_world_outcome(world);
-    sim_oracle_finish(&world->oracle, world->step, reached, result->outcome);
+    sim_oracle_finish(&world->oracle, world->step, reached, result->outcome,
+                      world->scen->reaper_count > 0);
     sim_world_after_step(world);
     sim_world_emit(world, 0, SIM_EV_END, (int32_t)result->outcome,
                    world->fire_count, reached, world->step);
@@ -478,4 +487,22 @@ static scen_outcome_t sim_world_outcome(const sim_world_t *world)
     }
     return world->server.row.committed.exists ? SCEN_OUTCOME_STRANDED
                                               : SCEN_OUTCOME_LOST;
+}
+
+/* Trace names: orch, w0.., r1.. */
+static void sim_world_name_actors(sim_world_t *world)
+{
+    int workers = world->scen->worker_count;
+    int i;
+
+    for (i = 0; i < world->actor_count; i++) {
+        if (i == SIM_ORCHESTRATOR) {
+            snprintf(world->actor_names[i], SIM_ACTOR_NAME_SIZE, "orch");
+        } else if (i <= workers) {
+            snprintf(world->actor_names[i], SIM_ACTOR_NAME_SIZE, "w%d", i - 1);
+        } else {
+            snprintf(world->actor_names[i], SIM_ACTOR_NAME_SIZE, "r%d", i - workers);
+        }
+        world->actor_name_ptrs[i] = world->actor_names[i];
+    }
 }

@@ -27,7 +27,9 @@
 #include "server.h"
 #include "trace.h"
 
-#define SIM_ACTOR_MAX (SCEN_WORKER_MAX + 1)
+#define SIM_REAPER_MAX 2
+#define SIM_ACTOR_MAX (SCEN_WORKER_MAX + 1 + SIM_REAPER_MAX)
+#define SIM_ACTOR_NAME_SIZE 16
 #define SIM_CONN_MAX 1024
 #define SIM_MSG_MAX 256
 #define SIM_DELIVERY_MAX 5         /* a message read more often is dropped as poison */
@@ -37,6 +39,12 @@
 /* Bugs a test can plant to prove a checker fires. */
 #define SIM_BUG_DEC_SKIPS_APPEND SIM_SERVER_BUG_DEC_SKIPS_APPEND /* S5 */
 #define SIM_BUG_FIRE_TWICE 0x2u         /* the sink records every fire twice (S1) */
+
+typedef enum {
+    SIM_ACTOR_KIND_ORCHESTRATOR,
+    SIM_ACTOR_KIND_WORKER,
+    SIM_ACTOR_KIND_REAPER,
+} sim_actor_kind_t;
 
 typedef enum {
     SIM_ACTOR_READY,
@@ -85,6 +93,8 @@ typedef struct {
 
 typedef struct {
     int index;
+    sim_actor_kind_t kind;
+    sim_fiber_entry_cb entry;  /* what the actor runs, again after a crash */
     sim_world_t *world;
     sim_fiber_t fiber;
     sim_actor_state_t state;
@@ -166,6 +176,9 @@ struct sim_world {
     int assigned_next[SCEN_WORKER_MAX];
 
     sim_status_t status;
+    int64_t workers_done_us;  /* when the last worker finished, 0 before */
+    char actor_names[SIM_ACTOR_MAX][SIM_ACTOR_NAME_SIZE];
+    const char *actor_name_ptrs[SIM_ACTOR_MAX];
     int fire_count;
     int decrement_count;
     int64_t min_remaining;
@@ -211,6 +224,7 @@ extern const core_env_ops_t sim_env_ops;
 /* Actor bodies (actors.c). */
 void sim_orchestrator_main(void *arg);
 void sim_worker_main(void *arg);
+void sim_reaper_main(void *arg);
 
 /* Faults drawn before a worker's step (F9, F11). Returns true when the
  * actor crashed and must not be resumed. */

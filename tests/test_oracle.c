@@ -56,7 +56,7 @@ static void test_oracle_correct_run_is_quiet(void **state)
     sim_oracle_check_row(&oracle, 3, true, 0, 2);
     sim_oracle_on_dec_return(&oracle, 3, 0, true);
     sim_oracle_on_fire(&oracle, 4, results, 2);
-    sim_oracle_finish(&oracle, 5, true, SCEN_OUTCOME_COMPLETE);
+    sim_oracle_finish(&oracle, 5, true, SCEN_OUTCOME_COMPLETE, false);
     assert_int_equal(oracle.violated_mask, 0);
 }
 
@@ -216,7 +216,7 @@ static void test_oracle_l1_reap_only_run_fails(void **state)
 {
     (void)state;
     sim_oracle_on_strike(&oracle, FAULT_F1, STMT_DEC, FAULT_AT_BEGIN, false, 1);
-    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_ERROR);
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_ERROR, false);
     assert_true(test_violated(SIM_PROP_L1));
 }
 
@@ -225,7 +225,7 @@ static void test_oracle_l1_not_applied_after_other_fault(void **state)
     (void)state;
     sim_oracle_on_strike(&oracle, FAULT_F1, STMT_DEC, FAULT_AT_BEGIN, false, 1);
     sim_oracle_on_strike(&oracle, FAULT_F5, STMT_DEC, FAULT_AT_COMMIT, false, 1);
-    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_ERROR);
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_ERROR, false);
     assert_false(test_violated(SIM_PROP_L1));
     assert_false(test_violated(SIM_PROP_L5));
 }
@@ -234,7 +234,7 @@ static void test_oracle_l5_execute_fault_not_healed(void **state)
 {
     (void)state;
     sim_oracle_on_strike(&oracle, FAULT_F3, STMT_CLAIM, FAULT_AT_STATEMENT, false, 1);
-    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_STRANDED);
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_STRANDED, false);
     assert_true(test_violated(SIM_PROP_L5));
     assert_false(test_violated(SIM_PROP_L1));
 }
@@ -243,14 +243,14 @@ static void test_oracle_l5_fresh_connection_exempt(void **state)
 {
     (void)state;
     sim_oracle_on_strike(&oracle, FAULT_F2, STMT_DEC, FAULT_AT_STATEMENT, true, 1);
-    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_STRANDED);
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_STRANDED, false);
     assert_false(test_violated(SIM_PROP_L5));
 }
 
 static void test_oracle_l3_step_limit(void **state)
 {
     (void)state;
-    sim_oracle_finish(&oracle, 9, false, SCEN_OUTCOME_STRANDED);
+    sim_oracle_finish(&oracle, 9, false, SCEN_OUTCOME_STRANDED, false);
     assert_true(test_violated(SIM_PROP_L3));
 }
 
@@ -335,7 +335,7 @@ static void test_oracle_l2_lost_execution(void **state)
 {
     (void)state;
     sim_oracle_on_strike(&oracle, FAULT_F5, STMT_DEC, FAULT_AT_COMMIT, false, 1);
-    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_LOST);
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_LOST, false);
     assert_true(test_violated(SIM_PROP_L2));
 }
 

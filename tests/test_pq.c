@@ -361,7 +361,7 @@ static core_rc_t test_decrement(core_ctx_t *ctx, int32_t batch_index, int32_t va
                                 core_dec_t *out)
 {
     core_batch_t batch = test_batch(batch_index);
-    conn_element_t result = {batch_index, value};
+    conn_element_t result = {batch_index, value, 0};
 
     return core_decrement(ctx, &batch, &result, out);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../scenarios/scen_file.h"
 #include "../sim/world.h"
 
 #define TEST_SWEEP_SEEDS 10000
@@ -33,6 +34,21 @@ static int test_world_teardown(void **state)
     sim_world_destroy(world);
     free(world);
     return 0;
+}
+
+/* Load a field case from scenarios/cases; tests run from the repository root. */
+static void test_load_case(const char *name, scen_t *scen)
+{
+    char path[256];
+    char error[1024];
+    int rc;
+
+    snprintf(path, sizeof(path), "scenarios/cases/%s.yaml", name);
+    rc = scen_file_load(path, scen, error, sizeof(error));
+    if (rc != 0) {
+        print_error("%s\n", error);
+    }
+    assert_int_equal(rc, 0);
 }
 
 static const core_policy_t *test_policy(const char *name)
@@ -86,7 +102,7 @@ static int64_t test_find_event(const char *trace, const char *needle_a,
 static void test_fixed_scenario(scen_t *scen, fault_kind_t kind, fault_point_t point,
                                 int64_t detect_delay_us)
 {
-    *scen = *scen_case_find("C3");
+    test_load_case("C3", scen);
     snprintf(scen->name, sizeof(scen->name), "test");
     scen->work_us[1] = 1200000;
     scen->fixed_plan.detect_delay_us = detect_delay_us;
@@ -189,12 +205,13 @@ static void test_sim_commit_lost_before_server_aborts(void **state)
 
 static void test_sim_idle_reap_needs_idle_time(void **state)
 {
-    const scen_t *c1 = scen_case_find("C1");
     sim_result_t result;
+    scen_t c1;
     char *trace;
 
     (void)state;
-    trace = test_run_traced(c1, "phase-split", 1, &result);
+    test_load_case("C1", &c1);
+    trace = test_run_traced(&c1, "phase-split", 1, &result);
     assert_non_null(strstr(trace, "event=reaped"));
     assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
     free(trace);
@@ -202,18 +219,25 @@ static void test_sim_idle_reap_needs_idle_time(void **state)
 
 static void test_sim_cases_match_expectations(void **state)
 {
-    int c;
+    static const char *const cases[] = {"C1", "C3"};
+    scen_t case_scen;
+    size_t c;
     int e;
 
     (void)state;
-    for (c = 0; c < scen_case_count(); c++) {
-        const scen_t *scen = scen_case_at(c);
+    for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        const scen_t *scen = &case_scen;
+
+        test_load_case(cases[c], &case_scen);
+        assert_true(scen->expect_count > 0);
 
         for (e = 0; e < scen->expect_count; e++) {
             const scen_expect_t *expect = &scen->expect[e];
             uint32_t mask = expect->violated_mask;
             sim_result_t result;
 
+            assert_true(expect->has_outcome);
+            assert_true(expect->has_violated);
             sim_world_run(world, scen, test_policy(expect->policy), 1, 0, NULL, &result);
             print_message("%s %s: outcome=%s mask=%x\n", scen->name, expect->policy,
                           scen_outcome_name(result.outcome), result.violated_mask);
@@ -226,9 +250,11 @@ static void test_sim_cases_match_expectations(void **state)
 static void test_sim_c3_resend_drives_counter_negative(void **state)
 {
     sim_result_t result;
+    scen_t c3;
 
     (void)state;
-    sim_world_run(world, scen_case_find("C3"), test_policy("blind"), 1, 0, NULL, &result);
+    test_load_case("C3", &c3);
+    sim_world_run(world, &c3, test_policy("blind"), 1, 0, NULL, &result);
     assert_int_equal(result.min_remaining, -1);
     assert_int_equal(result.fire_count, 1);
 }
@@ -348,10 +374,12 @@ static void test_sim_planted_skip_append_fires_s5(void **state)
 static void test_sim_planted_double_fire_fires_s1(void **state)
 {
     sim_result_t result;
+    scen_t c1;
 
     (void)state;
-    sim_world_run(world, scen_case_find("C1"), test_policy("phase-split"), 1,
-                  SIM_BUG_FIRE_TWICE, NULL, &result);
+    test_load_case("C1", &c1);
+    sim_world_run(world, &c1, test_policy("phase-split"), 1, SIM_BUG_FIRE_TWICE, NULL,
+                  &result);
     assert_true((result.violated_mask & (1u << SIM_PROP_S1)) != 0);
 }
 

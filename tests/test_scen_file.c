@@ -1,0 +1,560 @@
+/*
+ * Tests of the scenario file loader: the shipped files load with the values
+ * of the cases they describe, durations and ranges parse, and every kind of
+ * mistake is reported with its file, line, value and what was expected.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../scenarios/scen_file.h"
+#include "../sim/oracle.h"
+
+#define TEST_MS 1000LL
+#define TEST_S (1000 * TEST_MS)
+#define TEST_ERROR_MAX 1024
+
+static char test_dir[64];
+static char test_path[128];
+
+/* A valid fixed schedule that the error tests change one line of. */
+static const char test_base[] =
+    "name: T\n"                     /* line 1 */
+    "summary: test scenario\n"      /* line 2 */
+    "batches: 2\n"                  /* line 3 */
+    "workers: 2\n"                  /* line 4 */
+    "schedule:\n"                   /* line 5 */
+    "  batches:\n"                  /* line 6 */
+    "    - {worker: 0, work: 1s}\n" /* line 7 */
+    "    - {worker: 1}\n";          /* line 8 */
+
+static int test_setup(void **state)
+{
+    (void)state;
+    snprintf(test_dir, sizeof(test_dir), "/tmp/test_scen_file.XXXXXX");
+    if (mkdtemp(test_dir) == NULL) {
+        return -1;
+    }
+    snprintf(test_path, sizeof(test_path), "%s/bad.yaml", test_dir);
+    return 0;
+}
+
+static int test_teardown(void **state)
+{
+    (void)state;
+    unlink(test_path);
+    return rmdir(test_dir);
+}
+
+static void test_write(const char *text)
+{
+    FILE *out = fopen(test_path, "w");
+
+    assert_non_null(out);
+    assert_int_equal(fputs(text, out) >= 0, 1);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* Load text from a file and check that the error is "PATH:LINE: message". */
+static void test_expect_error(const char *text, int line, const char *message)
+{
+    char error[TEST_ERROR_MAX];
+    char expected[TEST_ERROR_MAX];
+    scen_t scen;
+
+    test_write(text);
+    snprintf(expected, sizeof(expected), "%s:%d: %s", test_path, line, message);
+    assert_int_equal(scen_file_load(test_path, &scen, error, sizeof(error)), -1);
+    if (strncmp(error, expected, strlen(expected)) != 0) {
+        print_error("expected: %s\n     got: %s\n", expected, error);
+    }
+    assert_int_equal(strncmp(error, expected, strlen(expected)), 0);
+}
+
+static void test_load(const char *path, scen_t *scen)
+{
+    char error[TEST_ERROR_MAX];
+    int rc = scen_file_load(path, scen, error, sizeof(error));
+
+    if (rc != 0) {
+        print_error("%s\n", error);
+    }
+    assert_int_equal(rc, 0);
+    assert_string_equal(error, "");
+}
+
+static const scen_expect_t *test_expect_of(const scen_t *scen, const char *policy)
+{
+    int i;
+
+    for (i = 0; i < scen->expect_count; i++) {
+        if (strcmp(scen->expect[i].policy, policy) == 0) {
+            return &scen->expect[i];
+        }
+    }
+    fail_msg("no expectation for %s", policy);
+    return NULL;
+}
+
+static void test_scen_file_c1_loads(void **state)
+{
+    const uint32_t l1_l5 = (1u << SIM_PROP_L1) | (1u << SIM_PROP_L5);
+    const scen_expect_t *expect;
+    scen_t scen;
+
+    (void)state;
+    test_load("scenarios/cases/C1.yaml", &scen);
+    assert_string_equal(scen.name, "C1");
+    assert_string_equal(scen.summary,
+                        "pooler reaps an idle client connection during a 5 s batch");
+    assert_string_equal(scen.source, "PgBouncer issue 816");
+    assert_int_equal(scen.batch_count, 3);
+    assert_int_equal(scen.worker_count, 2);
+    assert_int_equal(scen.path, SCEN_PATH_IN_BODY);
+    assert_int_equal(scen.pooler, SCEN_POOLER_TRANSACTION);
+    assert_int_equal(scen.latency_min_us, 1 * TEST_MS);
+    assert_int_equal(scen.latency_max_us, 1 * TEST_MS);
+    assert_false(scen.swarm);
+    assert_true(scen.assigned);
+    assert_int_equal(scen.assign_worker[0], 0);
+    assert_int_equal(scen.assign_worker[1], 0);
+    assert_int_equal(scen.assign_worker[2], 1);
+    assert_int_equal(scen.work_us[0], 1 * TEST_S);
+    assert_int_equal(scen.work_us[1], 5 * TEST_S);
+    assert_int_equal(scen.work_us[2], 1500 * TEST_MS);
+    assert_int_equal(scen.fixed_plan.reap_idle_us, 2 * TEST_S);
+    assert_int_equal(scen.fixed_plan.entry_count, 0);
+    assert_int_equal(scen.restart_rate_max, 0);
+    assert_int_equal(scen.step_max, 20000);
+    assert_int_equal(scen.seed_first, 1);
+    assert_int_equal(scen.seed_last, 1);
+    assert_int_equal(scen.policy_count, 5);
+    assert_int_equal(scen.expect_count, 5);
+
+    expect = test_expect_of(&scen, "no-retry");
+    assert_true(expect->has_outcome);
+    assert_int_equal(expect->outcome, SCEN_OUTCOME_ERROR);
+    assert_true(expect->has_violated);
+    assert_int_equal(expect->violated_mask, l1_l5);
+    expect = test_expect_of(&scen, "phase-split");
+    assert_int_equal(expect->outcome, SCEN_OUTCOME_COMPLETE);
+    assert_int_equal(expect->violated_mask, 0);
+}
+
+static void test_scen_file_c3_loads(void **state)
+{
+    const uint32_t resent = (1u << SIM_PROP_S2) | (1u << SIM_PROP_S3) |
+                            (1u << SIM_PROP_S4) | (1u << SIM_PROP_S8) |
+                            (1u << SIM_PROP_S10);
+    const fault_entry_t *strike;
+    scen_t scen;
+
+    (void)state;
+    test_load("scenarios/cases/C3.yaml", &scen);
+    assert_string_equal(scen.name, "C3");
+    assert_string_equal(scen.source, "Go database/sql issue 11978");
+    assert_int_equal(scen.batch_count, 2);
+    assert_int_equal(scen.worker_count, 2);
+    assert_int_equal(scen.pooler, SCEN_POOLER_NONE);
+    assert_int_equal(scen.assign_worker[0], 0);
+    assert_int_equal(scen.assign_worker[1], 1);
+    assert_int_equal(scen.work_us[0], 1 * TEST_S);
+    assert_int_equal(scen.work_us[1], 1513500);
+    assert_int_equal(scen.fixed_plan.reap_idle_us, 0);
+    assert_int_equal(scen.fixed_plan.detect_delay_us, 0);
+    assert_int_equal(scen.fixed_plan.entry_count, 1);
+
+    strike = &scen.fixed_plan.entries[0];
+    assert_int_equal(strike->actor_index, 1);
+    assert_int_equal(strike->stmt, STMT_DEC);
+    assert_int_equal(strike->point, FAULT_AT_COMMIT);
+    assert_int_equal(strike->occurrence, 1);
+    assert_int_equal(strike->kind, FAULT_F5);
+
+    assert_int_equal(test_expect_of(&scen, "no-retry")->outcome, SCEN_OUTCOME_ERROR);
+    assert_int_equal(test_expect_of(&scen, "no-retry")->violated_mask, 0);
+    assert_int_equal(test_expect_of(&scen, "blind")->outcome, SCEN_OUTCOME_COMPLETE);
+    assert_int_equal(test_expect_of(&scen, "blind")->violated_mask, resent);
+    assert_int_equal(test_expect_of(&scen, "reused-guard")->violated_mask, resent);
+    assert_int_equal(test_expect_of(&scen, "phase-split")->outcome, SCEN_OUTCOME_ERROR);
+}
+
+/* default.yaml describes scen_default(8, 4) field by field; only the
+ * policies and expectations, which the built-in leaves empty, differ. */
+static void test_scen_file_default_matches_builtin(void **state)
+{
+    scen_t file;
+    scen_t builtin;
+
+    (void)state;
+    test_load("scenarios/default.yaml", &file);
+    scen_default(&builtin, 8, 4);
+    assert_string_equal(file.name, builtin.name);
+    assert_string_equal(file.summary, builtin.summary);
+    assert_string_equal(file.source, builtin.source);
+    assert_int_equal(file.batch_count, builtin.batch_count);
+    assert_int_equal(file.worker_count, builtin.worker_count);
+    assert_int_equal(file.path, builtin.path);
+    assert_int_equal(file.work_min_us, builtin.work_min_us);
+    assert_int_equal(file.work_max_us, builtin.work_max_us);
+    assert_int_equal(file.latency_min_us, builtin.latency_min_us);
+    assert_int_equal(file.latency_max_us, builtin.latency_max_us);
+    assert_int_equal(file.lease_us, builtin.lease_us);
+    assert_int_equal(file.restart_rate_max, builtin.restart_rate_max);
+    assert_int_equal(file.step_max, builtin.step_max);
+    assert_int_equal(file.stuck_timeout_us, builtin.stuck_timeout_us);
+    assert_int_equal(file.expiry_us, builtin.expiry_us);
+    assert_int_equal(file.reaper_tick_us, builtin.reaper_tick_us);
+    assert_int_equal(file.pooler, builtin.pooler);
+    assert_int_equal(file.seed_first, builtin.seed_first);
+    assert_int_equal(file.seed_last, builtin.seed_last);
+    assert_int_equal(file.swarm, builtin.swarm);
+    assert_int_equal(file.swarm_range.kinds_mask, builtin.swarm_range.kinds_mask);
+    assert_int_equal(file.swarm_range.reap_idle_min_us, builtin.swarm_range.reap_idle_min_us);
+    assert_int_equal(file.swarm_range.reap_idle_max_us, builtin.swarm_range.reap_idle_max_us);
+    assert_int_equal(file.swarm_range.detect_delay_min_us,
+                     builtin.swarm_range.detect_delay_min_us);
+    assert_int_equal(file.swarm_range.detect_delay_max_us,
+                     builtin.swarm_range.detect_delay_max_us);
+    assert_memory_equal(&file.fixed_plan, &builtin.fixed_plan, sizeof(file.fixed_plan));
+    assert_int_equal(file.assigned, builtin.assigned);
+    assert_memory_equal(file.assign_worker, builtin.assign_worker,
+                        sizeof(file.assign_worker));
+    assert_memory_equal(file.work_us, builtin.work_us, sizeof(file.work_us));
+    assert_true(file.expect_count > 0);
+}
+
+static void test_scen_file_durations_parse(void **state)
+{
+    static const struct {
+        const char *text;
+        int64_t duration_us;
+    } cases[] = {
+        {"0", 0},
+        {"0s", 0},
+        {"800us", 800},
+        {"500ms", 500 * TEST_MS},
+        {"1.5s", 1500 * TEST_MS},
+        {"1.5155s", 1515500},
+        {"2min", 120 * TEST_S},
+        {"1h", 3600 * TEST_S},
+        {"0.25ms", 250},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t duration_us = -1;
+
+        assert_int_equal(scen_duration_parse(cases[i].text, &duration_us), 0);
+        assert_int_equal(duration_us, cases[i].duration_us);
+    }
+}
+
+static void test_scen_file_durations_reject(void **state)
+{
+    static const char *const cases[] = {
+        "5", "-1s", "", "s", "1", "1.s", ".5s", "1sec", "1 s", "1S", "0.5us",
+        "1.0000000001s", "99999999999999999999h", "100000000h", "1s..2s",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t duration_us = 0;
+
+        if (scen_duration_parse(cases[i], &duration_us) == 0) {
+            print_error("accepted \"%s\"\n", cases[i]);
+        }
+        assert_int_equal(scen_duration_parse(cases[i], &duration_us), -1);
+    }
+}
+
+static void test_scen_file_ranges_parse(void **state)
+{
+    int64_t min_us = -1;
+    int64_t max_us = -1;
+
+    (void)state;
+    assert_int_equal(scen_duration_range_parse("1s..5s", &min_us, &max_us), 0);
+    assert_int_equal(min_us, 1 * TEST_S);
+    assert_int_equal(max_us, 5 * TEST_S);
+    assert_int_equal(scen_duration_range_parse("0..2s", &min_us, &max_us), 0);
+    assert_int_equal(min_us, 0);
+    assert_int_equal(max_us, 2 * TEST_S);
+    assert_int_equal(scen_duration_range_parse("100us..1500us", &min_us, &max_us), 0);
+    assert_int_equal(min_us, 100);
+    assert_int_equal(max_us, 1500);
+    assert_int_equal(scen_duration_range_parse("750ms", &min_us, &max_us), 0);
+    assert_int_equal(min_us, 750 * TEST_MS);
+    assert_int_equal(max_us, 750 * TEST_MS);
+    assert_int_equal(scen_duration_range_parse("1s..1s", &min_us, &max_us), 0);
+}
+
+static void test_scen_file_ranges_reject(void **state)
+{
+    static const char *const cases[] = {
+        "1s..0", "5s..1s", "1s..", "..1s", "1s...2s", "1s..2s..3s", "5..6", "-1s..1s",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t min_us = 0;
+        int64_t max_us = 0;
+
+        if (scen_duration_range_parse(cases[i], &min_us, &max_us) == 0) {
+            print_error("accepted \"%s\"\n", cases[i]);
+        }
+        assert_int_equal(scen_duration_range_parse(cases[i], &min_us, &max_us), -1);
+    }
+}
+
+static void test_scen_file_base_loads(void **state)
+{
+    scen_t scen;
+
+    (void)state;
+    test_write(test_base);
+    test_load(test_path, &scen);
+    assert_true(scen.assigned);
+    assert_false(scen.swarm);
+    assert_int_equal(scen.work_us[0], 1 * TEST_S);
+    assert_int_equal(scen.work_us[1], 0);
+    assert_int_equal(scen.assign_worker[1], 1);
+    assert_int_equal(scen.policy_count, 0);
+}
+
+static void test_scen_file_invalid_integer_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nbatches: 3x\n", 3,
+                      "invalid value \"3x\" for batches: expected an integer 1..64");
+}
+
+static void test_scen_file_out_of_range_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nworkers: 17\n", 3,
+                      "invalid value \"17\" for workers: expected an integer 1..16");
+    test_expect_error("name: T\nsummary: s\nrestart_rate: 2000/1024\n", 3,
+                      "invalid value \"2000/1024\" for restart_rate: expected x/1024");
+    test_expect_error("name: T\nsummary: s\ntimings:\n  lease: 0\n", 4,
+                      "invalid value \"0\" for timings.lease: expected a duration");
+}
+
+static void test_scen_file_wrong_type_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nbatches: [3]\n", 3,
+                      "invalid value (a list) for batches: expected an integer 1..64");
+    test_expect_error("name: T\nsummary: s\ntimings: 5s\n", 3,
+                      "invalid value \"5s\" for timings: expected a mapping with keys "
+                      "work, latency");
+    test_expect_error("- a\n- b\n", 1,
+                      "invalid value (a list) for the scenario: expected a mapping");
+}
+
+static void test_scen_file_unknown_key_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\ncolour: red\n", 3,
+                      "unknown key \"colour\": expected one of name, summary");
+    test_expect_error("name: T\nsummary: s\ntimings:\n  work: 1s\n  wrok: 2s\n", 5,
+                      "unknown key \"wrok\" in timings: expected one of work, latency");
+}
+
+static void test_scen_file_duplicate_key_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nbatches: 2\nbatches: 3\n", 4,
+                      "duplicate key \"batches\": first given at line 3");
+}
+
+static void test_scen_file_missing_key_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nbatches: 2\n", 1, "missing key \"summary\"");
+    test_expect_error("name: T\nsummary: s\nschedule: {}\n", 1,
+                      "missing key \"batches\": expected the batch count");
+}
+
+static void test_scen_file_bad_duration_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\ntimings:\n  work: 5\n", 4,
+                      "invalid value \"5\" for timings.work: expected a duration or a "
+                      "range A..B");
+    test_expect_error("name: T\nsummary: s\ntimings:\n  work: 1s..0\n", 4,
+                      "invalid value \"1s..0\" for timings.work");
+}
+
+static void test_scen_file_unknown_statement_named(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-FOO, point: commit, fault: F5}\n", test_base);
+    test_expect_error(text, 10, "invalid value \"Q-FOO\" for schedule.strikes[0]."
+                                "statement: expected one of Q-ARM.1, Q-ARM.2, Q-CLAIM, "
+                                "Q-DEC");
+}
+
+static void test_scen_file_unknown_fault_named(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: commit, fault: F1}\n", test_base);
+    test_expect_error(text, 10, "invalid value \"F1\" for schedule.strikes[0].fault: "
+                                "expected one of F2, F3, F4, F5, F6");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: begin, fault: F5}\n", test_base);
+    test_expect_error(text, 10, "fault F5 cannot strike at point begin: expected one "
+                                "of F2 there");
+    test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, F14]\n", 4,
+                      "fault F14 in faults.kinds cannot be injected by the simulator "
+                      "yet");
+    test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, X9]\n", 4,
+                      "invalid value \"X9\" for faults.kinds: expected one of F1, F2");
+}
+
+static void test_scen_file_unknown_policy_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\npolicies: [blind, careful]\n", 3,
+                      "invalid value \"careful\" for policies: expected one of no-retry, "
+                      "blind");
+    test_expect_error("name: T\nsummary: s\nexpect:\n  careful: {outcome: error}\n", 4,
+                      "unknown policy \"careful\" in expect: expected one of no-retry");
+    test_expect_error("name: T\nsummary: s\npolicies: [blind]\nexpect:\n"
+                      "  no-retry: {outcome: error}\n", 5,
+                      "expect names policy \"no-retry\", which is not in policies "
+                      "(line 3)");
+}
+
+static void test_scen_file_unknown_property_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nexpect:\n  blind: {violates: [S4, S99]}\n", 4,
+                      "invalid value \"S99\" for expect.blind.violates: expected one of "
+                      "S1, S2");
+    test_expect_error("name: T\nsummary: s\nexpect:\n  blind: {outcome: done}\n", 4,
+                      "invalid value \"done\" for expect.blind.outcome: expected one of "
+                      "complete, error, stranded, lost");
+}
+
+static void test_scen_file_faults_with_strikes_rejected(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: commit, fault: F5}\nfaults:\n  kinds: [F2]\n", test_base);
+    test_expect_error(text, 9, "schedule.strikes cannot be combined with faults (line 11)");
+}
+
+static void test_scen_file_batch_count_mismatch_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nbatches: 3\nworkers: 2\nschedule:\n"
+                      "  batches:\n    - {worker: 0}\n    - {worker: 1}\n", 7,
+                      "schedule.batches has 2 entries: expected 3, one per batch");
+}
+
+static void test_scen_file_worker_out_of_range_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nbatches: 2\nworkers: 2\nschedule:\n"
+                      "  batches:\n    - {worker: 0}\n    - {worker: 2}\n", 8,
+                      "invalid value \"2\" for schedule.batches[1].worker: expected a "
+                      "worker index 0..1 (workers: 2)");
+    test_expect_error("name: T\nsummary: s\nbatches: 2\nworkers: 2\nschedule:\n"
+                      "  strikes:\n    - {actor: worker 2, statement: Q-DEC, point: "
+                      "commit, fault: F5}\n", 7,
+                      "invalid value \"worker 2\" for schedule.strikes[0].actor: expected "
+                      "orchestrator, or worker N with N in 0..1");
+}
+
+static void test_scen_file_swarm_rejects_fixed_timers(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\npooler:\n  client_idle_timeout: 2s\n", 4,
+                      "pooler.client_idle_timeout applies to a fixed schedule only");
+    test_expect_error("name: T\nsummary: s\ntimings:\n  detect_delay: 1s\n", 4,
+                      "timings.detect_delay applies to a fixed schedule only");
+}
+
+static void test_scen_file_invalid_yaml_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\ntimings:\n  work: [1s\n", 5, "invalid YAML: ");
+    test_expect_error("", 1, "empty scenario file");
+}
+
+static void test_scen_file_error_leaves_output(void **state)
+{
+    char error[TEST_ERROR_MAX];
+    scen_t scen;
+
+    (void)state;
+    memset(&scen, 0x5a, sizeof(scen));
+    test_write("name: T\nsummary: s\nbatches: 2\nworkers: 99\n");
+    assert_int_equal(scen_file_load(test_path, &scen, error, sizeof(error)), -1);
+    assert_int_equal(scen.batch_count, 0x5a5a5a5a);
+    assert_int_equal((unsigned char)scen.name[0], 0x5a);
+}
+
+static void test_scen_file_missing_file_named(void **state)
+{
+    char error[TEST_ERROR_MAX];
+    scen_t scen;
+
+    (void)state;
+    assert_int_equal(scen_file_load("/nonexistent/x.yaml", &scen, error, sizeof(error)),
+                     -1);
+    assert_non_null(strstr(error, "/nonexistent/x.yaml: could not open scenario file"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scen_file_c1_loads),
+        cmocka_unit_test(test_scen_file_c3_loads),
+        cmocka_unit_test(test_scen_file_default_matches_builtin),
+        cmocka_unit_test(test_scen_file_durations_parse),
+        cmocka_unit_test(test_scen_file_durations_reject),
+        cmocka_unit_test(test_scen_file_ranges_parse),
+        cmocka_unit_test(test_scen_file_ranges_reject),
+        cmocka_unit_test(test_scen_file_base_loads),
+        cmocka_unit_test(test_scen_file_invalid_integer_named),
+        cmocka_unit_test(test_scen_file_out_of_range_named),
+        cmocka_unit_test(test_scen_file_wrong_type_named),
+        cmocka_unit_test(test_scen_file_unknown_key_named),
+        cmocka_unit_test(test_scen_file_duplicate_key_named),
+        cmocka_unit_test(test_scen_file_missing_key_named),
+        cmocka_unit_test(test_scen_file_bad_duration_named),
+        cmocka_unit_test(test_scen_file_unknown_statement_named),
+        cmocka_unit_test(test_scen_file_unknown_fault_named),
+        cmocka_unit_test(test_scen_file_unknown_policy_named),
+        cmocka_unit_test(test_scen_file_unknown_property_named),
+        cmocka_unit_test(test_scen_file_faults_with_strikes_rejected),
+        cmocka_unit_test(test_scen_file_batch_count_mismatch_named),
+        cmocka_unit_test(test_scen_file_worker_out_of_range_named),
+        cmocka_unit_test(test_scen_file_swarm_rejects_fixed_timers),
+        cmocka_unit_test(test_scen_file_invalid_yaml_named),
+        cmocka_unit_test(test_scen_file_error_leaves_output),
+        cmocka_unit_test(test_scen_file_missing_file_named),
+    };
+
+    return cmocka_run_group_tests_name("scen_file", tests, test_setup, test_teardown);
+}
