@@ -117,8 +117,9 @@ fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
     return FAULT_NONE;
 }
 
-fault_kind_t fault_scheduled(const fault_plan_t *plan, int actor_index,
-                             stmt_id_t stmt, fault_point_t point, int occurrence)
+const fault_entry_t *fault_scheduled(const fault_plan_t *plan, int actor_index,
+                                     stmt_id_t stmt, fault_point_t point,
+                                     int occurrence)
 {
     int i;
 
@@ -127,10 +128,43 @@ fault_kind_t fault_scheduled(const fault_plan_t *plan, int actor_index,
 
         if (entry->actor_index == actor_index && entry->stmt == stmt &&
             entry->point == point && entry->occurrence == occurrence) {
-            return entry->kind;
+            return entry;
         }
     }
-    return FAULT_NONE;
+    return NULL;
+}
+
+bool fault_kind_schedulable(fault_kind_t kind, fault_point_t point)
+{
+    bool send = point == FAULT_AT_BEGIN || point == FAULT_AT_STATEMENT ||
+                point == FAULT_AT_COMMIT;
+
+    if (kind == FAULT_F11) {
+        return !send && point != FAULT_AT_ROLLBACK && point != FAULT_AT_CONNECT &&
+               point != FAULT_AT_DISPATCH;
+    }
+    if (kind == FAULT_F9 && point == FAULT_AT_CALL) {
+        return true;
+    }
+    return fault_kind_fits(kind, point);
+}
+
+int fault_variant_count(fault_kind_t kind)
+{
+    switch (kind) {
+    case FAULT_F6:
+        return FAULT_F6_VARIANTS;
+    case FAULT_F13:
+        return FAULT_F13_VARIANTS;
+    case FAULT_F15:
+        return FAULT_F15_VARIANTS;
+    case FAULT_F17:
+        return FAULT_F17_VARIANTS;
+    case FAULT_F18:
+        return FAULT_F18_VARIANTS;
+    default:
+        return 1;
+    }
 }
 
 const char *fault_kind_name(fault_kind_t kind)

@@ -92,15 +92,29 @@ typedef enum {
 #define FAULT_SCHEDULE_MAX 16
 #define FAULT_RATE_DENOMINATOR 65536
 
-/* One explicit strike: the occurrence-th time (1-based) that actor sends the
- * point of a transaction whose main statement is stmt. */
+/* One explicit strike: at a send point (begin, statement, commit), the
+ * occurrence-th time (1-based) that actor sends that point of a transaction
+ * whose main statement is stmt; at any other point, the occurrence-th time
+ * the actor reaches it (stmt is then STMT_BEGIN). variant picks the form of
+ * kinds that have several; FAULT_VARIANT_DRAWN draws it from the seed. */
 typedef struct {
     int actor_index;
     stmt_id_t stmt;
     fault_point_t point;
     int occurrence;
     fault_kind_t kind;
+    int variant;
 } fault_entry_t;
+
+/* Forms of the kinds that have several (fault_entry_t.variant). */
+#define FAULT_VARIANT_DRAWN -1
+enum { FAULT_F13_CLEAN, FAULT_F13_AMBIGUOUS, FAULT_F13_DUPLICATE, FAULT_F13_VARIANTS };
+enum { FAULT_F15_FAILED, FAULT_F15_UNCONFIRMED, FAULT_F15_APPLIED_UNCONFIRMED,
+       FAULT_F15_VARIANTS };
+enum { FAULT_F17_NUL, FAULT_F17_UNENCODABLE, FAULT_F17_VARIANTS };
+enum { FAULT_F18_CLEAN, FAULT_F18_AMBIGUOUS, FAULT_F18_VARIANTS };
+enum { FAULT_F6_STATEMENT_TIMEOUT, FAULT_F6_DEADLOCK, FAULT_F6_LOCK_TIMEOUT,
+       FAULT_F6_SERIALIZATION, FAULT_F6_VARIANTS };
 
 /* Swarm ranges a scenario allows; the seed draws inside them. */
 typedef struct {
@@ -139,9 +153,18 @@ fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
 bool fault_kind_fits(fault_kind_t kind, fault_point_t point);
 bool fault_kind_simulated(fault_kind_t kind);
 
-/* The scheduled fault for this send, or FAULT_NONE. */
-fault_kind_t fault_scheduled(const fault_plan_t *plan, int actor_index,
-                             stmt_id_t stmt, fault_point_t point, int occurrence);
+/* The scheduled strike at this point, or NULL. */
+const fault_entry_t *fault_scheduled(const fault_plan_t *plan, int actor_index,
+                                     stmt_id_t stmt, fault_point_t point,
+                                     int occurrence);
+
+/* Whether an explicit schedule may place kind at point: the swarm's points,
+ * plus a crash (F11) at any point an actor reaches outside a send, and a
+ * backend termination (F9) at a decrement's entry. */
+bool fault_kind_schedulable(fault_kind_t kind, fault_point_t point);
+
+/* How many forms kind has (1 for most). */
+int fault_variant_count(fault_kind_t kind);
 
 const char *fault_kind_name(fault_kind_t kind);
 const char *fault_kind_text(fault_kind_t kind);

@@ -68,15 +68,45 @@ void sim_worker_main(void *arg)
     }
 }
 
-fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point)
+fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *variant_out)
 {
-    return fault_draw(&actor->world->draw.plan, &actor->fault_prng, point);
+    const fault_plan_t *plan = &actor->world->draw.plan;
+    int occurrence = ++actor->point_occurrences[point];
+    fault_kind_t drawn = fault_draw(plan, &actor->fault_prng, point);
+    const fault_entry_t *entry =
+        fault_scheduled(plan, actor->index, STMT_BEGIN, point, occurrence);
+    fault_kind_t kind = entry != NULL ? entry->kind : drawn;
+    int variant = entry != NULL ? entry->variant : FAULT_VARIANT_DRAWN;
+
+    if (kind != FAULT_NONE && variant == FAULT_VARIANT_DRAWN) {
+        variant = (int)sim_prng_below(&actor->fault_prng,
+                                      (uint64_t)fault_variant_count(kind));
+    }
+    *variant_out = variant;
+
+    if (kind == FAULT_F9 && point != FAULT_AT_STEP) {
+        sim_actor_terminate_backend(actor);
+    }
+    if (kind == FAULT_F11 && point != FAULT_AT_STEP) {
+        /* The process dies here: the scheduler restarts the actor and this
+         * stack is never resumed. */
+        actor->crash_pending = true;
+        sim_actor_sleep(actor, 0);
+        assert(!"a crashed actor was resumed");
+    }
+    return kind;
 }
 
 bool sim_actor_step_faults(sim_actor_t *actor)
 {
-    fault_kind_t kind = sim_actor_draw(actor, FAULT_AT_STEP);
+    int variant;
+    fault_kind_t kind;
 
+    if (actor->crash_pending) {
+        sim_actor_crash(actor);
+        return true;
+    }
+    kind = sim_actor_draw(actor, FAULT_AT_STEP, &variant);
     if (kind == FAULT_F9) {
         sim_actor_terminate_backend(actor);
     }
@@ -95,15 +125,16 @@ static core_rc_t sim_dispatch(void *arg, int32_t batch_index)
     sim_world_t *world = actor->world;
     int variant = -1;
 
-    if (sim_actor_draw(actor, FAULT_AT_DISPATCH) == FAULT_F18) {
-        variant = (int)sim_prng_below(&actor->fault_prng, 2);
+    if (sim_actor_draw(actor, FAULT_AT_DISPATCH, &variant) != FAULT_F18) {
+        variant = -1;
+    } else {
         sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_BEGIN,
                        FAULT_AT_DISPATCH, FAULT_F18);
         sim_oracle_on_strike(&world->oracle, FAULT_F18, STMT_BEGIN, FAULT_AT_DISPATCH,
                              false, 0);
     }
     sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
-    if (variant != 0) {
+    if (variant != FAULT_F18_CLEAN) {
         sim_queue_enqueue(world, SIM_MSG_HEADER, batch_index, NULL);
     }
     return variant == -1 ? CORE_OK : CORE_E_DISPATCH;
@@ -214,6 +245,7 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
     sim_actor_t *actor = arg;
     sim_world_t *world = actor->world;
     int64_t duration_us;
+    int variant;
 
     *skipped_out = false;
     actor->work_started = true;
@@ -241,10 +273,9 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
     memset(result_out, 0, sizeof(*result_out));
     result_out->batch_index = batch->batch_index;
     result_out->value = batch->batch_index * 31 + 7;
-    if (sim_actor_draw(actor, FAULT_AT_RESULT) == FAULT_F17) {
-        result_out->flags = sim_prng_chance(&actor->fault_prng, 1, 2)
-                                ? CONN_ELEMENT_NUL
-                                : CONN_ELEMENT_UNENCODABLE;
+    if (sim_actor_draw(actor, FAULT_AT_RESULT, &variant) == FAULT_F17) {
+        result_out->flags = variant == FAULT_F17_NUL ? CONN_ELEMENT_NUL
+                                                     : CONN_ELEMENT_UNENCODABLE;
         sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC,
                        FAULT_AT_RESULT, FAULT_F17);
         sim_oracle_on_strike(&world->oracle, FAULT_F17, STMT_DEC, FAULT_AT_RESULT,
@@ -305,6 +336,7 @@ static void sim_actor_crash(sim_actor_t *actor)
     actor->call.stmt = STMT_BEGIN;
     actor->task_msg = -1;
     actor->work_started = false;
+    actor->crash_pending = false;
     actor->state = SIM_ACTOR_READY;
     actor->ready_at_us = world->now_us + SIM_RESTART_DELAY_US;
     sim_fiber_start(&actor->fiber, actor->entry, actor);

@@ -37,14 +37,13 @@ sim_api_result_t sim_api_call(sim_actor_t *actor, int op)
 {
     sim_world_t *world = actor->world;
     sim_api_result_t result = SIM_API_OK;
+    int variant;
 
     sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
-    if (sim_actor_draw(actor, FAULT_AT_API) == FAULT_F15) {
-        sim_prng_t *prng = &actor->fault_prng;
-
-        result = op == SIM_API_MARK_ERROR
-                     ? (sim_api_result_t)(1 + sim_prng_below(prng, 3))
-                     : SIM_API_FAILED;
+    if (sim_actor_draw(actor, FAULT_AT_API, &variant) == FAULT_F15) {
+        /* A read can only fail; a mark has all three forms. */
+        result = op == SIM_API_MARK_ERROR ? (sim_api_result_t)(1 + variant)
+                                          : SIM_API_FAILED;
         sim_oracle_on_strike(&world->oracle, FAULT_F15, STMT_BEGIN, FAULT_AT_API,
                              false, 0);
     }
@@ -115,6 +114,7 @@ static void sim_env_log(void *env, const core_log_t *event)
 {
     sim_actor_t *actor = env;
     sim_world_t *world = actor->world;
+    int variant;
 
     sim_world_emit(world, actor->index, SIM_EV_CORE, (int32_t)event->kind,
                    (int32_t)event->stmt,
@@ -123,7 +123,7 @@ static void sim_env_log(void *env, const core_log_t *event)
     sim_env_track_call(actor, event);
 
     if (event->kind == CORE_LOG_CALL_BEGIN && event->stmt == STMT_DEC &&
-        sim_actor_draw(actor, FAULT_AT_CALL) == FAULT_F10) {
+        sim_actor_draw(actor, FAULT_AT_CALL, &variant) == FAULT_F10) {
         sim_env_open_caller_txn(actor);
     }
     if (event->kind == CORE_LOG_NEGATIVE) {
@@ -188,13 +188,14 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
 
     (void)exec_id;
     sim_actor_sleep(actor, sim_actor_latency(actor));
-    if (sim_actor_draw(actor, FAULT_AT_FIRE) == FAULT_F13) {
-        variant = (int)sim_prng_below(&actor->fault_prng, 3);
+    if (sim_actor_draw(actor, FAULT_AT_FIRE, &variant) != FAULT_F13) {
+        variant = -1;
+    } else {
         sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC, FAULT_AT_FIRE,
                        FAULT_F13);
         sim_oracle_on_strike(&world->oracle, FAULT_F13, STMT_DEC, FAULT_AT_FIRE, false, 0);
     }
-    if (variant == 0) {
+    if (variant == FAULT_F13_CLEAN) {
         return CORE_E_FIRE;
     }
 
@@ -209,7 +210,7 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
         sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
     }
 
-    if (variant == 1) {
+    if (variant == FAULT_F13_AMBIGUOUS) {
         /* Enqueued, then raised: the callback runs later whatever the
          * caller does about the failure. */
         sim_callback_enqueue(world, SIM_CALLBACK_DELAY_US);
@@ -219,7 +220,7 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
     /* NOTE: a delivered callback runs at once; only the F13 copies wait
      * for a consumer. */
     world->status = SIM_STATUS_COMPLETED;
-    if (variant == 2) {
+    if (variant == FAULT_F13_DUPLICATE) {
         sim_callback_enqueue(world, SIM_CALLBACK_DELAY_US);
     }
     *callback_id_out = world->fire_count;

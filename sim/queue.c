@@ -18,6 +18,7 @@ static bool sim_queue_assigned(const sim_world_t *world, const sim_actor_t *acto
 
 int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
 {
+    int variant;
     int i;
 
     for (i = 0; i < world->msg_count; i++) {
@@ -38,7 +39,7 @@ int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
         m->lapse_at_us = 0;
         sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_TAKE, i,
                        m->batch_index, m->delivery_count);
-        if (sim_actor_draw(actor, FAULT_AT_TAKE) == FAULT_F12) {
+        if (sim_actor_draw(actor, FAULT_AT_TAKE, &variant) == FAULT_F12) {
             /* The lease renewal stops: the message shows up again while
              * this delivery still runs. */
             m->lapse_at_us = world->now_us + world->scen->lease_us;
@@ -73,6 +74,7 @@ void sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_in
 
 void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
 {
+    int variant;
     int i;
 
     if (msg >= 0) {
@@ -81,7 +83,8 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
 
         assert(m->holders > 0);
         m->holders--;
-        if (ack && actor != NULL && sim_actor_draw(actor, FAULT_AT_ACK) == FAULT_F12) {
+        if (ack && actor != NULL &&
+            sim_actor_draw(actor, FAULT_AT_ACK, &variant) == FAULT_F12) {
             /* The DELETE of the acknowledgement was lost: the finished
              * message comes back after its lease. */
             op = SIM_QUEUE_ACK_LOST;

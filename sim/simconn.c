@@ -41,6 +41,7 @@ typedef struct {
     bool fresh;
     bool batched;             /* BEGIN; statement; COMMIT in one round trip */
     fault_kind_t fault;
+    int variant;              /* a scheduled strike's form, or FAULT_VARIANT_DRAWN */
 } sim_send_t;
 
 static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
@@ -228,6 +229,7 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
 {
     sim_world_t *world = actor->world;
     sim_call_t *call = &actor->call;
+    const fault_entry_t *entry;
     int occurrence;
     fault_kind_t drawn;
 
@@ -254,11 +256,10 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
      * differ only in a scheduled strike. */
     occurrence = ++actor->occurrences[send->main][send->point];
     drawn = fault_draw(&world->draw.plan, &actor->fault_prng, send->point);
-    send->fault = fault_scheduled(&world->draw.plan, actor->index, send->main,
-                                  send->point, occurrence);
-    if (send->fault == FAULT_NONE) {
-        send->fault = drawn;
-    }
+    entry = fault_scheduled(&world->draw.plan, actor->index, send->main, send->point,
+                            occurrence);
+    send->fault = entry != NULL ? entry->kind : drawn;
+    send->variant = entry != NULL ? entry->variant : FAULT_VARIANT_DRAWN;
 }
 
 /* F1: the connection sat idle between transactions past the threshold, so
@@ -477,7 +478,10 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
 {
     static const char *const sqlstates[] = {"57014", "40P01", "55P03", "40001"};
     sim_world_t *world = actor->world;
-    const char *sqlstate = sqlstates[sim_prng_below(&actor->fault_prng, 4)];
+    int variant = send->variant != FAULT_VARIANT_DRAWN
+                      ? send->variant
+                      : (int)sim_prng_below(&actor->fault_prng, FAULT_F6_VARIANTS);
+    const char *sqlstate = sqlstates[variant];
 
     sim_conn_strike(conn, actor, send, FAULT_F6);
     if (conn->txn == 0) {

@@ -301,6 +301,8 @@ static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind
     memset(&actor->call, 0, sizeof(actor->call));
     actor->call.stmt = STMT_BEGIN;
     memset(actor->occurrences, 0, sizeof(actor->occurrences));
+    memset(actor->point_occurrences, 0, sizeof(actor->point_occurrences));
+    actor->crash_pending = false;
     sim_prng_init(&actor->latency_prng, world->seed, SIM_STREAM_LATENCY ^ key);
     sim_prng_init(&actor->fault_prng, world->seed, SIM_STREAM_FAULT ^ key);
     sim_prng_init(&actor->restart_prng, world->seed, SIM_STREAM_RESTART ^ key);
@@ -357,7 +359,7 @@ static bool sim_world_loop(sim_world_t *world)
         if (actor->ready_at_us > world->now_us) {
             world->now_us = actor->ready_at_us;
         }
-        if (sim_actor_step_faults(actor)) {
+        if (actor->crash_pending || sim_actor_step_faults(actor)) {
             sim_world_after_step(world);
             continue;
         }

@@ -108,6 +108,8 @@ typedef struct {
     bool work_started;        /* the current task got past its claim */
     int task_msg;             /* message of the running task, -1 when none */
     int occurrences[STMT_COUNT][3]; /* sends per (statement, point), for schedules */
+    int point_occurrences[FAULT_POINT_COUNT]; /* arrivals at the other points */
+    bool crash_pending;       /* crashed inside its fiber; the scheduler restarts it */
 } sim_actor_t;
 
 typedef struct {
@@ -231,7 +233,9 @@ void sim_reaper_main(void *arg);
 bool sim_actor_step_faults(sim_actor_t *actor);
 /* Run a callback message whose time has come. */
 void sim_callback_run(sim_world_t *world, int callback);
-/* Draw a fault at a strike point outside the connection (actors.c). */
-fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point);
+/* The fault at a strike point outside the connection: a scheduled strike
+ * or a swarm draw (actors.c). *variant_out gets the kind's form. A crash
+ * (F11) does not return: the actor's process is gone. */
+fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *variant_out);
 
 #endif

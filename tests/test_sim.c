@@ -106,7 +106,7 @@ static void test_fixed_scenario(scen_t *scen, fault_kind_t kind, fault_point_t p
     snprintf(scen->name, sizeof(scen->name), "test");
     scen->work_us[1] = 1200000;
     scen->fixed_plan.detect_delay_us = detect_delay_us;
-    scen->fixed_plan.entries[0] = (fault_entry_t){1, STMT_DEC, point, 1, kind};
+    scen->fixed_plan.entries[0] = (fault_entry_t){1, STMT_DEC, point, 1, kind, 0};
     scen->expect_count = 0;
 }
 
