@@ -257,7 +257,10 @@ static bool fault_kind_fits_at(fault_kind_t kind, fault_point_t point)
     case FAULT_F11:
         return point == FAULT_AT_STEP;
     case FAULT_F10:
+    case FAULT_F14:
         return point == FAULT_AT_CALL;
+    case FAULT_F16:
+        return point == FAULT_AT_RESULT;
     case FAULT_F12:
         return point == FAULT_AT_TAKE || point == FAULT_AT_ACK;
     case FAULT_F13:

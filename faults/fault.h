@@ -50,12 +50,12 @@
       "an acknowledgement is lost after the task")                             \
     X(F13, "F13", true, "callback dispatch failure: clean, ambiguous "         \
       "(enqueued, then raised) or duplicate enqueue")                          \
-    X(F14, "F14", false, "concurrent row removal between claim and decrement " \
-      "(emerges from aborts, cleanups and the reaper)")                        \
+    X(F14, "F14", true, "concurrent row removal between claim and decrement: " \
+      "a failing sibling marks ERROR and deletes the row first")               \
     X(F15, "F15", true, "status API fault: read fails, mark fails, mark "      \
       "unconfirmed, or mark applied but reported failed")                      \
-    X(F16, "F16", false, "clock advance past the stuck timeout, expiry or "    \
-      "lease (needs the reaper)")                                              \
+    X(F16, "F16", true, "clock advance: a batch runs past the stuck timeout, "  \
+      "so the reaper takes the live barrier for a crashed one")                \
     X(F17, "F17", true, "bad result: a NUL byte (rejected as 22P05 by jsonb) " \
       "or a value JSON cannot encode")                                         \
     X(F18, "F18", true, "header dispatch fails mid-loop: clean or after the "  \

@@ -245,6 +245,7 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
     sim_actor_t *actor = arg;
     sim_world_t *world = actor->world;
     int64_t duration_us;
+    fault_kind_t kind;
     int variant;
 
     *skipped_out = false;
@@ -270,10 +271,24 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
                    duration_us);
     sim_actor_sleep(actor, duration_us);
 
+    /* One draw decides both faults of the result point. */
+    kind = sim_actor_draw(actor, FAULT_AT_RESULT, &variant);
+    if (kind == FAULT_F16) {
+        /* The batch runs past the stuck timeout: its barrier looks exactly
+         * like a crashed one to the reaper. */
+        int64_t extra_us = world->scen->stuck_timeout_us + 2 * world->scen->reaper_tick_us;
+
+        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC, FAULT_AT_RESULT,
+                       FAULT_F16);
+        sim_oracle_on_strike(&world->oracle, FAULT_F16, STMT_DEC, FAULT_AT_RESULT,
+                             false, 0);
+        sim_actor_sleep(actor, extra_us);
+    }
+
     memset(result_out, 0, sizeof(*result_out));
     result_out->batch_index = batch->batch_index;
     result_out->value = batch->batch_index * 31 + 7;
-    if (sim_actor_draw(actor, FAULT_AT_RESULT, &variant) == FAULT_F17) {
+    if (kind == FAULT_F17) {
         result_out->flags = variant == FAULT_F17_NUL ? CONN_ELEMENT_NUL
                                                      : CONN_ELEMENT_UNENCODABLE;
         sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC,

@@ -21,6 +21,7 @@ static core_rc_t sim_env_status_read(void *env, const char *exec_id,
                                      const char *org_id, core_status_t *status_out);
 static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event);
 static void sim_env_open_caller_txn(sim_actor_t *actor);
+static void sim_env_sibling_abort(sim_actor_t *actor);
 static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor);
 static void sim_callback_enqueue(sim_world_t *world, int64_t delay_us);
 
@@ -122,9 +123,14 @@ static void sim_env_log(void *env, const core_log_t *event)
                    event->value);
     sim_env_track_call(actor, event);
 
-    if (event->kind == CORE_LOG_CALL_BEGIN && event->stmt == STMT_DEC &&
-        sim_actor_draw(actor, FAULT_AT_CALL, &variant) == FAULT_F10) {
-        sim_env_open_caller_txn(actor);
+    if (event->kind == CORE_LOG_CALL_BEGIN && event->stmt == STMT_DEC) {
+        fault_kind_t kind = sim_actor_draw(actor, FAULT_AT_CALL, &variant);
+
+        if (kind == FAULT_F10) {
+            sim_env_open_caller_txn(actor);
+        } else if (kind == FAULT_F14) {
+            sim_env_sibling_abort(actor);
+        }
     }
     if (event->kind == CORE_LOG_NEGATIVE) {
         sim_oracle_on_negative_cleanup(&world->oracle, world->step,
@@ -292,4 +298,35 @@ static core_rc_t sim_env_status_read(void *env, const char *exec_id,
         break;
     }
     return CORE_OK;
+}
+
+/* F14: just before this decrement, a failing sibling batch went through its
+ * error path: it marked the execution ERROR and its abort deleted the row,
+ * keeping the markers. The decrement then finds no row. */
+static void sim_env_sibling_abort(sim_actor_t *actor)
+{
+    sim_world_t *world = actor->world;
+    sim_server_t *server = &world->server;
+    conn_params_t params;
+    conn_raw_t raw;
+    int wait_txn;
+    int txn;
+
+    if (!server->row.committed.exists || server->row.lock_txn != 0) {
+        return;
+    }
+    sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC, FAULT_AT_CALL,
+                   FAULT_F14);
+    sim_oracle_on_strike(&world->oracle, FAULT_F14, STMT_DEC, FAULT_AT_CALL, false, 0);
+    if (world->status != SIM_STATUS_COMPLETED) {
+        world->status = SIM_STATUS_ERROR;
+    }
+    sim_oracle_on_mark_confirmed(&world->oracle);
+
+    memset(&params, 0, sizeof(params));
+    params.exec_id = SIM_EXEC_ID;
+    memset(&raw, 0, sizeof(raw));
+    txn = sim_server_begin(server, -1);
+    sim_server_exec(server, txn, STMT_ABORT, &params, world->now_us, &raw, &wait_txn);
+    sim_world_txn_end(world, txn, true, 0);
 }
