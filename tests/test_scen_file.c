@@ -421,8 +421,8 @@ static void test_scen_file_unknown_fault_named(void **state)
              "Q-DEC, point: begin, fault: F5}\n", test_base);
     test_expect_error(text, 10, "fault F5 cannot strike at point begin: expected one "
                                 "of F2 there");
-    test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, F14]\n", 4,
-                      "fault F14 in faults.kinds cannot be injected by the simulator "
+    test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, F19]\n", 4,
+                      "fault F19 in faults.kinds cannot be injected by the simulator "
                       "yet");
     test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, X9]\n", 4,
                       "invalid value \"X9\" for faults.kinds: expected one of F1, F2");
