@@ -157,6 +157,7 @@ typedef struct {
     const char *org_id;
     int32_t batch_index;
     int32_t delivery_id;  /* unique per delivery; the claim key of delivery-dedup */
+    int64_t generation;   /* the arming the header was sent for (policy n), 0 unknown */
 } core_batch_t;
 
 typedef enum {
@@ -196,9 +197,28 @@ void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
 /* Drop the cached connection, as a process restart does. */
 void core_ctx_forget_conn(core_ctx_t *ctx);
 
-/* Send header batch_index to the queue. Returns CORE_OK or CORE_E_DISPATCH
- * (the message may have been enqueued all the same). */
-typedef core_rc_t (*core_dispatch_cb)(void *arg, int32_t batch_index);
+/* Send header batch_index of arming generation (0 when the policy does not
+ * track generations) to the queue. Returns CORE_OK or CORE_E_DISPATCH (the
+ * message may have been enqueued all the same). */
+typedef core_rc_t (*core_dispatch_cb)(void *arg, int32_t batch_index, int64_t generation);
+
+/* What an orchestrator delivery did. */
+typedef enum {
+    CORE_ORC_ARMED,           /* claimed, armed and dispatched every header */
+    CORE_ORC_DUPLICATE,       /* the claim was taken: a redelivery, nothing done */
+    CORE_ORC_TERMINAL,        /* claimed, but the execution was already terminal */
+    CORE_ORC_FAILED,          /* arming or dispatch failed; ERROR was marked */
+} core_orc_t;
+
+/* The orchestrator (ORC): take the single-winner orchestration claim unless
+ * take_claim is false (the API-deployment orchestrator takes none), then
+ * enqueue. A claim failure raises after marking ERROR; an enqueue failure
+ * marks ERROR and returns CORE_OK with CORE_ORC_FAILED, because the
+ * orchestrator acknowledges its message either way. The claim row stays
+ * after success as a tombstone. */
+core_rc_t core_orchestrate(core_ctx_t *ctx, const char *exec_id, const char *org_id,
+                           int64_t count, bool take_claim, core_dispatch_cb dispatch,
+                           void *arg, core_orc_t *out);
 
 /* ENQ: arm the barrier, then dispatch the count headers in order. When a
  * dispatch fails, delete the row and clear the markers (HDR.2, errors

@@ -22,8 +22,18 @@ static const core_txn_t core_txn_claim = {{STMT_CLAIM}, 1};
 static const core_txn_t core_txn_abort = {{STMT_ABORT}, 1};
 static const core_txn_t core_txn_clear = {{STMT_CLEAR}, 1};
 static const core_txn_t core_txn_del = {{STMT_DEL}, 1};
+static const core_txn_t core_txn_arm_g = {{STMT_ARM_UPSERT_G}, 1};
+static const core_txn_t core_txn_claim_g = {{STMT_CLAIM_G}, 1};
+static const core_txn_t core_txn_abort_g = {{STMT_ABORT_G}, 1};
+static const core_txn_t core_txn_oclaim = {{STMT_OCLAIM}, 1};
 
 static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch);
+static core_rc_t core_arm_generation(core_ctx_t *ctx, const char *exec_id,
+                                     const char *org_id, int64_t count,
+                                     int64_t *generation_out);
+static core_rc_t core_abort_generation(core_ctx_t *ctx, const char *exec_id,
+                                       int64_t generation, bool preserve_markers,
+                                       bool *won_out);
 static void core_batch_error_path_old(core_ctx_t *ctx, const core_batch_t *batch);
 
 void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
@@ -49,16 +59,17 @@ core_rc_t core_enqueue(core_ctx_t *ctx, const char *exec_id, const char *org_id,
     conn_params_t params;
     conn_result_t ignored;
     core_error_t saved;
+    int64_t generation = 0;
     core_rc_t rc;
     int32_t i;
 
-    rc = core_arm(ctx, exec_id, org_id, count);
+    rc = core_arm_generation(ctx, exec_id, org_id, count, &generation);
     if (rc != CORE_OK) {
         return rc;
     }
 
     for (i = 0; i < count; i++) {
-        rc = dispatch(arg, i);
+        rc = dispatch(arg, i, generation);
         if (rc == CORE_OK) {
             continue;
         }
@@ -83,11 +94,72 @@ core_rc_t core_enqueue(core_ctx_t *ctx, const char *exec_id, const char *org_id,
     return CORE_OK;
 }
 
+core_rc_t core_orchestrate(core_ctx_t *ctx, const char *exec_id, const char *org_id,
+                           int64_t count, bool take_claim, core_dispatch_cb dispatch,
+                           void *arg, core_orc_t *out)
+{
+    conn_params_t params;
+    conn_result_t row;
+    core_status_t status = CORE_STATUS_NONE;
+    bool confirmed;
+    bool reused;
+    core_rc_t rc;
+
+    memset(&params, 0, sizeof(params));
+    params.exec_id = exec_id;
+    params.org_id = org_id;
+    *out = CORE_ORC_ARMED;
+
+    if (take_claim) {
+        /* ORC.1 through the returning-claim helper: false means another
+         * delivery of this orchestrator already won. */
+        core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_OCLAIM, 0, CORE_OK, 0);
+        reused = core__conn_cached(ctx);
+        rc = core__retrying_txn(ctx, &core_txn_oclaim, &params, reused, true, &row);
+        core__log(ctx, CORE_LOG_CALL_END, STMT_OCLAIM, 0, rc, row.row_count);
+        if (rc != CORE_OK) {
+            (void)ctx->env_ops->mark_error(ctx->env, exec_id, org_id, &confirmed);
+            return rc;
+        }
+        if (row.row_count == 0) {
+            *out = CORE_ORC_DUPLICATE;
+            return CORE_OK;
+        }
+        if (ctx->env_ops->status_read != NULL &&
+            ctx->env_ops->status_read(ctx->env, exec_id, org_id, &status) == CORE_OK &&
+            status != CORE_STATUS_EXECUTING && status != CORE_STATUS_NONE) {
+            *out = CORE_ORC_TERMINAL;
+            return CORE_OK;
+        }
+    }
+
+    /* The orchestrator catches an enqueue failure, marks ERROR best effort
+     * and returns normally; the claim row stays as the recovery handle. */
+    if (core_enqueue(ctx, exec_id, org_id, count, dispatch, arg) != CORE_OK) {
+        (void)ctx->env_ops->mark_error(ctx->env, exec_id, org_id, &confirmed);
+        *out = CORE_ORC_FAILED;
+    }
+    return CORE_OK;
+}
+
 core_rc_t core_arm(core_ctx_t *ctx, const char *exec_id, const char *org_id,
                    int64_t count)
 {
+    int64_t generation;
+
+    return core_arm_generation(ctx, exec_id, org_id, count, &generation);
+}
+
+/* The arm, returning the new generation under policy n (0 otherwise). Under
+ * n the markers are keyed on the generation, so there is nothing to wipe. */
+static core_rc_t core_arm_generation(core_ctx_t *ctx, const char *exec_id,
+                                     const char *org_id, int64_t count,
+                                     int64_t *generation_out)
+{
+    const core_txn_t *txn = ctx->policy->generation_guard ? &core_txn_arm_g
+                                                          : &core_txn_arm;
     conn_params_t params;
-    conn_result_t ignored;
+    conn_result_t row;
     core_rc_t rc;
 
     assert(count > 0);
@@ -100,8 +172,9 @@ core_rc_t core_arm(core_ctx_t *ctx, const char *exec_id, const char *org_id,
     /* Safe to retry: both statements converge when re-run, and no header has
      * been dispatched yet. */
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_ARM_UPSERT, 0, CORE_OK, count);
-    rc = core__idem(ctx, &core_txn_arm, &params, &ignored);
-    core__log(ctx, CORE_LOG_CALL_END, STMT_ARM_UPSERT, 0, rc, 0);
+    rc = core__idem(ctx, txn, &params, &row);
+    *generation_out = rc == CORE_OK && ctx->policy->generation_guard ? row.value : 0;
+    core__log(ctx, CORE_LOG_CALL_END, STMT_ARM_UPSERT, 0, rc, *generation_out);
     return rc;
 }
 
@@ -119,6 +192,7 @@ core_rc_t core_claim_batch(core_ctx_t *ctx, const core_batch_t *batch,
     if (ctx->policy->claim == CORE_CLAIM_DELIVERY) {
         params.batch_index = batch->delivery_id;
     }
+    params.generation = batch->generation;
     *won_out = false;
 
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_CLAIM, 0, CORE_OK, batch->batch_index);
@@ -132,7 +206,9 @@ core_rc_t core_claim_batch(core_ctx_t *ctx, const core_batch_t *batch,
         reused = core__conn_cached(ctx);
     }
 
-    rc = core__retrying_txn(ctx, &core_txn_claim, &params, reused, true, &row);
+    rc = core__retrying_txn(ctx, ctx->policy->generation_guard ? &core_txn_claim_g
+                                                               : &core_txn_claim,
+                            &params, reused, true, &row);
     if (rc == CORE_OK) {
         *won_out = row.row_count > 0;
     }
@@ -187,12 +263,25 @@ core_rc_t core_run_batch(core_ctx_t *ctx, const core_batch_t *batch,
 core_rc_t core_abort(core_ctx_t *ctx, const char *exec_id, bool preserve_markers,
                      bool *won_out)
 {
+    return core_abort_generation(ctx, exec_id, 0, preserve_markers, won_out);
+}
+
+/* Abort; under policy n with a known generation only that arming's row. */
+static core_rc_t core_abort_generation(core_ctx_t *ctx, const char *exec_id,
+                                       int64_t generation, bool preserve_markers,
+                                       bool *won_out)
+{
+    const core_txn_t *txn = &core_txn_abort;
     conn_params_t params;
     conn_result_t row;
     core_rc_t rc;
 
     memset(&params, 0, sizeof(params));
     params.exec_id = exec_id;
+    params.generation = generation;
+    if (ctx->policy->generation_guard && generation > 0) {
+        txn = &core_txn_abort_g;
+    }
     *won_out = false;
 
     /* The row is the dedup token: concurrent aborters serialise on its lock
@@ -201,9 +290,9 @@ core_rc_t core_abort(core_ctx_t *ctx, const char *exec_id, bool preserve_markers
     if (ctx->policy->abort_retry) {
         /* Re-running the DELETE after an ambiguous COMMIT answers "already
          * aborted", which only skips the marker clear. */
-        rc = core__idem(ctx, &core_txn_abort, &params, &row);
+        rc = core__idem(ctx, txn, &params, &row);
     } else {
-        rc = core__cur(ctx, &core_txn_abort, &params, &row);
+        rc = core__cur(ctx, txn, &params, &row);
     }
     if (rc == CORE_OK) {
         *won_out = row.row_count > 0;
@@ -274,7 +363,8 @@ static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch)
 
     if (rc != CORE_OK || !confirmed) {
         core__log(ctx, CORE_LOG_MARK_UNCONFIRMED, STMT_ABORT, 0, rc, 0);
-    } else if (core_abort(ctx, batch->exec_id, true, &won) != CORE_OK) {
+    } else if (core_abort_generation(ctx, batch->exec_id, batch->generation, true,
+                                     &won) != CORE_OK) {
         core__log(ctx, CORE_LOG_ABORT_FAILED, STMT_ABORT, 0, ctx->error.rc, 0);
     }
     ctx->error = saved;

@@ -74,6 +74,7 @@ typedef struct {
     const char *leader;       /* the reaper's leader id */
     int64_t stuck_s;          /* the reaper's stuck timeout */
     int64_t lease_s;          /* the reaper's leader lease */
+    int64_t generation;       /* the arming a header belongs to (policy n) */
 } conn_params_t;
 
 /* What a backend observed, before classification. */

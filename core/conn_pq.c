@@ -209,6 +209,9 @@ static bool conn_pq_build_params(const stmt_t *stmt, const conn_params_t *params
         case 'L':
             conn_pq_format_number(text_out, i, params->lease_s);
             break;
+        case 'g':
+            conn_pq_format_number(text_out, i, params->generation);
+            break;
         default:
             assert(!"unknown parameter letter in statement descriptor");
             return false;

@@ -7,8 +7,11 @@
 static const core_txn_t core_txn_dec = {{STMT_DEC}, 1};
 static const core_txn_t core_txn_del = {{STMT_DEL}, 1};
 static const core_txn_t core_txn_clear = {{STMT_CLEAR}, 1};
+static const core_txn_t core_txn_dec_g = {{STMT_DEC_G}, 1};
+static const core_txn_t core_txn_del_g = {{STMT_DEL_G}, 1};
 
 static core_rc_t core_dec_begin(core_ctx_t *ctx, bool *reused_out);
+static const core_txn_t *core_dec_del_txn(const core_ctx_t *ctx, const core_batch_t *batch);
 static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
                                  const conn_result_t *row, core_dec_t *out);
 static core_rc_t core_dec_fire(core_ctx_t *ctx, const core_batch_t *batch,
@@ -19,15 +22,22 @@ static void core_cleanup(core_ctx_t *ctx, const core_txn_t *txn,
 core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
                          const conn_element_t *result, core_dec_t *out)
 {
+    const core_txn_t *dec_txn;
+    const core_txn_t *del_txn;
     conn_params_t params;
     conn_result_t row;
     bool reused = false;
+    bool guarded;
     core_rc_t rc;
 
     memset(out, 0, sizeof(*out));
     memset(&params, 0, sizeof(params));
     params.exec_id = batch->exec_id;
     params.result = *result;
+    params.generation = batch->generation;
+    guarded = ctx->policy->generation_guard && batch->generation > 0;
+    dec_txn = guarded ? &core_txn_dec_g : &core_txn_dec;
+    del_txn = core_dec_del_txn(ctx, batch);
 
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_DEC, 0, CORE_OK, batch->batch_index);
     rc = core_dec_begin(ctx, &reused);
@@ -40,13 +50,13 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
         rc = CORE_E_TYPE;
     }
     if (rc == CORE_OK) {
-        rc = core__retrying_txn(ctx, &core_txn_dec, &params, reused, false, &row);
+        rc = core__retrying_txn(ctx, dec_txn, &params, reused, false, &row);
     }
 
     if (rc == CORE_E_DATA) {
         /* DEC.4: the row is torn down before anyone marks the execution
          * ERROR, as upstream does; the checker reports the gap. */
-        core_cleanup(ctx, &core_txn_del, &params);
+        core_cleanup(ctx, del_txn, &params);
     } else if (rc == CORE_OK) {
         rc = core_dec_finish(ctx, batch, &row, out);
     }
@@ -92,6 +102,7 @@ static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
 
     memset(&params, 0, sizeof(params));
     params.exec_id = batch->exec_id;
+    params.generation = batch->generation;
 
     if (row->row_count == 0) {
         /* Aborted, reaped or cleaned up under us: nothing was applied. */
@@ -109,7 +120,7 @@ static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
     if (row->value < 0) {
         /* A duplicate decrement against a row left at 0: delete, never fire.
          * Upstream lets this delete's failure raise. */
-        rc = core__cur(ctx, &core_txn_del, &params, &ignored);
+        rc = core__cur(ctx, core_dec_del_txn(ctx, batch), &params, &ignored);
         if (rc != CORE_OK) {
             return rc;
         }
@@ -140,7 +151,8 @@ static core_rc_t core_dec_fire(core_ctx_t *ctx, const core_batch_t *batch,
 
     memset(&params, 0, sizeof(params));
     params.exec_id = batch->exec_id;
-    core_cleanup(ctx, &core_txn_del, &params);
+    params.generation = batch->generation;
+    core_cleanup(ctx, core_dec_del_txn(ctx, batch), &params);
     core_cleanup(ctx, &core_txn_clear, &params);
 
     out->status = CORE_DEC_COMPLETE;
@@ -160,4 +172,13 @@ static void core_cleanup(core_ctx_t *ctx, const core_txn_t *txn,
         core__log(ctx, CORE_LOG_CLEANUP_FAILED, txn->stmts[0], 0, rc, 0);
         ctx->error = saved;
     }
+}
+
+/* Under policy n a header deletes only the row of its own arming. */
+static const core_txn_t *core_dec_del_txn(const core_ctx_t *ctx, const core_batch_t *batch)
+{
+    if (ctx->policy->generation_guard && batch->generation > 0) {
+        return &core_txn_del_g;
+    }
+    return &core_txn_del;
 }

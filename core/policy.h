@@ -72,6 +72,7 @@ typedef struct {
     bool abort_retry;         /* abort through the idempotent helper */
     int task_retry_max;       /* the task framework re-runs a failed task this often */
     core_claim_t claim;
+    bool generation_guard;    /* statements match the header's arming generation */
 } core_policy_t;
 
 #define CORE_POLICY_DEFAULT "phase-split"

@@ -5,7 +5,7 @@
  * interprets, and the SQL text with its parameter list, which libpq sends.
  * Parameter letters, in $1.. order: e exec_id, o org_id, i batch_index,
  * n count, t ttl_s, r result (as a JSON value), l leader id, s stuck
- * timeout in seconds, L lease in seconds.
+ * timeout in seconds, L lease in seconds, g generation.
  *
  * Invariants:
  *  1. Every worker statement names its table schema-qualified, because
@@ -48,6 +48,40 @@
       "WITH claimed AS (DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE "   \
       "execution_id = $1 RETURNING execution_id) SELECT execution_id FROM "    \
       "claimed")                                                               \
+    X(OCLAIM, "Q-OCLAIM", "eo",                                                \
+      "INSERT INTO " STMT_SCHEMA ".pg_orchestration_claim (execution_id, "     \
+      "organization_id, claimed_at) VALUES ($1, $2, now()) ON CONFLICT "       \
+      "(execution_id) DO NOTHING RETURNING execution_id")                      \
+    X(ORELEASE, "Q-ORELEASE", "e",                                             \
+      "DELETE FROM " STMT_SCHEMA ".pg_orchestration_claim WHERE execution_id " \
+      "= $1")                                                                  \
+    X(ARM_UPSERT_G, "Q-ARM.1/n", "eont",                                       \
+      "INSERT INTO " STMT_SCHEMA ".pg_barrier_state (execution_id, "           \
+      "organization_id, remaining, results, created_at, expires_at, "          \
+      "last_progress_at, generation) VALUES ($1, $2, $3, '[]'::jsonb, now(), " \
+      "now() + make_interval(secs => $4), now(), nextval('" STMT_SCHEMA       \
+      ".pg_barrier_generation')) ON CONFLICT (execution_id) "                  \
+      "DO UPDATE SET organization_id = EXCLUDED.organization_id, remaining = " \
+      "EXCLUDED.remaining, results = '[]'::jsonb, created_at = now(), "        \
+      "expires_at = EXCLUDED.expires_at, last_progress_at = now(), generation " \
+      "= EXCLUDED.generation RETURNING generation")                            \
+    X(CLAIM_G, "Q-CLAIM/n", "eig",                                             \
+      "INSERT INTO " STMT_SCHEMA ".pg_batch_dedup_gen (execution_id, "         \
+      "batch_index, generation, created_at) VALUES ($1, $2, $3, now()) ON "    \
+      "CONFLICT (execution_id, batch_index, generation) DO NOTHING RETURNING " \
+      "execution_id")                                                          \
+    X(DEC_G, "Q-DEC/n", "reg",                                                 \
+      "UPDATE " STMT_SCHEMA ".pg_barrier_state SET remaining = remaining - 1, " \
+      "results = results || jsonb_build_array($1::jsonb), last_progress_at = " \
+      "now() WHERE execution_id = $2 AND generation = $3 RETURNING remaining, " \
+      "results")                                                               \
+    X(ABORT_G, "Q-ABORT/n", "eg",                                              \
+      "WITH claimed AS (DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE "   \
+      "execution_id = $1 AND generation = $2 RETURNING execution_id) SELECT "  \
+      "execution_id FROM claimed")                                             \
+    X(DEL_G, "Q-DEL/n", "eg",                                                  \
+      "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 "  \
+      "AND generation = $2")                                                   \
     X(RPR_SELECT, "Q-RPR.SELECT", "s",                                         \
       "SELECT remaining, execution_id, organization_id FROM " STMT_SCHEMA      \
       ".pg_barrier_state WHERE last_progress_at < now() - make_interval(secs " \

@@ -185,7 +185,7 @@ const char *fault_point_name(fault_point_t point)
 {
     static const char *const names[FAULT_POINT_COUNT] = {
         "begin", "statement", "commit", "rollback", "connect", "step", "call",
-        "fire", "api", "result", "take", "ack", "dispatch",
+        "fire", "api", "result", "take", "ack", "dispatch", "orchestrate",
     };
 
     if (point < 0 || point >= FAULT_POINT_COUNT) {
@@ -271,6 +271,8 @@ static bool fault_kind_fits_at(fault_kind_t kind, fault_point_t point)
         return point == FAULT_AT_RESULT;
     case FAULT_F18:
         return point == FAULT_AT_DISPATCH;
+    case FAULT_F19:
+        return point == FAULT_AT_ORCHESTRATE;
     default:
         return false;
     }

@@ -60,8 +60,8 @@
       "or a value JSON cannot encode")                                         \
     X(F18, "F18", true, "header dispatch fails mid-loop: clean or after the "  \
       "message was enqueued")                                                  \
-    X(F19, "F19", false, "duplicate orchestration: a redelivered orchestrator " \
-      "(needs the orchestration claim)")
+    X(F19, "F19", true, "duplicate orchestration: the orchestrator message "   \
+      "is delivered again while or after the first delivery runs")
 
 typedef enum {
 #define FAULT_KIND_ENUM(id, name, simulated, text) FAULT_##id,
@@ -86,6 +86,7 @@ typedef enum {
     FAULT_AT_TAKE,      /* a message taken from the queue */
     FAULT_AT_ACK,       /* a message acknowledged */
     FAULT_AT_DISPATCH,  /* a header enqueued by the orchestrator */
+    FAULT_AT_ORCHESTRATE, /* an orchestrator delivery starts */
     FAULT_POINT_COUNT
 } fault_point_t;
 

@@ -21,6 +21,7 @@
 
 #define SCEN_BATCH_MAX 64
 #define SCEN_WORKER_MAX 16
+#define SCEN_REAPER_MAX 2          /* reaper processes a scenario may run */
 #define SCEN_EXPECT_MAX 32         /* at least one per policy in core/policy.c */
 #define SCEN_POLICY_MAX 32
 #define SCEN_RESTART_RATE_DENOMINATOR 1024
@@ -83,12 +84,17 @@ typedef struct {
                                   SCEN_RESTART_RATE_DENOMINATOR */
     uint64_t step_max;
 
-    /* Reaper and pooler settings. NOTE: stored and validated, but the
-     * simulator has no reaper yet, so they do not change a run. */
+    /* Reaper settings: they change a run only when reaper_count > 0.
+     * NOTE: expiry_us is stored and validated, but the arm always uses the
+     * core's fixed TTL (CORE_BARRIER_TTL_S, 6 h), so it changes no run. */
     int64_t stuck_timeout_us;
     int64_t expiry_us;
     int64_t reaper_tick_us;
-    int reaper_count;          /* reaper processes simulated; 0 = none */
+    int reaper_count;          /* reaper processes simulated, 0..SCEN_REAPER_MAX */
+    bool api_orchestrator;     /* the API-deployment orchestrator: no orchestration claim */
+
+    /* NOTE: stored and validated, but the simulator models no pooler mode:
+     * only the idle reap (fault_plan_t.reap_idle_us) reaches a run. */
     scen_pooler_t pooler;
 
     /* The policies and seeds a check runs; no policies means all of them. */

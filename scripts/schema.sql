@@ -54,3 +54,18 @@ CREATE TABLE IF NOT EXISTS barriersim.pg_orchestrator_lock (
 );
 INSERT INTO barriersim.pg_orchestrator_lock (id, leader, acquired_at)
 VALUES (1, '', now()) ON CONFLICT (id) DO NOTHING;
+
+-- Generation-guarded variant (policy n, ours): each arming bumps the
+-- generation, and headers carry theirs, so a late header of an earlier
+-- arming matches no row and claims in its own marker space.
+CREATE SEQUENCE IF NOT EXISTS barriersim.pg_barrier_generation;
+ALTER TABLE barriersim.pg_barrier_state
+    ADD COLUMN IF NOT EXISTS generation bigint NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS barriersim.pg_batch_dedup_gen (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    execution_id text NOT NULL,
+    batch_index integer NOT NULL CHECK (batch_index >= 0),
+    generation bigint NOT NULL,
+    created_at timestamptz NOT NULL,
+    CONSTRAINT pg_batch_dedup_gen_uniq UNIQUE (execution_id, batch_index, generation)
+);

@@ -14,7 +14,8 @@
 
 enum { SIM_TASK_ACKED, SIM_TASK_RELEASED };
 
-static core_rc_t sim_dispatch(void *arg, int32_t batch_index);
+static core_rc_t sim_dispatch(void *arg, int32_t batch_index, int64_t generation);
+static bool sim_orchestrators_done(const sim_world_t *world);
 static core_rc_t sim_work(void *arg, const core_batch_t *batch,
                           conn_element_t *result_out, bool *skipped_out);
 static void sim_worker_task(sim_actor_t *actor, int msg);
@@ -30,16 +31,26 @@ void sim_orchestrator_main(void *arg)
 {
     sim_actor_t *actor = arg;
     sim_world_t *world = actor->world;
-    core_rc_t rc;
+    core_orc_t outcome;
+    int variant;
 
-    rc = core_enqueue(&actor->core, SIM_EXEC_ID, SIM_ORG_ID, world->scen->batch_count,
-                      sim_dispatch, actor);
-    if (rc != CORE_OK) {
-        bool confirmed;
+    /* F19: the orchestrator message is delivered a second time, after the
+     * first delivery's lease lapsed. */
+    if (sim_actor_draw(actor, FAULT_AT_ORCHESTRATE, &variant) == FAULT_F19 &&
+        actor->index == SIM_ORCHESTRATOR) {
+        int64_t delay_us = sim_prng_range(&actor->fault_prng, 0, world->scen->lease_us);
 
-        /* The orchestrator catches the enqueue failure and marks ERROR. */
-        sim_env_mark(actor, &confirmed);
+        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_OCLAIM,
+                       FAULT_AT_ORCHESTRATE, FAULT_F19);
+        sim_oracle_on_strike(&world->oracle, FAULT_F19, STMT_OCLAIM,
+                             FAULT_AT_ORCHESTRATE, false, 0);
+        sim_world_spawn_duplicate(world, delay_us);
     }
+
+    /* The general orchestrator takes the orchestration claim; the
+     * API-deployment one does not, so its redelivery re-arms. */
+    core_orchestrate(&actor->core, SIM_EXEC_ID, SIM_ORG_ID, world->scen->batch_count,
+                     !world->scen->api_orchestrator, sim_dispatch, actor, &outcome);
 
     /* Workers waiting on an empty queue re-check once the orchestrator ends. */
     sim_queue_settle(world, NULL, -1, false);
@@ -60,8 +71,7 @@ void sim_worker_main(void *arg)
             actor->task_msg = -1;
             continue;
         }
-        if (sim_queue_idle(world) && world->actors[SIM_ORCHESTRATOR].state ==
-                                         SIM_ACTOR_DONE) {
+        if (sim_queue_idle(world) && sim_orchestrators_done(world)) {
             return;
         }
         sim_queue_wait(world, actor);
@@ -119,7 +129,7 @@ bool sim_actor_step_faults(sim_actor_t *actor)
 
 /* HDR.1 on the simulated queue. F18: the send fails cleanly, or after the
  * message was enqueued. */
-static core_rc_t sim_dispatch(void *arg, int32_t batch_index)
+static core_rc_t sim_dispatch(void *arg, int32_t batch_index, int64_t generation)
 {
     sim_actor_t *actor = arg;
     sim_world_t *world = actor->world;
@@ -135,7 +145,10 @@ static core_rc_t sim_dispatch(void *arg, int32_t batch_index)
     }
     sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
     if (variant != FAULT_F18_CLEAN) {
-        sim_queue_enqueue(world, SIM_MSG_HEADER, batch_index, NULL);
+        int msg = sim_queue_enqueue(world, SIM_MSG_HEADER, batch_index, NULL);
+
+        world->msgs[msg].generation = world->server.row.committed.generation;
+        world->msgs[msg].core_generation = generation;
     }
     return variant == -1 ? CORE_OK : CORE_E_DISPATCH;
 }
@@ -144,7 +157,7 @@ static void sim_worker_task(sim_actor_t *actor, int msg)
 {
     sim_world_t *world = actor->world;
     sim_msg_t *m = &world->msgs[msg];
-    core_batch_t batch = {SIM_EXEC_ID, SIM_ORG_ID, m->batch_index, 0};
+    core_batch_t batch = {SIM_EXEC_ID, SIM_ORG_ID, m->batch_index, 0, m->core_generation};
     int disposition;
 
     /* Delivery ids start after the batch indexes, so the two key spaces of
@@ -206,7 +219,13 @@ static int sim_worker_header(sim_actor_t *actor, const core_batch_t *batch)
     bool skipped = false;
 
     if (sim_work(actor, batch, &result, &skipped) == CORE_OK && !skipped) {
-        sim_queue_enqueue(actor->world, SIM_MSG_LINK, batch->batch_index, &result);
+        sim_world_t *world = actor->world;
+        const sim_msg_t *header = &world->msgs[actor->task_msg];
+        int link = sim_queue_enqueue(world, SIM_MSG_LINK, batch->batch_index, &result);
+
+        /* The link task belongs to the header's arming. */
+        world->msgs[link].generation = header->generation;
+        world->msgs[link].core_generation = header->core_generation;
     }
     return SIM_TASK_ACKED;
 }
@@ -378,4 +397,13 @@ static void sim_actor_terminate_backend(sim_actor_t *actor)
         conn->txn = 0;
         sim_world_txn_end(world, txn, false, 1);
     }
+}
+
+static bool sim_orchestrators_done(const sim_world_t *world)
+{
+    if (world->actors[SIM_ORCHESTRATOR].state != SIM_ACTOR_DONE) {
+        return false;
+    }
+    return world->duplicate_orchestrator < 0 ||
+           world->actors[world->duplicate_orchestrator].state == SIM_ACTOR_DONE;
 }

@@ -21,8 +21,9 @@ typedef enum {
 
 /* Queue (queue.c). */
 int sim_queue_take(sim_world_t *world, sim_actor_t *actor);
-void sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_index,
-                       const conn_element_t *result);
+/* Returns the new message's index. */
+int sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_index,
+                      const conn_element_t *result);
 /* Acknowledge or release msg; -1 only wakes the waiters. */
 void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack);
 void sim_queue_wait(sim_world_t *world, sim_actor_t *actor);

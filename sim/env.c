@@ -23,6 +23,7 @@ static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event);
 static void sim_env_open_caller_txn(sim_actor_t *actor);
 static void sim_env_sibling_abort(sim_actor_t *actor);
 static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor);
+static bool sim_env_claim_in_lifetime(const sim_world_t *world, const sim_actor_t *actor);
 static void sim_callback_enqueue(sim_world_t *world, int64_t delay_us);
 
 const core_env_ops_t sim_env_ops = {
@@ -153,7 +154,8 @@ static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event)
         actor->call.batch_index = (int32_t)event->value;
         actor->call.conn_id_first_fresh = world->conn_count;
     } else if (event->kind == CORE_LOG_CALL_END) {
-        if (event->stmt == STMT_CLAIM && event->rc == CORE_OK) {
+        if (event->stmt == STMT_CLAIM && event->rc == CORE_OK &&
+            sim_env_claim_in_lifetime(world, actor)) {
             sim_oracle_on_claim_return(&world->oracle, world->step, &actor->call,
                                        event->value != 0,
                                        sim_call_inserted(world, actor));
@@ -329,4 +331,18 @@ static void sim_env_sibling_abort(sim_actor_t *actor)
     txn = sim_server_begin(server, -1);
     sim_server_exec(server, txn, STMT_ABORT, &params, world->now_us, &raw, &wait_txn);
     sim_world_txn_end(world, txn, true, 0);
+}
+
+/* Whether the claim used the markers of the current arming. Plain markers
+ * are shared by every arming until a wipe; generation-guarded ones (policy
+ * n) belong to the arming their header was sent for. */
+static bool sim_env_claim_in_lifetime(const sim_world_t *world, const sim_actor_t *actor)
+{
+    const sim_msg_t *msg;
+
+    if (!world->policy->generation_guard || actor->task_msg < 0) {
+        return true;
+    }
+    msg = &world->msgs[actor->task_msg];
+    return msg->generation == world->server.row.committed.generation;
 }

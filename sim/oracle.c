@@ -40,10 +40,14 @@ void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
     switch (stmt) {
     case STMT_ARM_UPSERT:
         /* A new generation: counts start again. */
+        /* Properties quantify over one (execution, generation): a new
+         * arming starts every count again, its markers included. */
         oracle->armed_count = value;
         oracle->committed_dec_total = 0;
         memset(oracle->committed_dec, 0, sizeof(oracle->committed_dec));
+        memset(oracle->claims_won, 0, sizeof(oracle->claims_won));
         oracle->zero_commits = 0;
+        oracle->fire_count = 0;
         oracle->abort_committed = false;
         break;
     case STMT_ARM_WIPE:

@@ -35,6 +35,7 @@
     X(S11, "safety", "a failure on a connection opened within the call is never retried") \
     X(S12, "safety", "claim authority: one delivery per batch and marker lifetime claims true, the one whose INSERT committed") \
     X(S13, "safety", "own transaction: no decrement runs inside a transaction a caller left open") \
+    X(S14, "safety", "generation isolation: a header's decrement changes only the arming it was sent for") \
     X(R1, "safety", "the reaper never marks a COMPLETED execution ERROR") \
     X(R2, "safety", "the reaper never marks or tears down a barrier that progressed after its re-check") \
     X(L1, "liveness", "idle-reap transparency: idle reaps alone never change the outcome; it completes with one fire") \

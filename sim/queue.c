@@ -51,8 +51,8 @@ int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
     return -1;
 }
 
-void sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_index,
-                       const conn_element_t *result)
+int sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_index,
+                      const conn_element_t *result)
 {
     sim_msg_t *m;
 
@@ -70,6 +70,7 @@ void sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_in
                    SIM_QUEUE_ENQUEUE, world->msg_count, batch_index, kind);
     world->msg_count++;
     sim_queue_settle(world, NULL, -1, false);
+    return world->msg_count - 1;
 }
 
 void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)

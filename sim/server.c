@@ -8,15 +8,19 @@
 static sim_exec_t sim_server_upsert(sim_server_t *server, int txn,
                                     const conn_params_t *params, int64_t now_us,
                                     conn_raw_t *raw, int *wait_txn);
-static sim_exec_t sim_server_decrement(sim_server_t *server, int txn,
+static sim_exec_t sim_server_decrement(sim_server_t *server, int txn, stmt_id_t stmt,
                                        const conn_params_t *params, int64_t now_us,
                                        conn_raw_t *raw, int *wait_txn);
 static sim_exec_t sim_server_delete_row(sim_server_t *server, int txn,
-                                        stmt_id_t stmt, conn_raw_t *raw,
-                                        int *wait_txn);
-static sim_exec_t sim_server_claim(sim_server_t *server, int txn,
+                                        stmt_id_t stmt, const conn_params_t *params,
+                                        conn_raw_t *raw, int *wait_txn);
+static sim_exec_t sim_server_claim(sim_server_t *server, int txn, stmt_id_t stmt,
                                    const conn_params_t *params, conn_raw_t *raw,
                                    int *wait_txn);
+static sim_exec_t sim_server_oclaim(sim_server_t *server, int txn, stmt_id_t stmt,
+                                    conn_raw_t *raw, int *wait_txn);
+static bool sim_server_generation_matches(stmt_id_t stmt, const sim_row_value_t *row,
+                                          const conn_params_t *params);
 static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
                                   conn_raw_t *raw, int *wait_txn);
 static sim_row_value_t *sim_server_lock_row(sim_server_t *server, int txn);
@@ -47,6 +51,8 @@ void sim_server_init(sim_server_t *server, int batch_count)
      * sim_server_begin, which keeps a run's reset cheap. */
     memset(&server->row, 0, sizeof(server->row));
     memset(&server->lease, 0, sizeof(server->lease));
+    memset(&server->oclaim, 0, sizeof(server->oclaim));
+    server->generation_count = 0;
     /* The world starts zeroed, so clearing the keys the last run used is
      * enough. */
     memset(server->markers, 0,
@@ -82,18 +88,26 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
 
     switch (stmt) {
     case STMT_ARM_UPSERT:
+    case STMT_ARM_UPSERT_G:
         return sim_server_upsert(server, txn, params, now_us, raw_out, wait_txn_out);
+    case STMT_OCLAIM:
+    case STMT_ORELEASE:
+        return sim_server_oclaim(server, txn, stmt, raw_out, wait_txn_out);
     case STMT_ARM_WIPE:
     case STMT_CLEAR:
         return sim_server_wipe(server, txn, stmt, raw_out, wait_txn_out);
     case STMT_CLAIM:
-        return sim_server_claim(server, txn, params, raw_out, wait_txn_out);
+    case STMT_CLAIM_G:
+        return sim_server_claim(server, txn, stmt, params, raw_out, wait_txn_out);
     case STMT_DEC:
-        return sim_server_decrement(server, txn, params, now_us, raw_out,
+    case STMT_DEC_G:
+        return sim_server_decrement(server, txn, stmt, params, now_us, raw_out,
                                     wait_txn_out);
     case STMT_DEL:
     case STMT_ABORT:
-        return sim_server_delete_row(server, txn, stmt, raw_out, wait_txn_out);
+    case STMT_DEL_G:
+    case STMT_ABORT_G:
+        return sim_server_delete_row(server, txn, stmt, params, raw_out, wait_txn_out);
     case STMT_RPR_SELECT:
     case STMT_RPR_RECHECK:
         return sim_server_reaper_read(server, txn, stmt, params, now_us, raw_out);
@@ -171,13 +185,15 @@ static sim_exec_t sim_server_upsert(sim_server_t *server, int txn,
     row->element_count = 0;
     row->last_progress_us = now_us;
     row->expires_us = now_us + params->ttl_s * 1000000;
+    row->generation = ++server->generation_count;
     raw->row_count = 1;
+    raw->value = row->generation;
     sim_server_effect(server, txn, STMT_ARM_UPSERT, -1, params->count);
     return SIM_EXEC_DONE;
 }
 
 /* Q-DEC: UPDATE ... RETURNING remaining, results. */
-static sim_exec_t sim_server_decrement(sim_server_t *server, int txn,
+static sim_exec_t sim_server_decrement(sim_server_t *server, int txn, stmt_id_t stmt,
                                        const conn_params_t *params, int64_t now_us,
                                        conn_raw_t *raw, int *wait_txn)
 {
@@ -190,7 +206,8 @@ static sim_exec_t sim_server_decrement(sim_server_t *server, int txn,
 
     /* Re-evaluated against the newest version: a deleted row matches none. */
     row = server->row.lock_txn == txn ? &server->row.pending : &server->row.committed;
-    if (!row->exists || !sim_server_is_own_exec(params)) {
+    if (!row->exists || !sim_server_is_own_exec(params) ||
+        !sim_server_generation_matches(stmt, row, params)) {
         raw->row_count = 0;
         return SIM_EXEC_DONE;
     }
@@ -217,13 +234,15 @@ static sim_exec_t sim_server_decrement(sim_server_t *server, int txn,
            (size_t)row->element_count * sizeof(row->elements[0]));
     sim_server_effect(server, txn, STMT_DEC, params->result.batch_index,
                       row->remaining);
+    server->txns[txn].effects[server->txns[txn].effect_count - 1].generation =
+        row->generation;
     return SIM_EXEC_DONE;
 }
 
 /* Q-DEL and Q-ABORT: DELETE of the barrier row; Q-ABORT returns it. */
 static sim_exec_t sim_server_delete_row(sim_server_t *server, int txn,
-                                        stmt_id_t stmt, conn_raw_t *raw,
-                                        int *wait_txn)
+                                        stmt_id_t stmt, const conn_params_t *params,
+                                        conn_raw_t *raw, int *wait_txn)
 {
     sim_row_value_t *row;
 
@@ -232,7 +251,7 @@ static sim_exec_t sim_server_delete_row(sim_server_t *server, int txn,
         return SIM_EXEC_WAIT;
     }
     row = server->row.lock_txn == txn ? &server->row.pending : &server->row.committed;
-    if (!row->exists) {
+    if (!row->exists || !sim_server_generation_matches(stmt, row, params)) {
         raw->row_count = 0;
         return SIM_EXEC_DONE;
     }
@@ -240,24 +259,31 @@ static sim_exec_t sim_server_delete_row(sim_server_t *server, int txn,
     row = sim_server_lock_row(server, txn);
     row->exists = false;
     raw->row_count = 1;
-    sim_server_effect(server, txn, stmt, -1, 1);
+    /* The oracle treats the generation-guarded forms like the plain ones. */
+    sim_server_effect(server, txn, stmt == STMT_ABORT_G ? STMT_ABORT
+                                   : stmt == STMT_DEL_G ? STMT_DEL : stmt, -1, 1);
     return SIM_EXEC_DONE;
 }
 
 /* Q-CLAIM: INSERT ... ON CONFLICT DO NOTHING RETURNING. A key another
  * transaction is inserting or deleting makes the insert wait for it. */
-static sim_exec_t sim_server_claim(sim_server_t *server, int txn,
+static sim_exec_t sim_server_claim(sim_server_t *server, int txn, stmt_id_t stmt,
                                    const conn_params_t *params, conn_raw_t *raw,
                                    int *wait_txn)
 {
     sim_marker_t *marker;
+    int64_t key = params->batch_index;
     bool visible;
 
-    assert(params->batch_index >= 0);
-    assert(params->batch_index < SIM_MARKER_MAX);
-    marker = &server->markers[params->batch_index];
-    if (params->batch_index >= server->marker_count) {
-        server->marker_count = (int)params->batch_index + 1;
+    /* Generation-keyed markers live in a key space of their own per arming. */
+    if (stmt == STMT_CLAIM_G) {
+        key += (int64_t)server->batch_count * params->generation;
+    }
+    assert(key >= 0);
+    assert(key < SIM_MARKER_MAX);
+    marker = &server->markers[key];
+    if (key >= server->marker_count) {
+        server->marker_count = (int)key + 1;
     }
 
     if (marker->lock_txn != 0 && marker->lock_txn != txn) {
@@ -272,7 +298,7 @@ static sim_exec_t sim_server_claim(sim_server_t *server, int txn,
 
     marker->lock_txn = txn;
     marker->pending_exists = true;
-    sim_server_hold_marker(&server->txns[txn], (int)params->batch_index);
+    sim_server_hold_marker(&server->txns[txn], (int)key);
     raw->row_count = 1;
     sim_server_effect(server, txn, STMT_CLAIM, (int32_t)params->batch_index, 1);
     return SIM_EXEC_DONE;
@@ -355,6 +381,15 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
             server->row.committed = server->row.pending;
         }
         server->row.lock_txn = 0;
+    }
+    if (t->holds_oclaim) {
+        assert(server->oclaim.lock_txn == txn);
+        if (commit) {
+            server->oclaim.committed_exists = server->oclaim.pending_exists;
+        } else {
+            server->oclaim.pending_exists = server->oclaim.committed_exists;
+        }
+        server->oclaim.lock_txn = 0;
     }
     if (t->holds_lease) {
         assert(server->lease.lock_txn == txn);
@@ -491,4 +526,37 @@ static bool sim_server_stranded(const sim_row_value_t *row, const conn_params_t 
     }
     return row->last_progress_us < now_us - params->stuck_s * 1000000 ||
            row->expires_us < now_us;
+}
+
+/* Q-OCLAIM (INSERT ... ON CONFLICT DO NOTHING RETURNING) and Q-ORELEASE
+ * (DELETE) on the execution's single orchestration claim row. */
+static sim_exec_t sim_server_oclaim(sim_server_t *server, int txn, stmt_id_t stmt,
+                                    conn_raw_t *raw, int *wait_txn)
+{
+    sim_marker_t *claim = &server->oclaim;
+    bool visible;
+
+    if (claim->lock_txn != 0 && claim->lock_txn != txn) {
+        *wait_txn = claim->lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    visible = claim->lock_txn == txn ? claim->pending_exists : claim->committed_exists;
+    raw->row_count = 0;
+    if ((stmt == STMT_OCLAIM) == visible) {
+        return SIM_EXEC_DONE;
+    }
+    claim->lock_txn = txn;
+    claim->pending_exists = stmt == STMT_OCLAIM;
+    server->txns[txn].holds_oclaim = true;
+    raw->row_count = 1;
+    return SIM_EXEC_DONE;
+}
+
+/* Plain statements match any arming; the /n forms only their own. */
+static bool sim_server_generation_matches(stmt_id_t stmt, const sim_row_value_t *row,
+                                          const conn_params_t *params)
+{
+    bool guarded = stmt == STMT_DEC_G || stmt == STMT_DEL_G || stmt == STMT_ABORT_G;
+
+    return !guarded || row->generation == params->generation;
 }

@@ -46,6 +46,7 @@ typedef struct {
     int64_t remaining;
     int64_t last_progress_us;
     int64_t expires_us;
+    int64_t generation;       /* which arming this version belongs to */
     int element_count;
     conn_element_t elements[CONN_ELEMENTS_MAX];
 } sim_row_value_t;
@@ -79,6 +80,7 @@ typedef struct {
     stmt_id_t stmt;
     int32_t batch_index;      /* Q-DEC: the result's batch; Q-CLAIM: the key */
     int64_t value;            /* Q-DEC: remaining after it; others: rows */
+    int64_t generation;       /* Q-DEC: the arming of the row it changed */
 } sim_effect_t;
 
 typedef struct {
@@ -86,6 +88,7 @@ typedef struct {
     int conn_id;
     bool holds_row;
     bool holds_lease;
+    bool holds_oclaim;
     uint64_t markers_held[SIM_MARKER_WORDS]; /* bit per marker key */
     int effect_count;
     sim_effect_t effects[SIM_EFFECT_MAX];
@@ -96,6 +99,8 @@ typedef struct {
     uint32_t bugs;            /* planted bugs (SIM_BUG_*), 0 in real runs */
     sim_row_t row;
     sim_lease_t lease;
+    sim_marker_t oclaim;      /* pg_orchestration_claim's row for the execution */
+    int64_t generation_count; /* armings so far: the generation sequence */
     int marker_count;         /* keys 0..marker_count-1 have been used */
     sim_marker_t markers[SIM_MARKER_MAX];
     int txn_count;            /* ids 1..txn_count are in use */

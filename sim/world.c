@@ -50,6 +50,8 @@ void sim_world_check(const sim_world_t *world)
 }
 
 static scen_outcome_t sim_world_outcome(const sim_world_t *world);
+static void sim_world_check_generation(sim_world_t *world, const sim_txn_t *txn,
+                                       const sim_effect_t *effect);
 
 int sim_world_create(sim_world_t *world)
 {
@@ -144,6 +146,20 @@ void sim_draw_describe(const sim_draw_t *draw, char *buf, int buf_size)
              scen_path_name(draw->path), draw->restart_rate, plan);
 }
 
+void sim_world_spawn_duplicate(sim_world_t *world, int64_t delay_us)
+{
+    int index = world->actor_count;
+
+    assert(world->duplicate_orchestrator < 0);
+    assert(index < SIM_ACTOR_MAX);
+    world->actor_count++;
+    world->duplicate_orchestrator = index;
+    snprintf(world->actor_names[index], SIM_ACTOR_NAME_SIZE, "orch2");
+    world->actor_name_ptrs[index] = world->actor_names[index];
+    sim_world_spawn(world, index, SIM_ACTOR_KIND_ORCHESTRATOR, sim_orchestrator_main);
+    world->actors[index].ready_at_us = world->now_us + delay_us;
+}
+
 void sim_actor_sleep(sim_actor_t *actor, int64_t duration_us)
 {
     sim_world_t *world = actor->world;
@@ -206,6 +222,7 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
                                  t->effects[i].batch_index, t->effects[i].value,
                                  world->status != SIM_STATUS_EXECUTING);
             if (t->effects[i].stmt == STMT_DEC) {
+                sim_world_check_generation(world, t, &t->effects[i]);
                 world->decrement_count++;
                 if (t->effects[i].value < world->min_remaining) {
                     world->min_remaining = t->effects[i].value;
@@ -268,6 +285,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->callback_count = 0;
     world->actor_count = scen->worker_count + 1 + scen->reaper_count;
     world->workers_done_us = 0;
+    world->duplicate_orchestrator = -1;
     world->msg_count = 0;
     world->delivery_count = 0;
     memset(world->assigned_next, 0, sizeof(world->assigned_next));
@@ -506,5 +524,26 @@ static void sim_world_name_actors(sim_world_t *world)
             snprintf(world->actor_names[i], SIM_ACTOR_NAME_SIZE, "r%d", i - workers);
         }
         world->actor_name_ptrs[i] = world->actor_names[i];
+    }
+}
+
+/* S14: a decrement must change the arming its header was sent for. The
+ * header's arming is the sim's truth, whatever the core knew of it. */
+static void sim_world_check_generation(sim_world_t *world, const sim_txn_t *txn,
+                                       const sim_effect_t *effect)
+{
+    const sim_actor_t *actor;
+    const sim_msg_t *msg;
+
+    if (txn->conn_id < 0 || txn->conn_id >= world->conn_count) {
+        return;
+    }
+    actor = &world->actors[world->conns[txn->conn_id].actor_index];
+    if (actor->task_msg < 0) {
+        return;
+    }
+    msg = &world->msgs[actor->task_msg];
+    if (msg->generation != 0 && msg->generation != effect->generation) {
+        sim_oracle_violate(&world->oracle, world->step, SIM_PROP_S14);
     }
 }

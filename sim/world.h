@@ -28,7 +28,7 @@
 #include "trace.h"
 
 #define SIM_REAPER_MAX 2
-#define SIM_ACTOR_MAX (SCEN_WORKER_MAX + 1 + SIM_REAPER_MAX)
+#define SIM_ACTOR_MAX (SCEN_WORKER_MAX + 2 + SIM_REAPER_MAX)
 #define SIM_ACTOR_NAME_SIZE 16
 #define SIM_CONN_MAX 1024
 #define SIM_MSG_MAX 256
@@ -73,6 +73,8 @@ typedef struct {
     int64_t lapse_at_us;      /* a lapsed lease makes it visible again (F12); 0 never */
     int64_t visible_at_us;
     conn_element_t result;    /* a link message carries the header's result */
+    int64_t generation;       /* the arming it was dispatched for (server truth) */
+    int64_t core_generation;  /* the generation the core passed along (policy n) */
 } sim_msg_t;
 
 typedef struct sim_world sim_world_t;
@@ -179,6 +181,7 @@ struct sim_world {
 
     sim_status_t status;
     int64_t workers_done_us;  /* when the last worker finished, 0 before */
+    int duplicate_orchestrator; /* actor index of the F19 redelivery, -1 none */
     char actor_names[SIM_ACTOR_MAX][SIM_ACTOR_NAME_SIZE];
     const char *actor_name_ptrs[SIM_ACTOR_MAX];
     int fire_count;
@@ -222,6 +225,9 @@ void sim_world_schedule_zombie(sim_world_t *world, int txn, int conn_id);
 
 extern const conn_ops_t sim_conn_ops;
 extern const core_env_ops_t sim_env_ops;
+
+/* Start the F19 redelivery of the orchestrator message delay_us from now. */
+void sim_world_spawn_duplicate(sim_world_t *world, int64_t delay_us);
 
 /* Actor bodies (actors.c). */
 void sim_orchestrator_main(void *arg);

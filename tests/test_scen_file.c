@@ -416,14 +416,16 @@ static void test_scen_file_unknown_fault_named(void **state)
     snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
              "Q-DEC, point: commit, fault: F1}\n", test_base);
     test_expect_error(text, 10, "invalid value \"F1\" for schedule.strikes[0].fault: "
-                                "expected one of F2, F3, F4, F5, F6");
+                                "an idle reap is driven by a timer, so set "
+                                "pooler.client_idle_timeout");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: commit, fault: F99}\n", test_base);
+    test_expect_error(text, 10, "invalid value \"F99\" for schedule.strikes[0].fault: "
+                                "expected one of F2, F3, F4, F5, F6, F7, F8, F9");
     snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
              "Q-DEC, point: begin, fault: F5}\n", test_base);
     test_expect_error(text, 10, "fault F5 cannot strike at point begin: expected one "
                                 "of F2 there");
-    test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, F19]\n", 4,
-                      "fault F19 in faults.kinds cannot be injected by the simulator "
-                      "yet");
     test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, X9]\n", 4,
                       "invalid value \"X9\" for faults.kinds: expected one of F1, F2");
 }
@@ -451,6 +453,204 @@ static void test_scen_file_unknown_property_named(void **state)
     test_expect_error("name: T\nsummary: s\nexpect:\n  blind: {outcome: done}\n", 4,
                       "invalid value \"done\" for expect.blind.outcome: expected one of "
                       "complete, error, stranded, lost");
+}
+
+/* A strike at a point outside a transaction's sends: no statement, the
+ * entry's stmt is STMT_BEGIN, and the variant names the kind's form. */
+static void test_scen_file_point_strike_loads(void **state)
+{
+    static const struct {
+        const char *strike;
+        fault_point_t point;
+        fault_kind_t kind;
+        int variant;
+    } cases[] = {
+        {"{actor: worker 1, point: fire, fault: F13, variant: ambiguous}",
+         FAULT_AT_FIRE, FAULT_F13, FAULT_F13_AMBIGUOUS},
+        {"{actor: worker 1, point: fire, fault: F13}", FAULT_AT_FIRE, FAULT_F13,
+         FAULT_F13_CLEAN},
+        {"{actor: worker 0, point: fire, fault: F11}", FAULT_AT_FIRE, FAULT_F11, 0},
+        {"{actor: worker 0, point: call, fault: F9}", FAULT_AT_CALL, FAULT_F9, 0},
+        {"{actor: worker 0, point: ack, fault: F12}", FAULT_AT_ACK, FAULT_F12, 0},
+        {"{actor: worker 0, point: api, fault: F15, variant: applied-unconfirmed}",
+         FAULT_AT_API, FAULT_F15, FAULT_F15_APPLIED_UNCONFIRMED},
+        {"{actor: worker 0, point: result, fault: F17, variant: unencodable}",
+         FAULT_AT_RESULT, FAULT_F17, FAULT_F17_UNENCODABLE},
+        {"{actor: orchestrator, point: dispatch, fault: F18, variant: ambiguous}",
+         FAULT_AT_DISPATCH, FAULT_F18, FAULT_F18_AMBIGUOUS},
+        {"{actor: worker 0, point: step, occurrence: 7, fault: F11}", FAULT_AT_STEP,
+         FAULT_F11, 0},
+    };
+    char text[1024];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const fault_entry_t *entry;
+        scen_t scen;
+
+        snprintf(text, sizeof(text), "%s  strikes:\n    - %s\n", test_base,
+                 cases[i].strike);
+        test_write(text);
+        test_load(test_path, &scen);
+        assert_int_equal(scen.fixed_plan.entry_count, 1);
+        entry = &scen.fixed_plan.entries[0];
+        assert_int_equal(entry->point, cases[i].point);
+        assert_int_equal(entry->stmt, STMT_BEGIN);
+        assert_int_equal(entry->kind, cases[i].kind);
+        assert_int_equal(entry->variant, cases[i].variant);
+    }
+}
+
+static void test_scen_file_f6_variant_loads(void **state)
+{
+    char text[1024];
+    scen_t scen;
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: statement, fault: F6, variant: deadlock}\n", test_base);
+    test_write(text);
+    test_load(test_path, &scen);
+    assert_int_equal(scen.fixed_plan.entries[0].stmt, STMT_DEC);
+    assert_int_equal(scen.fixed_plan.entries[0].point, FAULT_AT_STATEMENT);
+    assert_int_equal(scen.fixed_plan.entries[0].variant, FAULT_F6_DEADLOCK);
+}
+
+static void test_scen_file_point_statement_rules(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: fire, fault: F13}\n", test_base);
+    test_expect_error(text, 10, "schedule.strikes[0].statement applies to the points "
+                                "begin, statement and commit only");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, point: commit, "
+             "fault: F5}\n", test_base);
+    test_expect_error(text, 10, "missing key \"statement\" in schedule.strikes[0]: "
+                                "expected the main statement of the struck transaction");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, point: now, "
+             "fault: F5}\n", test_base);
+    test_expect_error(text, 10, "invalid value \"now\" for schedule.strikes[0].point: "
+                                "expected one of begin, statement, commit, rollback, "
+                                "connect, step, call, fire, api, result, take, ack, "
+                                "dispatch");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, point: fire}\n",
+             test_base);
+    test_expect_error(text, 10, "missing key \"fault\" in schedule.strikes[0]");
+}
+
+static void test_scen_file_point_fault_mismatch(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, point: fire, "
+             "fault: F5}\n", test_base);
+    test_expect_error(text, 10, "fault F5 cannot strike at point fire: expected one of "
+                                "F11, F13 there");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: commit, fault: F11}\n", test_base);
+    test_expect_error(text, 10, "fault F11 cannot strike at point commit: expected one "
+                                "of F4, F5 there");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, point: connect, "
+             "fault: F11}\n", test_base);
+    test_expect_error(text, 10, "fault F11 cannot strike at point connect: expected one "
+                                "of F8 there");
+}
+
+static void test_scen_file_variant_rejected(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC, point: commit, fault: F5, variant: clean}\n", test_base);
+    test_expect_error(text, 10, "schedule.strikes[0].variant is set, but fault F5 has "
+                                "a single form: remove the variant (only F6, F13, F15, "
+                                "F17, F18 have forms)");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, point: fire, "
+             "fault: F13, variant: lost}\n", test_base);
+    test_expect_error(text, 10, "invalid value \"lost\" for schedule.strikes[0].variant: "
+                                "expected one of clean, ambiguous, duplicate");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, point: result, "
+             "fault: F17, variant: [nul]}\n", test_base);
+    test_expect_error(text, 10, "invalid value (a list) for schedule.strikes[0].variant: "
+                                "expected one of nul, unencodable");
+}
+
+static void test_scen_file_duplicate_point_strike(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n"
+             "    - {actor: worker 0, point: fire, fault: F13}\n"
+             "    - {actor: worker 0, point: fire, fault: F11}\n", test_base);
+    test_expect_error(text, 11, "schedule.strikes[1] repeats the actor, statement, "
+                                "point and occurrence of schedule.strikes[0]");
+}
+
+static void test_scen_file_reapers_load(void **state)
+{
+    char text[1024];
+    scen_t scen;
+
+    (void)state;
+    test_write(test_base);
+    test_load(test_path, &scen);
+    assert_int_equal(scen.reaper_count, 0);
+
+    /* reapers goes first: the schedule mapping is the last key of test_base. */
+    snprintf(text, sizeof(text), "reapers: 2\n%s  strikes:\n"
+             "    - {actor: reaper 2, point: api, fault: F15, variant: failed}\n"
+             "    - {actor: reaper 1, statement: Q-RPR.DELETE, point: commit, "
+             "fault: F5}\n", test_base);
+    test_write(text);
+    test_load(test_path, &scen);
+    assert_int_equal(scen.reaper_count, 2);
+    assert_int_equal(scen.fixed_plan.entries[0].actor_index, 2 + 2);
+    assert_int_equal(scen.fixed_plan.entries[0].variant, FAULT_F15_FAILED);
+    assert_int_equal(scen.fixed_plan.entries[1].actor_index, 2 + 1);
+    assert_int_equal(scen.fixed_plan.entries[1].stmt, STMT_RPR_DELETE);
+}
+
+static void test_scen_file_reapers_rejected(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    test_expect_error("name: T\nsummary: s\nreapers: 3\n", 3,
+                      "invalid value \"3\" for reapers: expected an integer 0..2");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: reaper 1, point: api, "
+             "fault: F15}\n", test_base);
+    test_expect_error(text, 10, "invalid value \"reaper 1\" for schedule.strikes[0]."
+                                "actor: expected orchestrator, or worker N with N in "
+                                "0..1 (workers: 2; reaper N needs reapers: 1 or more)");
+    snprintf(text, sizeof(text), "reapers: 1\n%s  strikes:\n    - {actor: reaper 0, "
+             "point: api, fault: F15}\n", test_base);
+    test_expect_error(text, 11, "invalid value \"reaper 0\" for schedule.strikes[0]."
+                                "actor: expected orchestrator, worker N with N in 0..1, "
+                                "or reaper N with N in 1..1 (workers: 2, reapers: 1)");
+}
+
+/* A swarm may draw any simulated kind; the others are rejected. */
+static void test_scen_file_swarm_kinds_load(void **state)
+{
+    uint32_t mask = 0;
+    scen_t scen;
+    int kind;
+
+    (void)state;
+    test_write("name: T\nsummary: s\nfaults:\n  kinds: [F6, F7, F8, F9, F10, F11, F12, "
+               "F13, F14, F15, F16, F17, F18]\n");
+    test_load(test_path, &scen);
+    for (kind = FAULT_F6; kind <= FAULT_F18; kind++) {
+        mask |= 1u << kind;
+    }
+    assert_true(scen.swarm);
+    assert_int_equal(scen.swarm_range.kinds_mask, mask);
 }
 
 static void test_scen_file_faults_with_strikes_rejected(void **state)
@@ -547,6 +747,15 @@ int main(void)
         cmocka_unit_test(test_scen_file_unknown_fault_named),
         cmocka_unit_test(test_scen_file_unknown_policy_named),
         cmocka_unit_test(test_scen_file_unknown_property_named),
+        cmocka_unit_test(test_scen_file_point_strike_loads),
+        cmocka_unit_test(test_scen_file_f6_variant_loads),
+        cmocka_unit_test(test_scen_file_point_statement_rules),
+        cmocka_unit_test(test_scen_file_point_fault_mismatch),
+        cmocka_unit_test(test_scen_file_variant_rejected),
+        cmocka_unit_test(test_scen_file_duplicate_point_strike),
+        cmocka_unit_test(test_scen_file_reapers_load),
+        cmocka_unit_test(test_scen_file_reapers_rejected),
+        cmocka_unit_test(test_scen_file_swarm_kinds_load),
         cmocka_unit_test(test_scen_file_faults_with_strikes_rejected),
         cmocka_unit_test(test_scen_file_batch_count_mismatch_named),
         cmocka_unit_test(test_scen_file_worker_out_of_range_named),

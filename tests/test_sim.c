@@ -395,6 +395,45 @@ static void test_sim_step_limit_fires_l3(void **state)
     assert_true((result.violated_mask & (1u << SIM_PROP_L3)) != 0);
 }
 
+/* Sweep seeds of a default scenario whose only fault is a redelivered
+ * orchestrator (F19) and return the union of the violated properties. */
+static uint32_t test_sweep_duplicate_orchestration(const char *policy, bool api)
+{
+    uint32_t seen = 0;
+    scen_t scen;
+    uint64_t seed;
+
+    scen_default(&scen, 8, 4);
+    scen.swarm_range.kinds_mask = 1u << FAULT_F19;
+    scen.api_orchestrator = api;
+    for (seed = 1; seed <= 300; seed++) {
+        sim_result_t result;
+
+        sim_world_run(world, &scen, test_policy(policy), seed, 0, NULL, &result);
+        seen |= result.violated_mask;
+    }
+    return seen;
+}
+
+static void test_sim_unclaimed_rearm_breaks_s14(void **state)
+{
+    (void)state;
+    assert_true((test_sweep_duplicate_orchestration("phase-split", true) &
+                 (1u << SIM_PROP_S14)) != 0);
+}
+
+static void test_sim_orchestration_claim_keeps_s14(void **state)
+{
+    (void)state;
+    assert_int_equal(test_sweep_duplicate_orchestration("phase-split", false), 0);
+}
+
+static void test_sim_generation_guard_keeps_s14(void **state)
+{
+    (void)state;
+    assert_int_equal(test_sweep_duplicate_orchestration("generation-guard", true), 0);
+}
+
 static void test_sim_no_fault_run_completes(void **state)
 {
     sim_result_t result;
@@ -428,6 +467,9 @@ int main(void)
         cmocka_unit_test(test_sim_planted_double_fire_fires_s1),
         cmocka_unit_test(test_sim_step_limit_fires_l3),
         cmocka_unit_test(test_sim_no_fault_run_completes),
+        cmocka_unit_test(test_sim_unclaimed_rearm_breaks_s14),
+        cmocka_unit_test(test_sim_orchestration_claim_keeps_s14),
+        cmocka_unit_test(test_sim_generation_guard_keeps_s14),
     };
 
     return cmocka_run_group_tests_name("sim", tests, test_world_setup,
