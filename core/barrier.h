@@ -82,7 +82,10 @@ typedef enum {
     X(CORE_LOG_DISPATCH_FAILED, "dispatch_failed_barrier_removed")           \
     X(CORE_LOG_LEADER, "reaper_leader")                                        \
     X(CORE_LOG_STEP_DOWN, "reaper_step_down")                                  \
-    X(CORE_LOG_SWEEP, "reaper_sweep")
+    X(CORE_LOG_SWEEP, "reaper_sweep")                                          \
+    X(CORE_LOG_RESOLVING, "commit_failed_resolving")                          \
+    X(CORE_LOG_RESOLVED, "commit_resolved")                                    \
+    X(CORE_LOG_ALREADY_APPLIED, "decrement_already_applied")
 
 typedef enum {
 #define CORE_LOG_ENUM(name, text) name,

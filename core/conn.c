@@ -207,6 +207,7 @@ static void conn_copy_rows(const conn_raw_t *raw, conn_result_t *result)
     }
     result->row_count = raw->row_count;
     result->value = raw->value;
+    result->value2 = raw->value2;
     memcpy(result->texts, raw->texts, sizeof(result->texts));
     result->element_count = raw->element_count;
     memcpy(result->elements, raw->elements,

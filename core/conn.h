@@ -75,6 +75,8 @@ typedef struct {
     int64_t stuck_s;          /* the reaper's stuck timeout */
     int64_t lease_s;          /* the reaper's leader lease */
     int64_t generation;       /* the arming a header belongs to (policy n) */
+    int64_t xid;              /* a transaction id to resolve (policy k) */
+    int64_t post_remaining;   /* the value a decrement left (policy k) */
 } conn_params_t;
 
 /* What a backend observed, before classification. */
@@ -84,6 +86,7 @@ typedef struct {
     char sqlstate[CONN_SQLSTATE_SIZE]; /* "" when the server sent none */
     int row_count;
     int64_t value;          /* first integer column of the first row */
+    int64_t value2;         /* third column when it is an integer (a transaction id) */
     char texts[CONN_TEXT_MAX][CONN_TEXT_SIZE]; /* text columns of the first row, in order */
     int element_count;      /* the results column, when the statement returns it */
     conn_element_t elements[CONN_ELEMENTS_MAX];
@@ -95,6 +98,7 @@ typedef struct {
     char sqlstate[CONN_SQLSTATE_SIZE];
     int row_count;
     int64_t value;
+    int64_t value2;
     char texts[CONN_TEXT_MAX][CONN_TEXT_SIZE];
     int element_count;
     conn_element_t elements[CONN_ELEMENTS_MAX];

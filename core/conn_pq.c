@@ -51,6 +51,7 @@ static void conn_pq_read_result(PGconn *conn, PGresult *res, conn_raw_t *raw);
 static void conn_pq_read_texts(PGresult *res, conn_raw_t *raw);
 static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw);
 static int64_t conn_pq_first_integer(const PGresult *res);
+static int64_t conn_pq_integer_at(const PGresult *res, int column);
 static void conn_pq_read_elements(const char *text, conn_raw_t *raw);
 static void conn_pq_read_element(const json_t *item, size_t index,
                                  conn_element_t *element_out);
@@ -212,6 +213,12 @@ static bool conn_pq_build_params(const stmt_t *stmt, const conn_params_t *params
         case 'g':
             conn_pq_format_number(text_out, i, params->generation);
             break;
+        case 'x':
+            conn_pq_format_number(text_out, i, params->xid);
+            break;
+        case 'p':
+            conn_pq_format_number(text_out, i, params->post_remaining);
+            break;
         default:
             assert(!"unknown parameter letter in statement descriptor");
             return false;
@@ -317,6 +324,7 @@ static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw)
         return;
     }
     raw->value = conn_pq_first_integer(res);
+    raw->value2 = conn_pq_integer_at(res, 2);
     conn_pq_read_texts(res, raw);
     if (PQnfields(res) >= 2 && PQftype(res, 1) == CONN_PQ_JSONBOID &&
         !PQgetisnull(res, 0, 1)) {
@@ -328,20 +336,30 @@ static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw)
  * rows return a text id, which reads as 0. */
 static int64_t conn_pq_first_integer(const PGresult *res)
 {
-    Oid type = PQftype(res, 0);
+    return conn_pq_integer_at(res, 0);
+}
+
+/* Column of the first row as an integer, 0 when it is not one. */
+static int64_t conn_pq_integer_at(const PGresult *res, int column)
+{
+    Oid type;
     const char *text;
     char *end;
     long long number;
 
+    if (column >= PQnfields(res)) {
+        return 0;
+    }
+    type = PQftype(res, column);
     if (type != CONN_PQ_INT2OID && type != CONN_PQ_INT4OID &&
         type != CONN_PQ_INT8OID) {
         return 0;
     }
-    if (PQgetisnull(res, 0, 0)) {
+    if (PQgetisnull(res, 0, column)) {
         return 0;
     }
 
-    text = PQgetvalue(res, 0, 0);
+    text = PQgetvalue(res, 0, column);
     errno = 0;
     number = strtoll(text, &end, 10);
     assert(errno == 0);

@@ -49,7 +49,10 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
         ctx->error.stmt = STMT_DEC;
         rc = CORE_E_TYPE;
     }
-    if (rc == CORE_OK) {
+    if (rc == CORE_OK && ctx->policy->resolve != CORE_RESOLVE_NONE) {
+        params.batch_index = batch->batch_index;
+        rc = core__resolved_decrement(ctx, &params, reused, &row);
+    } else if (rc == CORE_OK) {
         rc = core__retrying_txn(ctx, dec_txn, &params, reused, false, &row);
     }
 

@@ -49,4 +49,10 @@ core_rc_t core__retrying_txn(core_ctx_t *ctx, const core_txn_t *txn,
 void core__log(core_ctx_t *ctx, core_log_kind_t kind, stmt_id_t stmt,
                int attempt, core_rc_t rc, int64_t value);
 
+/* Policy k and its naive variant: the decrement's transaction returns its
+ * transaction id; after a failed COMMIT the outcome is asked of the server
+ * (resolve.c). */
+core_rc_t core__resolved_decrement(core_ctx_t *ctx, conn_params_t *params, bool reused,
+                                   conn_result_t *rows_out);
+
 #endif

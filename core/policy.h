@@ -50,6 +50,13 @@ typedef enum {
     CORE_ERROR_PATH_DELETE_FIRST, /* abort and clear markers, then mark (the old order) */
 } core_error_path_t;
 
+/* How a decrement whose COMMIT failed learns what happened. */
+typedef enum {
+    CORE_RESOLVE_NONE,        /* it does not: the failure is reported */
+    CORE_RESOLVE_IDEMPOTENT,  /* applied record + pg_xact_status, query retried */
+    CORE_RESOLVE_NAIVE,       /* pg_xact_status only; a failed query means aborted */
+} core_resolve_t;
+
 /* What the claim's dedup marker is keyed on. */
 typedef enum {
     CORE_CLAIM_BATCH,    /* (execution, batch index): one owner per batch */
@@ -73,6 +80,7 @@ typedef struct {
     int task_retry_max;       /* the task framework re-runs a failed task this often */
     core_claim_t claim;
     bool generation_guard;    /* statements match the header's arming generation */
+    core_resolve_t resolve;
 } core_policy_t;
 
 #define CORE_POLICY_DEFAULT "phase-split"

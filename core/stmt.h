@@ -5,7 +5,8 @@
  * interprets, and the SQL text with its parameter list, which libpq sends.
  * Parameter letters, in $1.. order: e exec_id, o org_id, i batch_index,
  * n count, t ttl_s, r result (as a JSON value), l leader id, s stuck
- * timeout in seconds, L lease in seconds, g generation.
+ * timeout in seconds, L lease in seconds, g generation, x transaction id,
+ * p remaining after a decrement.
  *
  * Invariants:
  *  1. Every worker statement names its table schema-qualified, because
@@ -82,6 +83,26 @@
     X(DEL_G, "Q-DEL/n", "eg",                                                  \
       "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 "  \
       "AND generation = $2")                                                   \
+    X(K_MARK, "Q-K.MARK", "eig",                                               \
+      "INSERT INTO " STMT_SCHEMA ".pg_dec_applied (execution_id, batch_index, " \
+      "generation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING "      \
+      "batch_index, NULL::jsonb, pg_current_xact_id()::text::bigint")          \
+    X(DEC_XID, "Q-DEC/k", "re",                                                \
+      "UPDATE " STMT_SCHEMA ".pg_barrier_state SET remaining = remaining - 1, " \
+      "results = results || jsonb_build_array($1::jsonb), last_progress_at = " \
+      "now() WHERE execution_id = $2 RETURNING remaining, results, "           \
+      "pg_current_xact_id()::text::bigint")                                    \
+    X(K_STORE, "Q-K.STORE", "peig",                                            \
+      "UPDATE " STMT_SCHEMA ".pg_dec_applied SET post_remaining = $1 WHERE "   \
+      "execution_id = $2 AND batch_index = $3 AND generation = $4")            \
+    X(K_READ, "Q-K.READ", "eig",                                               \
+      "SELECT a.post_remaining, b.results FROM " STMT_SCHEMA                   \
+      ".pg_dec_applied a LEFT JOIN " STMT_SCHEMA ".pg_barrier_state b USING "  \
+      "(execution_id) WHERE a.execution_id = $1 AND a.batch_index = $2 AND "   \
+      "a.generation = $3 AND a.post_remaining IS NOT NULL")                    \
+    X(XACT_STATUS, "Q-XACT.STATUS", "x",                                       \
+      "SELECT CASE pg_xact_status($1::text::xid8) WHEN 'committed' THEN 1 "    \
+      "WHEN 'aborted' THEN 2 ELSE 3 END")                                      \
     X(RPR_SELECT, "Q-RPR.SELECT", "s",                                         \
       "SELECT remaining, execution_id, organization_id FROM " STMT_SCHEMA      \
       ".pg_barrier_state WHERE last_progress_at < now() - make_interval(secs " \

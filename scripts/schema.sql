@@ -69,3 +69,15 @@ CREATE TABLE IF NOT EXISTS barriersim.pg_batch_dedup_gen (
     created_at timestamptz NOT NULL,
     CONSTRAINT pg_batch_dedup_gen_uniq UNIQUE (execution_id, batch_index, generation)
 );
+
+-- Idempotent decrement with resolved ambiguity (policy k, ours): the
+-- decrement's transaction records that it applied, with the value it left,
+-- so a retry cannot apply twice and a client whose COMMIT failed can read
+-- whether it landed and whether it reached 0.
+CREATE TABLE IF NOT EXISTS barriersim.pg_dec_applied (
+    execution_id text NOT NULL,
+    batch_index integer NOT NULL,
+    generation bigint NOT NULL,
+    post_remaining integer,
+    PRIMARY KEY (execution_id, batch_index, generation)
+);

@@ -153,6 +153,10 @@ static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event)
         actor->call.stmt = event->stmt;
         actor->call.batch_index = (int32_t)event->value;
         actor->call.conn_id_first_fresh = world->conn_count;
+    } else if (event->kind == CORE_LOG_RESOLVING) {
+        actor->call.resolving = true;
+    } else if (event->kind == CORE_LOG_RETRY) {
+        actor->call.resolving = false;
     } else if (event->kind == CORE_LOG_CALL_END) {
         if (event->stmt == STMT_CLAIM && event->rc == CORE_OK &&
             sim_env_claim_in_lifetime(world, actor)) {

@@ -61,6 +61,7 @@ typedef struct {
     int attempt;              /* times the call's statement reached the server */
     int failure_count;        /* dead replies within the call so far */
     bool main_done;           /* the call's transaction committed */
+    bool resolving;           /* policy k is asking the server about a COMMIT */
     int last_txn;             /* server transaction of the previous attempt */
     bool last_failed_commit;
     bool last_failed_fresh;

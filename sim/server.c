@@ -19,6 +19,10 @@ static sim_exec_t sim_server_claim(sim_server_t *server, int txn, stmt_id_t stmt
                                    int *wait_txn);
 static sim_exec_t sim_server_oclaim(sim_server_t *server, int txn, stmt_id_t stmt,
                                     conn_raw_t *raw, int *wait_txn);
+static sim_exec_t sim_server_applied(sim_server_t *server, int txn, stmt_id_t stmt,
+                                     const conn_params_t *params, conn_raw_t *raw,
+                                     int *wait_txn);
+static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid);
 static bool sim_server_generation_matches(stmt_id_t stmt, const sim_row_value_t *row,
                                           const conn_params_t *params);
 static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
@@ -96,11 +100,20 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     case STMT_ARM_WIPE:
     case STMT_CLEAR:
         return sim_server_wipe(server, txn, stmt, raw_out, wait_txn_out);
+    case STMT_K_MARK:
+    case STMT_K_STORE:
+    case STMT_K_READ:
+        return sim_server_applied(server, txn, stmt, params, raw_out, wait_txn_out);
+    case STMT_XACT_STATUS:
+        raw_out->row_count = 1;
+        raw_out->value = sim_server_xact_status(server, params->xid);
+        return SIM_EXEC_DONE;
     case STMT_CLAIM:
     case STMT_CLAIM_G:
         return sim_server_claim(server, txn, stmt, params, raw_out, wait_txn_out);
     case STMT_DEC:
     case STMT_DEC_G:
+    case STMT_DEC_XID:
         return sim_server_decrement(server, txn, stmt, params, now_us, raw_out,
                                     wait_txn_out);
     case STMT_DEL:
@@ -232,6 +245,9 @@ static sim_exec_t sim_server_decrement(sim_server_t *server, int txn, stmt_id_t 
     raw->element_count = row->element_count;
     memcpy(raw->elements, row->elements,
            (size_t)row->element_count * sizeof(row->elements[0]));
+    if (stmt == STMT_DEC_XID) {
+        raw->value2 = txn;
+    }
     sim_server_effect(server, txn, STMT_DEC, params->result.batch_index,
                       row->remaining);
     server->txns[txn].effects[server->txns[txn].effect_count - 1].generation =
@@ -313,7 +329,7 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
     int deleted = 0;
     int i;
 
-    for (i = 0; i < server->marker_count; i++) {
+    for (i = 0; i < server->marker_count && i < SIM_APPLIED_BASE; i++) {
         const sim_marker_t *marker = &server->markers[i];
 
         if (marker->committed_exists && marker->lock_txn != 0 &&
@@ -323,7 +339,7 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
         }
     }
 
-    for (i = 0; i < server->marker_count; i++) {
+    for (i = 0; i < server->marker_count && i < SIM_APPLIED_BASE; i++) {
         sim_marker_t *marker = &server->markers[i];
         bool own = marker->lock_txn == txn;
         bool visible = own ? marker->pending_exists : marker->committed_exists;
@@ -407,8 +423,10 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
         assert(marker->lock_txn == txn);
         if (commit) {
             marker->committed_exists = marker->pending_exists;
+            marker->committed_post = marker->pending_post;
         } else {
             marker->pending_exists = marker->committed_exists;
+            marker->pending_post = marker->committed_post;
         }
         marker->lock_txn = 0;
     }
@@ -559,4 +577,82 @@ static bool sim_server_generation_matches(stmt_id_t stmt, const sim_row_value_t 
     bool guarded = stmt == STMT_DEC_G || stmt == STMT_DEL_G || stmt == STMT_ABORT_G;
 
     return !guarded || row->generation == params->generation;
+}
+
+/* Policy k's applied records, in the upper half of the marker keys: an
+ * insert that waits for a concurrent one like the claim, the stored value,
+ * and a read of the record with the barrier's results. */
+static sim_exec_t sim_server_applied(sim_server_t *server, int txn, stmt_id_t stmt,
+                                     const conn_params_t *params, conn_raw_t *raw,
+                                     int *wait_txn)
+{
+    int64_t key = SIM_APPLIED_BASE + params->batch_index +
+                  (int64_t)server->batch_count * params->generation;
+    sim_marker_t *record;
+    bool visible;
+
+    assert(key < SIM_MARKER_MAX);
+    record = &server->markers[key];
+    if (key >= server->marker_count) {
+        server->marker_count = (int)key + 1;
+    }
+    raw->row_count = 0;
+    if (stmt == STMT_K_READ) {
+        bool own = record->lock_txn == txn;
+
+        int64_t post = own ? record->pending_post : record->committed_post;
+
+        /* A record whose decrement found no row has no value: nothing was
+         * applied, and the read returns no row. */
+        if ((own ? record->pending_exists : record->committed_exists) &&
+            post != SIM_POST_NULL) {
+            const sim_row_value_t *row = &server->row.committed;
+
+            raw->row_count = 1;
+            raw->value = post;
+            raw->element_count = row->exists ? row->element_count : 0;
+            memcpy(raw->elements, row->elements,
+                   (size_t)raw->element_count * sizeof(row->elements[0]));
+        }
+        return SIM_EXEC_DONE;
+    }
+
+    if (record->lock_txn != 0 && record->lock_txn != txn) {
+        *wait_txn = record->lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    visible = record->lock_txn == txn ? record->pending_exists : record->committed_exists;
+    if (stmt == STMT_K_STORE) {
+        if (visible) {
+            record->pending_post = params->post_remaining;
+            raw->row_count = 1;
+        }
+        return SIM_EXEC_DONE;
+    }
+    if (visible) {
+        return SIM_EXEC_DONE;
+    }
+    record->lock_txn = txn;
+    record->pending_exists = true;
+    record->pending_post = SIM_POST_NULL;
+    sim_server_hold_marker(&server->txns[txn], (int)key);
+    raw->row_count = 1;
+    raw->value2 = txn;
+    return SIM_EXEC_DONE;
+}
+
+/* pg_xact_status: 1 committed, 2 aborted, 3 in progress. */
+static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid)
+{
+    if (xid <= 0 || xid > server->txn_count) {
+        return 2;
+    }
+    switch (server->txns[xid].state) {
+    case SIM_TXN_COMMITTED:
+        return 1;
+    case SIM_TXN_ACTIVE:
+        return 3;
+    default:
+        return 2;
+    }
 }

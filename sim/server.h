@@ -24,8 +24,11 @@
 
 #define SIM_TXN_MAX 2048
 #define SIM_EFFECT_MAX 4
-/* Marker keys: batch indexes, or delivery ids under delivery-dedup. */
+/* Marker keys: batch indexes, or delivery ids under delivery-dedup; the
+ * upper half holds the applied records of policy k. */
 #define SIM_MARKER_MAX 1024
+#define SIM_APPLIED_BASE (SIM_MARKER_MAX / 2)
+#define SIM_POST_NULL INT64_MIN   /* an applied record's NULL post_remaining */
 #define SIM_MARKER_WORDS (SIM_MARKER_MAX / 64)
 #define SIM_EXEC_ID "exec-1"
 #define SIM_ORG_ID "org-1"
@@ -61,6 +64,8 @@ typedef struct {
     bool committed_exists;
     bool pending_exists;
     int lock_txn;
+    int64_t committed_post;   /* applied records: the value the decrement left */
+    int64_t pending_post;
 } sim_marker_t;
 
 /* pg_orchestrator_lock's single row: the reaper's leader lease. */

@@ -46,6 +46,7 @@ typedef struct {
 
 static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
                                const stmt_t *stmt, sim_send_t *send);
+static stmt_id_t sim_stmt_family(stmt_id_t id);
 static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
                             const sim_send_t *send);
 static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
@@ -245,10 +246,10 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
         }
     } else {
         send->point = FAULT_AT_STATEMENT;
-        send->main = stmt->id;
+        send->main = sim_stmt_family(stmt->id);
     }
 
-    send->in_call = call->stmt != STMT_BEGIN && !call->main_done &&
+    send->in_call = call->stmt != STMT_BEGIN && !call->main_done && !call->resolving &&
                     send->main == call->stmt;
     send->fresh = conn->id >= call->conn_id_first_fresh;
 
@@ -315,7 +316,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         return true;
     }
 
-    if (stmt->id == STMT_DEC && conn->caller_txn) {
+    if (sim_stmt_family(stmt->id) == STMT_DEC && conn->caller_txn) {
         sim_oracle_on_decrement_in_caller_txn(&world->oracle, world->step);
     }
 
@@ -325,7 +326,9 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     if (autocommit) {
         conn->txn = sim_server_begin(&world->server, conn->id);
     }
-    if (send->in_call) {
+    /* An attempt is a transaction of the call's statement family; the
+     * statements of one transaction count once. */
+    if (send->in_call && conn->txn != call->last_txn) {
         bool prev_committed =
             call->last_txn != 0 &&
             sim_server_txn(&world->server, call->last_txn)->state == SIM_TXN_COMMITTED;
@@ -348,10 +351,10 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
             return false;
         }
     }
-    conn->txn_stmt = stmt->id;
+    conn->txn_stmt = sim_stmt_family(stmt->id);
     sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
                    raw->row_count, raw->value);
-    if (send->in_call && stmt->id == STMT_DEC && raw->row_count > 0 && raw->value < 0) {
+    if (send->in_call && (stmt->id == STMT_DEC || stmt->id == STMT_DEC_G || stmt->id == STMT_DEC_XID) && raw->row_count > 0 && raw->value < 0) {
         call->saw_negative = true;
     }
     if (stmt->id == STMT_RPR_RECHECK && raw->row_count > 0) {
@@ -496,4 +499,21 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
     conn->idle_since_us = world->now_us;
     sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, send->main,
                    CONN_LOGICAL, -1);
+}
+
+/* The forms of the decrement and the claim that policies n and k send
+ * count as the decrement or the claim, for attempts and for schedules. */
+static stmt_id_t sim_stmt_family(stmt_id_t id)
+{
+    switch (id) {
+    case STMT_DEC_G:
+    case STMT_DEC_XID:
+    case STMT_K_MARK:
+    case STMT_K_STORE:
+        return STMT_DEC;
+    case STMT_CLAIM_G:
+        return STMT_CLAIM;
+    default:
+        return id;
+    }
 }

@@ -395,6 +395,42 @@ static void test_sim_step_limit_fires_l3(void **state)
     assert_true((result.violated_mask & (1u << SIM_PROP_L3)) != 0);
 }
 
+static void test_sim_resolved_completes_c3(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+
+    (void)state;
+    test_load_case("C3", &scen);
+    sim_world_run(world, &scen, test_policy("resolved"), 1, 0, NULL, &result);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
+    assert_int_equal(result.fire_count, 1);
+    assert_int_equal(result.decrement_count, 2);
+    assert_int_equal(result.violated_mask, 0);
+}
+
+/* C6's variant: the status query fails once. The resolver of policy k asks
+ * again; the naive one takes the failure for "aborted" and applies b1
+ * twice. */
+static void test_sim_naive_resolver_double_applies(void **state)
+{
+    sim_result_t resolved;
+    sim_result_t naive;
+    scen_t scen;
+
+    (void)state;
+    test_load_case("C3", &scen);
+    scen.fixed_plan.entries[1] =
+        (fault_entry_t){1, STMT_XACT_STATUS, FAULT_AT_STATEMENT, 1, FAULT_F2, 0};
+    scen.fixed_plan.entry_count = 2;
+    sim_world_run(world, &scen, test_policy("resolved"), 1, 0, NULL, &resolved);
+    sim_world_run(world, &scen, test_policy("resolve-naive"), 1, 0, NULL, &naive);
+    assert_int_equal(resolved.outcome, SCEN_OUTCOME_COMPLETE);
+    assert_true((resolved.violated_mask & (1u << SIM_PROP_S4)) == 0);
+    assert_true((naive.violated_mask & (1u << SIM_PROP_S4)) != 0);
+    assert_true((naive.violated_mask & (1u << SIM_PROP_S8)) != 0);
+}
+
 /* Sweep seeds of a default scenario whose only fault is a redelivered
  * orchestrator (F19) and return the union of the violated properties. */
 static uint32_t test_sweep_duplicate_orchestration(const char *policy, bool api)
@@ -470,6 +506,8 @@ int main(void)
         cmocka_unit_test(test_sim_unclaimed_rearm_breaks_s14),
         cmocka_unit_test(test_sim_orchestration_claim_keeps_s14),
         cmocka_unit_test(test_sim_generation_guard_keeps_s14),
+        cmocka_unit_test(test_sim_resolved_completes_c3),
+        cmocka_unit_test(test_sim_naive_resolver_double_applies),
     };
 
     return cmocka_run_group_tests_name("sim", tests, test_world_setup,
