@@ -58,7 +58,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 test: bin/barriersim $(TEST_BIN)
-	@BUILD=$(BUILD) sh tests/collect.sh $(TEST_BIN)
+	@BUILD=$(BUILD) sh tests/with_pg.sh sh tests/collect.sh $(TEST_BIN)
 
 bench: bin/barriersim $(BENCH_BIN)
 	@BUILD=$(BUILD) sh bench/run_bench.sh

@@ -22,17 +22,6 @@ else
     echo "not ok - warning-free build with gcc and clang" >>"$prechecks"
 fi
 
-# The libpq tests need a real server: start a throwaway cluster on a Unix
-# socket unless the caller named one, and stop it on exit.
-if [ -z "${BARRIERSIM_PG_CONNINFO:-}" ]; then
-    pg_base=/tmp/barriersim-pg.$$
-    if BARRIERSIM_PG_CONNINFO=$(sh scripts/pg_cluster.sh start "$pg_base"); then
-        export BARRIERSIM_PG_CONNINFO
-        trap 'sh scripts/pg_cluster.sh stop "$pg_base"' EXIT
-        echo "ok - start a throwaway PostgreSQL cluster" >>"$prechecks"
-    else
-        echo "not ok - start a throwaway PostgreSQL cluster" >>"$prechecks"
-    fi
-fi
-
+# make test starts a throwaway PostgreSQL cluster for the libpq tests
+# (tests/with_pg.sh) unless BARRIERSIM_PG_CONNINFO names a server.
 PRECHECKS=$prechecks make -s -j2 test
