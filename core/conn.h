@@ -77,6 +77,7 @@ typedef struct {
     int64_t generation;       /* the arming a header belongs to (policy n) */
     int64_t xid;              /* a transaction id to resolve (policy k) */
     int64_t post_remaining;   /* the value a decrement left (policy k) */
+    int64_t retention_s;      /* the reaper's marker retention */
 } conn_params_t;
 
 /* What a backend observed, before classification. */

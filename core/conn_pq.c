@@ -219,6 +219,9 @@ static bool conn_pq_build_params(const stmt_t *stmt, const conn_params_t *params
         case 'p':
             conn_pq_format_number(text_out, i, params->post_remaining);
             break;
+        case 'R':
+            conn_pq_format_number(text_out, i, params->retention_s);
+            break;
         default:
             assert(!"unknown parameter letter in statement descriptor");
             return false;

@@ -10,6 +10,9 @@ static const core_txn_t core_txn_renew = {{STMT_LOCK_RENEW}, 1};
 static const core_txn_t core_txn_acquire = {{STMT_LOCK_ACQUIRE}, 1};
 static const core_txn_t core_txn_select = {{STMT_RPR_SELECT}, 1};
 static const core_txn_t core_txn_recheck = {{STMT_RPR_RECHECK}, 1};
+static const core_txn_t core_txn_dedup_sweep = {{STMT_RPR_DEDUP_SWEEP}, 1};
+static const core_txn_t core_txn_orphan_select = {{STMT_RPR_ORPHAN_SELECT}, 1};
+static const core_txn_t core_txn_orphan_delete = {{STMT_RPR_ORPHAN_DELETE}, 1};
 
 static core_rc_t core_reaper_lease(core_ctx_t *ctx, core_reaper_t *reaper);
 static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, core_reaper_t *reaper);
@@ -17,8 +20,10 @@ static core_sweep_t core_reaper_recover(core_ctx_t *ctx, core_reaper_t *reaper,
                                         conn_params_t *params, bool mark);
 static core_rc_t core_reaper_cleanup(core_ctx_t *ctx, const conn_params_t *params,
                                      bool *deleted_out);
+static void core_reaper_retention(core_ctx_t *ctx, const core_reaper_t *reaper);
+static void core_reaper_orphans(core_ctx_t *ctx, const core_reaper_t *reaper);
 
-core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper,
+core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper, int64_t now_us,
                            core_sweep_t *sweep_out)
 {
     core_rc_t rc = core_reaper_lease(ctx, reaper);
@@ -29,6 +34,14 @@ core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper,
     }
     *sweep_out = core_reaper_sweep(ctx, reaper);
     core__log(ctx, CORE_LOG_SWEEP, STMT_RPR_SELECT, 0, CORE_OK, *sweep_out);
+
+    /* RPR.4 every 300 s, at once on the first leader tick; its errors are
+     * swallowed. */
+    if (now_us >= reaper->sweep_due_us) {
+        reaper->sweep_due_us = now_us + CORE_REAPER_SWEEP_PERIOD_S * 1000000LL;
+        core_reaper_retention(ctx, reaper);
+        core_reaper_orphans(ctx, reaper);
+    }
     return CORE_OK;
 }
 
@@ -181,4 +194,51 @@ static core_rc_t core_reaper_cleanup(core_ctx_t *ctx, const conn_params_t *param
         core__recover(ctx, rc);
     }
     return rc;
+}
+
+/* Markers older than the retention go, whatever their execution: this is
+ * what finally reclaims the markers an abort kept. */
+static void core_reaper_retention(core_ctx_t *ctx, const core_reaper_t *reaper)
+{
+    conn_params_t params;
+    conn_result_t rows;
+
+    memset(&params, 0, sizeof(params));
+    params.retention_s = reaper->retention_s;
+    (void)core__cur(ctx, &core_txn_dedup_sweep, &params, &rows);
+}
+
+/* An orchestration claim older than the stuck timeout with no barrier row
+ * is the trace of a crash between the claim and the arm: mark the execution
+ * ERROR unless it is terminal, then delete the claim with the predicate
+ * repeated (a zero-row delete is a lost race, not a failure). */
+static void core_reaper_orphans(core_ctx_t *ctx, const core_reaper_t *reaper)
+{
+    conn_params_t params;
+    conn_result_t row;
+    core_status_t status;
+    char exec_id[CONN_TEXT_SIZE];
+    char org_id[CONN_TEXT_SIZE];
+    bool confirmed = false;
+
+    memset(&params, 0, sizeof(params));
+    params.stuck_s = reaper->stuck_timeout_s;
+    if (core__cur(ctx, &core_txn_orphan_select, &params, &row) != CORE_OK ||
+        row.row_count == 0) {
+        return;
+    }
+    memcpy(exec_id, row.texts[0], sizeof(exec_id));
+    memcpy(org_id, row.texts[1], sizeof(org_id));
+    params.exec_id = exec_id;
+    params.org_id = org_id;
+
+    if (ctx->env_ops->status_read(ctx->env, exec_id, org_id, &status) != CORE_OK) {
+        return;
+    }
+    if ((status == CORE_STATUS_EXECUTING || status == CORE_STATUS_NONE) &&
+        (ctx->env_ops->mark_error(ctx->env, exec_id, org_id, &confirmed) != CORE_OK ||
+         !confirmed)) {
+        return;
+    }
+    (void)core__cur(ctx, &core_txn_orphan_delete, &params, &row);
 }

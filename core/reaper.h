@@ -23,11 +23,15 @@
 
 #include "barrier.h"
 
+#define CORE_REAPER_SWEEP_PERIOD_S 300
+
 typedef struct {
     const char *leader_id;
     int64_t stuck_timeout_s;
     int64_t lease_s;
+    int64_t retention_s;      /* markers older than this are deleted */
     bool is_leader;
+    int64_t sweep_due_us;     /* next 300 s sweep; 0 = at the first leader tick */
 } core_reaper_t;
 
 /* What one sweep did; a tick sweeps at most one row. */
@@ -40,9 +44,10 @@ typedef enum {
     CORE_SWEEP_FAILED,         /* read, mark or delete failed: row kept */
 } core_sweep_t;
 
-/* Run one tick. Returns CORE_OK with *sweep_out, or the lease statement's
+/* Run one tick at now_us (the caller's clock, used only to space the
+ * 300 s sweeps). Returns CORE_OK with *sweep_out, or the lease statement's
  * failure (the reaper has then stepped down). */
-core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper,
+core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper, int64_t now_us,
                            core_sweep_t *sweep_out);
 
 const char *core_sweep_name(core_sweep_t sweep);

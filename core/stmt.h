@@ -6,7 +6,7 @@
  * Parameter letters, in $1.. order: e exec_id, o org_id, i batch_index,
  * n count, t ttl_s, r result (as a JSON value), l leader id, s stuck
  * timeout in seconds, L lease in seconds, g generation, x transaction id,
- * p remaining after a decrement.
+ * p remaining after a decrement, R marker retention in seconds.
  *
  * Invariants:
  *  1. Every worker statement names its table schema-qualified, because
@@ -115,6 +115,20 @@
       "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 "  \
       "AND (last_progress_at < now() - make_interval(secs => $2) OR "          \
       "expires_at < now())")                                                   \
+    X(RPR_DEDUP_SWEEP, "Q-RPR.DEDUP", "R",                                     \
+      "DELETE FROM " STMT_SCHEMA ".pg_batch_dedup WHERE created_at <= now() - " \
+      "make_interval(secs => $1)")                                             \
+    X(RPR_ORPHAN_SELECT, "Q-RPR.ORPHAN", "s",                                  \
+      "SELECT 0, c.execution_id, c.organization_id FROM " STMT_SCHEMA          \
+      ".pg_orchestration_claim c WHERE c.claimed_at < now() - make_interval("  \
+      "secs => $1) AND NOT EXISTS (SELECT 1 FROM " STMT_SCHEMA                 \
+      ".pg_barrier_state b WHERE b.execution_id = c.execution_id) ORDER BY "   \
+      "c.execution_id LIMIT 1")                                                \
+    X(RPR_ORPHAN_DELETE, "Q-RPR.ORPHAN_DELETE", "es",                          \
+      "DELETE FROM " STMT_SCHEMA ".pg_orchestration_claim c WHERE "            \
+      "c.execution_id = $1 AND c.claimed_at < now() - make_interval(secs => "  \
+      "$2) AND NOT EXISTS (SELECT 1 FROM " STMT_SCHEMA ".pg_barrier_state b "  \
+      "WHERE b.execution_id = c.execution_id)")                                \
     X(LOCK_RENEW, "Q-LOCK.RENEW", "l",                                         \
       "UPDATE " STMT_SCHEMA ".pg_orchestrator_lock SET acquired_at = now() "   \
       "WHERE id = 1 AND leader = $1 RETURNING id")                             \

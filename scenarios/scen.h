@@ -92,6 +92,7 @@ typedef struct {
     int64_t reaper_tick_us;
     int reaper_count;          /* reaper processes simulated, 0..SCEN_REAPER_MAX */
     bool api_orchestrator;     /* the API-deployment orchestrator: no orchestration claim */
+    int64_t dedup_retention_us; /* the reaper deletes older markers; 0 = 24 h */
 
     /* NOTE: stored and validated, but the simulator models no pooler mode:
      * only the idle reap (fault_plan_t.reap_idle_us) reaches a run. */

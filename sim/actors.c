@@ -82,7 +82,7 @@ fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *varian
 {
     const fault_plan_t *plan = &actor->world->draw.plan;
     int occurrence = ++actor->point_occurrences[point];
-    fault_kind_t drawn = fault_draw(plan, &actor->fault_prng, point);
+    fault_kind_t drawn = sim_world_draw_fault(actor->world, &actor->fault_prng, point);
     const fault_entry_t *entry =
         fault_scheduled(plan, actor->index, STMT_BEGIN, point, occurrence);
     fault_kind_t kind = entry != NULL ? entry->kind : drawn;

@@ -291,6 +291,11 @@ void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,
     }
 }
 
+void sim_oracle_on_markers_left(sim_oracle_t *oracle, uint32_t step)
+{
+    sim_oracle_violate(oracle, step, SIM_PROP_L7);
+}
+
 void sim_oracle_violate(sim_oracle_t *oracle, uint32_t step, sim_prop_t prop)
 {
     uint32_t bit = 1u << prop;

@@ -43,7 +43,8 @@
     X(L3, "liveness", "bounded termination: the run reaches quiescence within the step limit") \
     X(L4, "liveness", "bounded retries: at most 2 statement attempts per decrement or claim call") \
     X(L5, "liveness", "execute-phase faults on a cached connection at a claim or decrement heal after one retry") \
-    X(L6, "liveness", "fail-fast: an in-body batch failure with the status API up ends ERROR with the row removed in the same task")
+    X(L6, "liveness", "fail-fast: an in-body batch failure with the status API up ends ERROR with the row removed in the same task") \
+    X(L7, "liveness", "markers are reclaimed: with a reaper running, no dedup marker outlives the run")
 
 typedef enum {
 #define SIM_PROP_ENUM(id, kind, text) SIM_PROP_##id,
@@ -149,6 +150,8 @@ void sim_oracle_on_reaper_mark(sim_oracle_t *oracle, uint32_t step, bool was_com
  * running, a barrier still stranded at the end was never recovered. */
 void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,
                        scen_outcome_t outcome, bool reaper);
+/* At the end of a run with a reaper: a marker was left behind. */
+void sim_oracle_on_markers_left(sim_oracle_t *oracle, uint32_t step);
 
 void sim_oracle_violate(sim_oracle_t *oracle, uint32_t step, sim_prop_t prop);
 

@@ -13,9 +13,11 @@
 #include "../core/reaper.h"
 
 #define SIM_REAPER_LEASE_S 10
+#define SIM_DEDUP_RETENTION_DEFAULT_US (86400LL * 1000000)
 #define SIM_REAPER_HORIZON_TICKS 20
 
 static bool sim_reaper_finished(const sim_world_t *world);
+static int64_t sim_reaper_retention_us(const sim_world_t *world);
 static void sim_reaper_watch(sim_world_t *world);
 
 void sim_reaper_main(void *arg)
@@ -30,25 +32,36 @@ void sim_reaper_main(void *arg)
     reaper.leader_id = leader_id;
     reaper.stuck_timeout_s = world->scen->stuck_timeout_us / 1000000;
     reaper.lease_s = SIM_REAPER_LEASE_S;
+    reaper.retention_s = sim_reaper_retention_us(world) / 1000000;
 
     while (!sim_reaper_finished(world)) {
-        int64_t started_us = world->now_us;
         core_sweep_t sweep;
+        int64_t pause_us = world->scen->reaper_tick_us;
 
         sim_reaper_watch(world);
-        core_reaper_tick(&actor->core, &reaper, &sweep);
+        core_reaper_tick(&actor->core, &reaper, world->now_us, &sweep);
+
+        /* NOTE: once the workers are done and no barrier row is left, only
+         * the 300 s sweeps can change anything, so the reaper sleeps until
+         * the next one instead of ticking every few seconds. Upstream keeps
+         * ticking; the ticks skipped here only renew the lease. */
+        if (world->workers_done_us > 0 && !world->server.row.committed.exists &&
+            reaper.sweep_due_us > world->now_us + pause_us) {
+            pause_us = reaper.sweep_due_us - world->now_us;
+        }
 
         /* The next tick starts a tick period after this one ended. */
-        sim_actor_sleep(actor, world->scen->reaper_tick_us);
-        (void)started_us;
+        sim_actor_sleep(actor, pause_us);
     }
 }
 
-/* The reaper stops once the workers and the orchestrator are done and no
- * barrier row is left, or when the horizon is reached: a row that survives
- * the stuck timeout and SIM_REAPER_HORIZON_TICKS ticks after everything
- * else stopped is one the reaper will not recover (the checker reports it
- * as L3). The ticks leave room for the reaper's own connection faults. */
+/* The reaper stops once the workers and the orchestrator are done and
+ * neither a barrier row nor a marker is left, or when the horizon is
+ * reached: a row or marker that survives the stuck timeout, the retention,
+ * one sweep period and SIM_REAPER_HORIZON_TICKS ticks after everything else
+ * stopped is one
+ * the reaper will not reclaim (the checker reports L3 or L7). The ticks
+ * leave room for the reaper's own connection faults. */
 static bool sim_reaper_finished(const sim_world_t *world)
 {
     int64_t horizon_us;
@@ -61,13 +74,22 @@ static bool sim_reaper_finished(const sim_world_t *world)
             return false;
         }
     }
-    if (!world->server.row.committed.exists) {
+    if (!world->server.row.committed.exists && !sim_world_markers_left(world)) {
         return true;
     }
     horizon_us = world->workers_done_us + world->scen->stuck_timeout_us +
+                 sim_reaper_retention_us(world) +
+                 CORE_REAPER_SWEEP_PERIOD_S * 1000000LL +
                  SIM_REAPER_HORIZON_TICKS * world->scen->reaper_tick_us;
     return world->workers_done_us > 0 && world->now_us >= horizon_us;
 }
+
+static int64_t sim_reaper_retention_us(const sim_world_t *world)
+{
+    return world->scen->dedup_retention_us > 0 ? world->scen->dedup_retention_us
+                                               : SIM_DEDUP_RETENTION_DEFAULT_US;
+}
+
 
 /* Remember when the last worker finished, for the horizon. */
 static void sim_reaper_watch(sim_world_t *world)

@@ -23,6 +23,12 @@ static sim_exec_t sim_server_applied(sim_server_t *server, int txn, stmt_id_t st
                                      const conn_params_t *params, conn_raw_t *raw,
                                      int *wait_txn);
 static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid);
+static sim_exec_t sim_server_dedup_sweep(sim_server_t *server, int txn,
+                                         const conn_params_t *params, int64_t now_us,
+                                         conn_raw_t *raw, int *wait_txn);
+static sim_exec_t sim_server_orphan(sim_server_t *server, int txn, stmt_id_t stmt,
+                                    const conn_params_t *params, int64_t now_us,
+                                    conn_raw_t *raw, int *wait_txn);
 static bool sim_server_generation_matches(stmt_id_t stmt, const sim_row_value_t *row,
                                           const conn_params_t *params);
 static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
@@ -89,6 +95,7 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     assert(server->txns[txn].state == SIM_TXN_ACTIVE);
     *wait_txn_out = 0;
     raw_out->answered = true;
+    server->now_us = now_us;
 
     switch (stmt) {
     case STMT_ARM_UPSERT:
@@ -127,6 +134,11 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     case STMT_RPR_DELETE:
         return sim_server_reaper_delete(server, txn, params, now_us, raw_out,
                                         wait_txn_out);
+    case STMT_RPR_DEDUP_SWEEP:
+        return sim_server_dedup_sweep(server, txn, params, now_us, raw_out, wait_txn_out);
+    case STMT_RPR_ORPHAN_SELECT:
+    case STMT_RPR_ORPHAN_DELETE:
+        return sim_server_orphan(server, txn, stmt, params, now_us, raw_out, wait_txn_out);
     case STMT_LOCK_RENEW:
     case STMT_LOCK_ACQUIRE:
         return sim_server_lease(server, txn, stmt, params, now_us, raw_out,
@@ -314,6 +326,7 @@ static sim_exec_t sim_server_claim(sim_server_t *server, int txn, stmt_id_t stmt
 
     marker->lock_txn = txn;
     marker->pending_exists = true;
+    marker->created_us = server->now_us;
     sim_server_hold_marker(&server->txns[txn], (int)key);
     raw->row_count = 1;
     sim_server_effect(server, txn, STMT_CLAIM, (int32_t)params->batch_index, 1);
@@ -565,6 +578,7 @@ static sim_exec_t sim_server_oclaim(sim_server_t *server, int txn, stmt_id_t stm
     }
     claim->lock_txn = txn;
     claim->pending_exists = stmt == STMT_OCLAIM;
+    claim->created_us = server->now_us;
     server->txns[txn].holds_oclaim = true;
     raw->row_count = 1;
     return SIM_EXEC_DONE;
@@ -655,4 +669,79 @@ static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid)
     default:
         return 2;
     }
+}
+
+/* RPR.4's retention sweep: committed markers older than the retention go.
+ * A marker another transaction holds makes the DELETE wait. */
+static sim_exec_t sim_server_dedup_sweep(sim_server_t *server, int txn,
+                                         const conn_params_t *params, int64_t now_us,
+                                         conn_raw_t *raw, int *wait_txn)
+{
+    int64_t cutoff_us = now_us - params->retention_s * 1000000;
+    int deleted = 0;
+    int i;
+
+    if ((server->bugs & SIM_SERVER_BUG_NO_RETENTION) != 0) {
+        raw->row_count = 0;
+        return SIM_EXEC_DONE;
+    }
+
+    for (i = 0; i < server->marker_count && i < SIM_APPLIED_BASE; i++) {
+        const sim_marker_t *marker = &server->markers[i];
+
+        if (marker->committed_exists && marker->created_us <= cutoff_us &&
+            marker->lock_txn != 0 && marker->lock_txn != txn) {
+            *wait_txn = marker->lock_txn;
+            return SIM_EXEC_WAIT;
+        }
+    }
+    for (i = 0; i < server->marker_count && i < SIM_APPLIED_BASE; i++) {
+        sim_marker_t *marker = &server->markers[i];
+
+        if (!marker->committed_exists || marker->created_us > cutoff_us ||
+            marker->lock_txn == txn) {
+            continue;
+        }
+        marker->lock_txn = txn;
+        marker->pending_exists = false;
+        sim_server_hold_marker(&server->txns[txn], i);
+        deleted++;
+    }
+    raw->row_count = deleted;
+    return SIM_EXEC_DONE;
+}
+
+/* The orphan-claim sweep: a claim older than the stuck timeout whose
+ * execution has no barrier row. The DELETE repeats the predicate. */
+static sim_exec_t sim_server_orphan(sim_server_t *server, int txn, stmt_id_t stmt,
+                                    const conn_params_t *params, int64_t now_us,
+                                    conn_raw_t *raw, int *wait_txn)
+{
+    sim_marker_t *claim = &server->oclaim;
+    bool own = claim->lock_txn == txn;
+    bool exists = own ? claim->pending_exists : claim->committed_exists;
+    bool orphan = exists && claim->created_us < now_us - params->stuck_s * 1000000 &&
+                  !server->row.committed.exists;
+
+    raw->row_count = 0;
+    if (stmt == STMT_RPR_ORPHAN_SELECT) {
+        if (orphan) {
+            raw->row_count = 1;
+            snprintf(raw->texts[0], CONN_TEXT_SIZE, "%s", SIM_EXEC_ID);
+            snprintf(raw->texts[1], CONN_TEXT_SIZE, "%s", SIM_ORG_ID);
+        }
+        return SIM_EXEC_DONE;
+    }
+    if (claim->lock_txn != 0 && !own) {
+        *wait_txn = claim->lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    if (!orphan) {
+        return SIM_EXEC_DONE;
+    }
+    claim->lock_txn = txn;
+    claim->pending_exists = false;
+    server->txns[txn].holds_oclaim = true;
+    raw->row_count = 1;
+    return SIM_EXEC_DONE;
 }

@@ -35,6 +35,8 @@
 
 /* A planted bug for the S5 checker's test: Q-DEC does not append its result. */
 #define SIM_SERVER_BUG_DEC_SKIPS_APPEND 0x1u
+/* A planted bug for the L7 checker's test: the retention sweep deletes nothing. */
+#define SIM_SERVER_BUG_NO_RETENTION 0x4u
 
 typedef enum {
     SIM_TXN_FREE,
@@ -66,6 +68,7 @@ typedef struct {
     int lock_txn;
     int64_t committed_post;   /* applied records: the value the decrement left */
     int64_t pending_post;
+    int64_t created_us;       /* created_at / claimed_at of the inserted row */
 } sim_marker_t;
 
 /* pg_orchestrator_lock's single row: the reaper's leader lease. */
@@ -106,6 +109,7 @@ typedef struct {
     sim_lease_t lease;
     sim_marker_t oclaim;      /* pg_orchestration_claim's row for the execution */
     int64_t generation_count; /* armings so far: the generation sequence */
+    int64_t now_us;           /* now() of the statement being run */
     int marker_count;         /* keys 0..marker_count-1 have been used */
     sim_marker_t markers[SIM_MARKER_MAX];
     int txn_count;            /* ids 1..txn_count are in use */

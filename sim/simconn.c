@@ -67,7 +67,7 @@ static conn_status_t sim_conn_connect(void *backend, void **handle_out)
     sim_conn_t *conn;
 
     sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
-    if (fault_draw(&world->draw.plan, &actor->fault_prng, FAULT_AT_CONNECT) == FAULT_F8) {
+    if (sim_world_draw_fault(world, &actor->fault_prng, FAULT_AT_CONNECT) == FAULT_F8) {
         sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, actor->call.stmt,
                        FAULT_AT_CONNECT, FAULT_F8);
         sim_oracle_on_strike(&world->oracle, FAULT_F8, actor->call.stmt,
@@ -165,7 +165,7 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw)
 
     assert(!conn->closed);
     sim_actor_sleep(actor, sim_actor_latency(actor));
-    if (fault_draw(&world->draw.plan, &actor->fault_prng, FAULT_AT_ROLLBACK) == FAULT_F7) {
+    if (sim_world_draw_fault(world, &actor->fault_prng, FAULT_AT_ROLLBACK) == FAULT_F7) {
         /* The ROLLBACK itself meets a broken socket. */
         sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, conn->txn_stmt,
                        FAULT_AT_ROLLBACK, FAULT_F7);
@@ -256,7 +256,7 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
     /* Draw on every send so the fault stream stays aligned across runs that
      * differ only in a scheduled strike. */
     occurrence = ++actor->occurrences[send->main][send->point];
-    drawn = fault_draw(&world->draw.plan, &actor->fault_prng, send->point);
+    drawn = sim_world_draw_fault(world, &actor->fault_prng, send->point);
     entry = fault_scheduled(&world->draw.plan, actor->index, send->main, send->point,
                             occurrence);
     send->fault = entry != NULL ? entry->kind : drawn;
@@ -272,7 +272,7 @@ static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
     int64_t threshold_us = world->draw.plan.reap_idle_us;
     int64_t idle_us = world->now_us - conn->idle_since_us;
 
-    if (conn->server_gone || threshold_us <= 0 ||
+    if (conn->server_gone || threshold_us <= 0 || world->workers_done_us > 0 ||
         conn->txn_status != CONN_TXN_IDLE || idle_us < threshold_us) {
         return false;
     }

@@ -146,6 +146,15 @@ void sim_draw_describe(const sim_draw_t *draw, char *buf, int buf_size)
              scen_path_name(draw->path), draw->restart_rate, plan);
 }
 
+fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
+                                  fault_point_t point)
+{
+    if (world->workers_done_us > 0) {
+        return FAULT_NONE;
+    }
+    return fault_draw(&world->draw.plan, prng, point);
+}
+
 void sim_world_spawn_duplicate(sim_world_t *world, int64_t delay_us)
 {
     int index = world->actor_count;
@@ -479,6 +488,9 @@ static void sim_world_collect(sim_world_t *world, bool reached,
     result->outcome = sim_world_outcome(world);
     sim_oracle_finish(&world->oracle, world->step, reached, result->outcome,
                       world->scen->reaper_count > 0);
+    if (world->scen->reaper_count > 0 && sim_world_markers_left(world)) {
+        sim_oracle_on_markers_left(&world->oracle, world->step);
+    }
     sim_world_after_step(world);
     sim_world_emit(world, 0, SIM_EV_END, (int32_t)result->outcome,
                    world->fire_count, reached, world->step);
@@ -546,4 +558,16 @@ static void sim_world_check_generation(sim_world_t *world, const sim_txn_t *txn,
     if (msg->generation != 0 && msg->generation != effect->generation) {
         sim_oracle_violate(&world->oracle, world->step, SIM_PROP_S14);
     }
+}
+
+bool sim_world_markers_left(const sim_world_t *world)
+{
+    int i;
+
+    for (i = 0; i < world->server.marker_count && i < SIM_APPLIED_BASE; i++) {
+        if (world->server.markers[i].committed_exists) {
+            return true;
+        }
+    }
+    return false;
 }

@@ -39,6 +39,7 @@
 /* Bugs a test can plant to prove a checker fires. */
 #define SIM_BUG_DEC_SKIPS_APPEND SIM_SERVER_BUG_DEC_SKIPS_APPEND /* S5 */
 #define SIM_BUG_FIRE_TWICE 0x2u         /* the sink records every fire twice (S1) */
+#define SIM_BUG_NO_RETENTION SIM_SERVER_BUG_NO_RETENTION /* L7 */
 
 typedef enum {
     SIM_ACTOR_KIND_ORCHESTRATOR,
@@ -215,6 +216,15 @@ int64_t sim_actor_latency(sim_actor_t *actor);
 
 void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
                     int32_t a, int32_t b, int32_t c, int64_t d);
+
+/* A swarm draw at a strike point. Once the workers and orchestrators are
+ * done, faults stop (liveness is judged after faults stop), so only the
+ * scheduled strikes remain. */
+fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
+                                  fault_point_t point);
+
+/* Whether a committed dedup marker (not a policy k record) is left. */
+bool sim_world_markers_left(const sim_world_t *world);
 
 /* Assert the world's invariants; the scheduler calls it after every step. */
 void sim_world_check(const sim_world_t *world);

@@ -357,6 +357,65 @@ static void test_oracle_l6_error_path_leaves_row(void **state)
     assert_true(test_violated(SIM_PROP_L6));
 }
 
+static void test_oracle_s14_checked_by_world(void **state)
+{
+    (void)state;
+    sim_oracle_violate(&oracle, 3, SIM_PROP_S14);
+    assert_true(test_violated(SIM_PROP_S14));
+}
+
+static void test_oracle_r1_completed_marked(void **state)
+{
+    (void)state;
+    sim_oracle_on_reaper_recheck(&oracle);
+    sim_oracle_on_reaper_mark(&oracle, 5, false);
+    assert_false(test_violated(SIM_PROP_R1));
+    sim_oracle_on_reaper_mark(&oracle, 6, true);
+    assert_true(test_violated(SIM_PROP_R1));
+}
+
+static void test_oracle_r2_decrement_after_recheck(void **state)
+{
+    (void)state;
+    sim_oracle_on_reaper_recheck(&oracle);
+    test_commit_dec(0, 1);
+    sim_oracle_on_reaper_mark(&oracle, 5, false);
+    assert_true(test_violated(SIM_PROP_R2));
+}
+
+static void test_oracle_l3_reaper_left_row(void **state)
+{
+    (void)state;
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_STRANDED, false);
+    assert_false(test_violated(SIM_PROP_L3));
+    sim_oracle_finish(&oracle, 9, true, SCEN_OUTCOME_STRANDED, true);
+    assert_true(test_violated(SIM_PROP_L3));
+}
+
+static void test_oracle_l7_markers_left(void **state)
+{
+    (void)state;
+    sim_oracle_on_markers_left(&oracle, 9);
+    assert_true(test_violated(SIM_PROP_L7));
+}
+
+static void test_oracle_s13_decrement_in_caller_txn(void **state)
+{
+    (void)state;
+    sim_oracle_on_decrement_in_caller_txn(&oracle, 4);
+    assert_true(test_violated(SIM_PROP_S13));
+}
+
+static void test_oracle_s7_callback_after_abort(void **state)
+{
+    (void)state;
+    sim_oracle_on_callback_run(&oracle, 4);
+    assert_false(test_violated(SIM_PROP_S7));
+    sim_oracle_on_commit(&oracle, 5, STMT_ABORT, -1, 1, true);
+    sim_oracle_on_callback_run(&oracle, 6);
+    assert_true(test_violated(SIM_PROP_S7));
+}
+
 static void test_oracle_first_step_kept(void **state)
 {
     (void)state;
@@ -411,6 +470,13 @@ int main(void)
         cmocka_unit_test_setup(test_oracle_l2_lost_execution, test_setup),
         cmocka_unit_test_setup(test_oracle_l4_third_attempt, test_setup),
         cmocka_unit_test_setup(test_oracle_l6_error_path_leaves_row, test_setup),
+        cmocka_unit_test_setup(test_oracle_s14_checked_by_world, test_setup),
+        cmocka_unit_test_setup(test_oracle_r1_completed_marked, test_setup),
+        cmocka_unit_test_setup(test_oracle_r2_decrement_after_recheck, test_setup),
+        cmocka_unit_test_setup(test_oracle_l3_reaper_left_row, test_setup),
+        cmocka_unit_test_setup(test_oracle_l7_markers_left, test_setup),
+        cmocka_unit_test_setup(test_oracle_s13_decrement_in_caller_txn, test_setup),
+        cmocka_unit_test_setup(test_oracle_s7_callback_after_abort, test_setup),
         cmocka_unit_test_setup(test_oracle_first_step_kept, test_setup),
         cmocka_unit_test_setup(test_oracle_prop_names_parse, test_setup),
     };

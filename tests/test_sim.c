@@ -395,6 +395,58 @@ static void test_sim_step_limit_fires_l3(void **state)
     assert_true((result.violated_mask & (1u << SIM_PROP_L3)) != 0);
 }
 
+/* The default scenario with one reaper, a 60 s stuck timeout and a 10 min
+ * marker retention. */
+static void test_reaper_scenario(scen_t *scen)
+{
+    scen_default(scen, 8, 4);
+    scen->reaper_count = 1;
+    scen->stuck_timeout_us = 60000000;
+    scen->dedup_retention_us = 600000000;
+}
+
+static void test_sim_reaper_recovers_strands(void **state)
+{
+    uint32_t seen = 0;
+    int stranded = 0;
+    scen_t scen;
+    uint64_t seed;
+
+    (void)state;
+    test_reaper_scenario(&scen);
+    for (seed = 1; seed <= 300; seed++) {
+        sim_result_t result;
+
+        sim_world_run(world, &scen, test_policy("phase-split"), seed, 0, NULL, &result);
+        seen |= result.violated_mask;
+        stranded += result.outcome == SCEN_OUTCOME_STRANDED;
+    }
+    assert_int_equal(stranded, 0);
+    assert_true((seen & (1u << SIM_PROP_L3)) == 0);
+    assert_true((seen & (1u << SIM_PROP_L7)) == 0);
+    assert_true((seen & (1u << SIM_PROP_R1)) == 0);
+}
+
+/* C3 under phase-split aborts keeping the markers, so only the reaper's
+ * retention sweep reclaims them. */
+static void test_sim_planted_no_retention_fires_l7(void **state)
+{
+    sim_result_t healthy;
+    sim_result_t planted;
+    scen_t scen;
+
+    (void)state;
+    test_load_case("C3", &scen);
+    scen.reaper_count = 1;
+    scen.stuck_timeout_us = 60000000;
+    scen.dedup_retention_us = 600000000;
+    sim_world_run(world, &scen, test_policy("phase-split"), 1, 0, NULL, &healthy);
+    sim_world_run(world, &scen, test_policy("phase-split"), 1, SIM_BUG_NO_RETENTION,
+                  NULL, &planted);
+    assert_true((healthy.violated_mask & (1u << SIM_PROP_L7)) == 0);
+    assert_true((planted.violated_mask & (1u << SIM_PROP_L7)) != 0);
+}
+
 static void test_sim_resolved_completes_c3(void **state)
 {
     sim_result_t result;
@@ -507,6 +559,8 @@ int main(void)
         cmocka_unit_test(test_sim_orchestration_claim_keeps_s14),
         cmocka_unit_test(test_sim_generation_guard_keeps_s14),
         cmocka_unit_test(test_sim_resolved_completes_c3),
+        cmocka_unit_test(test_sim_reaper_recovers_strands),
+        cmocka_unit_test(test_sim_planted_no_retention_fires_l7),
         cmocka_unit_test(test_sim_naive_resolver_double_applies),
     };
 
