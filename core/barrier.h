@@ -200,6 +200,19 @@ void core_ctx_init(core_ctx_t *ctx, const conn_ops_t *ops, void *backend,
 /* Drop the cached connection, as a process restart does. */
 void core_ctx_forget_conn(core_ctx_t *ctx);
 
+/* SEND (the PG queue client): insert a message and commit on the client's
+ * own connection. After a dead connection the whole insert runs once more,
+ * but only when the client held a connection at entry (the reused-guard):
+ * a message whose COMMIT landed before the connection died is then enqueued
+ * twice, which the consumers' idempotency must absorb. *msg_id_out gets the
+ * new message's id. */
+core_rc_t core_send(core_ctx_t *ctx, int32_t msg_kind, const core_batch_t *batch,
+                    int64_t *msg_id_out);
+
+/* ACK: delete the message, with the same reused-guard; deleting a message
+ * that is already gone is a no-op, so any ambiguity is safe. */
+core_rc_t core_ack(core_ctx_t *ctx, int64_t msg_id);
+
 /* Send header batch_index of arming generation (0 when the policy does not
  * track generations) to the queue. Returns CORE_OK or CORE_E_DISPATCH (the
  * message may have been enqueued all the same). */

@@ -78,6 +78,8 @@ typedef struct {
     int64_t xid;              /* a transaction id to resolve (policy k) */
     int64_t post_remaining;   /* the value a decrement left (policy k) */
     int64_t retention_s;      /* the reaper's marker retention */
+    int32_t msg_kind;         /* Q-SEND: 0 header, 1 callback */
+    int64_t msg_id;           /* Q-ACK: the message to delete */
 } conn_params_t;
 
 /* What a backend observed, before classification. */

@@ -222,6 +222,12 @@ static bool conn_pq_build_params(const stmt_t *stmt, const conn_params_t *params
         case 'R':
             conn_pq_format_number(text_out, i, params->retention_s);
             break;
+        case 'k':
+            conn_pq_format_number(text_out, i, params->msg_kind);
+            break;
+        case 'M':
+            conn_pq_format_number(text_out, i, params->msg_id);
+            break;
         default:
             assert(!"unknown parameter letter in statement descriptor");
             return false;

@@ -6,7 +6,8 @@
  * Parameter letters, in $1.. order: e exec_id, o org_id, i batch_index,
  * n count, t ttl_s, r result (as a JSON value), l leader id, s stuck
  * timeout in seconds, L lease in seconds, g generation, x transaction id,
- * p remaining after a decrement, R marker retention in seconds.
+ * p remaining after a decrement, R marker retention in seconds, k message
+ * kind (0 header, 1 callback), M message id.
  *
  * Invariants:
  *  1. Every worker statement names its table schema-qualified, because
@@ -83,6 +84,14 @@
     X(DEL_G, "Q-DEL/n", "eg",                                                  \
       "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 "  \
       "AND generation = $2")                                                   \
+    X(SEND, "Q-SEND", "kigo",                                                  \
+      "INSERT INTO " STMT_SCHEMA ".pg_queue_message (queue_name, message, "    \
+      "org_id, priority, enqueued_at, vt, read_ct, state) VALUES (CASE $1 "    \
+      "WHEN 0 THEN 'headers' ELSE 'callbacks' END, jsonb_build_object("        \
+      "'batch', $2::integer, 'generation', $3::bigint), $4, 5, now(), now(), " \
+      "0, 'ready') RETURNING msg_id")                                          \
+    X(ACK, "Q-ACK", "M",                                                       \
+      "DELETE FROM " STMT_SCHEMA ".pg_queue_message WHERE msg_id = $1")        \
     X(K_MARK, "Q-K.MARK", "eig",                                               \
       "INSERT INTO " STMT_SCHEMA ".pg_dec_applied (execution_id, batch_index, " \
       "generation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING "      \

@@ -81,3 +81,16 @@ CREATE TABLE IF NOT EXISTS barriersim.pg_dec_applied (
     post_remaining integer,
     PRIMARY KEY (execution_id, batch_index, generation)
 );
+
+-- The at-least-once PG queue that carries headers and callbacks.
+CREATE TABLE IF NOT EXISTS barriersim.pg_queue_message (
+    msg_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    queue_name text NOT NULL,
+    message jsonb NOT NULL,
+    org_id text NOT NULL,
+    enqueued_at timestamptz NOT NULL,
+    vt timestamptz NOT NULL,
+    read_ct integer NOT NULL,
+    priority smallint NOT NULL CHECK (priority BETWEEN 1 AND 10),
+    state text NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'claimed'))
+);

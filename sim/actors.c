@@ -143,10 +143,23 @@ static core_rc_t sim_dispatch(void *arg, int32_t batch_index, int64_t generation
         sim_oracle_on_strike(&world->oracle, FAULT_F18, STMT_BEGIN, FAULT_AT_DISPATCH,
                              false, 0);
     }
-    sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
-    if (variant != FAULT_F18_CLEAN) {
-        int msg = sim_queue_enqueue(world, SIM_MSG_HEADER, batch_index, NULL);
+    if (variant == FAULT_F18_CLEAN) {
+        return CORE_E_DISPATCH;
+    }
+    if (world->draw.path == SCEN_PATH_IN_BODY) {
+        /* The PG path sends through the queue table on the dispatch
+         * client's connection; the message exists once its INSERT commits. */
+        core_batch_t header = {SIM_EXEC_ID, SIM_ORG_ID, batch_index, 0, generation};
+        int64_t msg_id;
 
+        if (core_send(&actor->dispatch, SIM_MSG_KIND_HEADER, &header, &msg_id) != CORE_OK) {
+            return CORE_E_DISPATCH;
+        }
+    } else {
+        int msg;
+
+        sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
+        msg = sim_queue_enqueue(world, SIM_MSG_HEADER, batch_index, NULL);
         world->msgs[msg].generation = world->server.row.committed.generation;
         world->msgs[msg].core_generation = generation;
     }
@@ -169,6 +182,8 @@ static void sim_worker_task(sim_actor_t *actor, int msg)
      * meets a fresh one. */
     if (sim_prng_chance(&actor->restart_prng, world->draw.restart_rate, 1024)) {
         core_ctx_forget_conn(&actor->core);
+        core_ctx_forget_conn(&actor->dispatch);
+        core_ctx_forget_conn(&actor->consumer);
         sim_world_emit(world, actor->index, SIM_EV_RESTART, 0, 0, 0, 0);
     }
 
@@ -364,8 +379,7 @@ static void sim_actor_crash(sim_actor_t *actor)
         sim_queue_settle(world, NULL, actor->task_msg, false);
     }
 
-    core_ctx_init(&actor->core, &sim_conn_ops, actor, world->policy, &sim_env_ops,
-                  actor);
+    sim_actor_init_conns(actor);
     memset(&actor->call, 0, sizeof(actor->call));
     actor->call.stmt = STMT_BEGIN;
     actor->task_msg = -1;

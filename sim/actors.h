@@ -29,7 +29,12 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
 void sim_queue_wait(sim_world_t *world, sim_actor_t *actor);
 bool sim_queue_idle(const sim_world_t *world);
 
+/* A committed callback message waits this long for its consumer. */
+#define SIM_CALLBACK_PICKUP_US 1000
+
 /* Environment (env.c). */
+/* Run a callback message delay_us from now (its consumer's pickup). */
+void sim_callback_schedule(sim_world_t *world, int64_t delay_us);
 sim_api_result_t sim_api_call(sim_actor_t *actor, int op);
 core_rc_t sim_env_mark(sim_actor_t *actor, bool *confirmed_out);
 

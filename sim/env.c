@@ -24,7 +24,8 @@ static void sim_env_open_caller_txn(sim_actor_t *actor);
 static void sim_env_sibling_abort(sim_actor_t *actor);
 static bool sim_call_inserted(const sim_world_t *world, const sim_actor_t *actor);
 static bool sim_env_claim_in_lifetime(const sim_world_t *world, const sim_actor_t *actor);
-static void sim_callback_enqueue(sim_world_t *world, int64_t delay_us);
+static core_rc_t sim_env_fire_pg(sim_actor_t *actor, int variant,
+                                 int64_t *callback_id_out);
 
 const core_env_ops_t sim_env_ops = {
     .sleep_us = sim_env_sleep,
@@ -222,18 +223,22 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
         sim_oracle_on_fire(&world->oracle, world->step, results, result_count);
     }
 
+    if (world->draw.path == SCEN_PATH_IN_BODY) {
+        return sim_env_fire_pg(actor, variant, callback_id_out);
+    }
+
     if (variant == FAULT_F13_AMBIGUOUS) {
         /* Enqueued, then raised: the callback runs later whatever the
          * caller does about the failure. */
-        sim_callback_enqueue(world, SIM_CALLBACK_DELAY_US);
+        sim_callback_schedule(world, SIM_CALLBACK_DELAY_US);
         return CORE_E_FIRE;
     }
 
-    /* NOTE: a delivered callback runs at once; only the F13 copies wait
-     * for a consumer. */
+    /* NOTE: on the link path (Celery) a delivered callback runs at once;
+     * only the F13 copies wait for a consumer. */
     world->status = SIM_STATUS_COMPLETED;
     if (variant == FAULT_F13_DUPLICATE) {
-        sim_callback_enqueue(world, SIM_CALLBACK_DELAY_US);
+        sim_callback_schedule(world, SIM_CALLBACK_DELAY_US);
     }
     *callback_id_out = world->fire_count;
     sim_actor_sleep(actor, sim_actor_latency(actor));
@@ -248,7 +253,7 @@ static core_rc_t sim_env_mark_error(void *env, const char *exec_id,
     return sim_env_mark(env, confirmed_out);
 }
 
-static void sim_callback_enqueue(sim_world_t *world, int64_t delay_us)
+void sim_callback_schedule(sim_world_t *world, int64_t delay_us)
 {
     sim_callback_t *cb;
 
@@ -349,4 +354,30 @@ static bool sim_env_claim_in_lifetime(const sim_world_t *world, const sim_actor_
     }
     msg = &world->msgs[actor->task_msg];
     return msg->generation == world->server.row.committed.generation;
+}
+
+/* FIRE on the PG path: SEND of the callback message on the dispatch
+ * client's own connection, with its reused-guard (a COMMIT lost after it
+ * landed enqueues the callback twice). The callback runs once its message
+ * commits. F13's duplicate sends twice; its ambiguous form sends, then
+ * raises. */
+static core_rc_t sim_env_fire_pg(sim_actor_t *actor, int variant,
+                                 int64_t *callback_id_out)
+{
+    core_batch_t callback = {SIM_EXEC_ID, SIM_ORG_ID, 0, 0, 0};
+    int copies = variant == FAULT_F13_DUPLICATE ? 2 : 1;
+    int64_t msg_id = 0;
+    int i;
+
+    for (i = 0; i < copies; i++) {
+        if (core_send(&actor->dispatch, SIM_MSG_KIND_CALLBACK, &callback, &msg_id) !=
+            CORE_OK) {
+            return CORE_E_FIRE;
+        }
+    }
+    if (variant == FAULT_F13_AMBIGUOUS) {
+        return CORE_E_FIRE;
+    }
+    *callback_id_out = msg_id;
+    return CORE_OK;
 }

@@ -91,9 +91,18 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
             op = SIM_QUEUE_ACK_LOST;
             ack = false;
         }
-        if (ack) {
+        if (ack && m->db_id != 0) {
+            /* A PG queue message is gone when the consumer's DELETE commits
+             * (sim_queue_on_commit); a failed DELETE leaves it to come back
+             * after its lease. */
+            if (actor == NULL || core_ack(&actor->consumer, m->db_id) != CORE_OK) {
+                op = SIM_QUEUE_ACK_LOST;
+                ack = false;
+            }
+        } else if (ack) {
             m->outstanding = false;
-        } else if (m->outstanding) {
+        }
+        if (!ack && m->outstanding) {
             m->visible_at_us = world->now_us + world->scen->lease_us;
         }
         sim_world_emit(world, world->running < 0 ? 0 : world->running, SIM_EV_QUEUE,
@@ -168,4 +177,30 @@ static bool sim_queue_assigned(const sim_world_t *world, const sim_actor_t *acto
     const scen_t *scen = world->scen;
 
     return !scen->assigned || scen->assign_worker[m->batch_index] == actor->index - 1;
+}
+
+void sim_queue_on_commit(sim_world_t *world, stmt_id_t stmt, int64_t msg_id)
+{
+    const sim_queue_row_t *qrow = &world->server.queue_rows[msg_id];
+    int i;
+
+    if (stmt == STMT_ACK) {
+        for (i = 0; i < world->msg_count; i++) {
+            if (world->msgs[i].db_id == msg_id) {
+                world->msgs[i].outstanding = false;
+            }
+        }
+        sim_queue_settle(world, NULL, -1, false);
+        return;
+    }
+
+    assert(stmt == STMT_SEND);
+    if (qrow->kind == SIM_MSG_KIND_CALLBACK) {
+        sim_callback_schedule(world, SIM_CALLBACK_PICKUP_US);
+        return;
+    }
+    i = sim_queue_enqueue(world, SIM_MSG_HEADER, qrow->batch_index, NULL);
+    world->msgs[i].db_id = msg_id;
+    world->msgs[i].generation = world->server.row.committed.generation;
+    world->msgs[i].core_generation = qrow->generation;
 }

@@ -23,6 +23,9 @@ static sim_exec_t sim_server_applied(sim_server_t *server, int txn, stmt_id_t st
                                      const conn_params_t *params, conn_raw_t *raw,
                                      int *wait_txn);
 static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid);
+static sim_exec_t sim_server_queue(sim_server_t *server, int txn, stmt_id_t stmt,
+                                   const conn_params_t *params, conn_raw_t *raw,
+                                   int *wait_txn);
 static sim_exec_t sim_server_dedup_sweep(sim_server_t *server, int txn,
                                          const conn_params_t *params, int64_t now_us,
                                          conn_raw_t *raw, int *wait_txn);
@@ -62,6 +65,7 @@ void sim_server_init(sim_server_t *server, int batch_count)
     memset(&server->row, 0, sizeof(server->row));
     memset(&server->lease, 0, sizeof(server->lease));
     memset(&server->oclaim, 0, sizeof(server->oclaim));
+    server->queue_row_count = 0;
     server->generation_count = 0;
     /* The world starts zeroed, so clearing the keys the last run used is
      * enough. */
@@ -134,6 +138,9 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     case STMT_RPR_DELETE:
         return sim_server_reaper_delete(server, txn, params, now_us, raw_out,
                                         wait_txn_out);
+    case STMT_SEND:
+    case STMT_ACK:
+        return sim_server_queue(server, txn, stmt, params, raw_out, wait_txn_out);
     case STMT_RPR_DEDUP_SWEEP:
         return sim_server_dedup_sweep(server, txn, params, now_us, raw_out, wait_txn_out);
     case STMT_RPR_ORPHAN_SELECT:
@@ -410,6 +417,17 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
             server->row.committed = server->row.pending;
         }
         server->row.lock_txn = 0;
+    }
+    if (t->queue_row_held != 0) {
+        sim_queue_row_t *qrow = &server->queue_rows[t->queue_row_held];
+
+        assert(qrow->lock_txn == txn);
+        if (commit) {
+            qrow->committed_exists = qrow->pending_exists;
+        } else {
+            qrow->pending_exists = qrow->committed_exists;
+        }
+        qrow->lock_txn = 0;
     }
     if (t->holds_oclaim) {
         assert(server->oclaim.lock_txn == txn);
@@ -743,5 +761,48 @@ static sim_exec_t sim_server_orphan(sim_server_t *server, int txn, stmt_id_t stm
     claim->pending_exists = false;
     server->txns[txn].holds_oclaim = true;
     raw->row_count = 1;
+    return SIM_EXEC_DONE;
+}
+
+/* Q-SEND inserts a queue row and returns its msg_id; Q-ACK deletes one (a
+ * row already gone deletes nothing). A transaction touches one row. */
+static sim_exec_t sim_server_queue(sim_server_t *server, int txn, stmt_id_t stmt,
+                                   const conn_params_t *params, conn_raw_t *raw,
+                                   int *wait_txn)
+{
+    sim_queue_row_t *qrow;
+    int64_t msg_id;
+
+    raw->row_count = 0;
+    if (stmt == STMT_SEND) {
+        assert(server->queue_row_count < SIM_QUEUE_ROW_MAX);
+        msg_id = ++server->queue_row_count;
+        qrow = &server->queue_rows[msg_id];
+        memset(qrow, 0, sizeof(*qrow));
+        qrow->kind = params->msg_kind;
+        qrow->batch_index = (int32_t)params->batch_index;
+        qrow->generation = params->generation;
+    } else {
+        msg_id = params->msg_id;
+        if (msg_id <= 0 || msg_id > server->queue_row_count) {
+            return SIM_EXEC_DONE;
+        }
+        qrow = &server->queue_rows[msg_id];
+        if (qrow->lock_txn != 0 && qrow->lock_txn != txn) {
+            *wait_txn = qrow->lock_txn;
+            return SIM_EXEC_WAIT;
+        }
+        if (!(qrow->lock_txn == txn ? qrow->pending_exists : qrow->committed_exists)) {
+            return SIM_EXEC_DONE;
+        }
+    }
+
+    assert(server->txns[txn].queue_row_held == 0);
+    qrow->lock_txn = txn;
+    qrow->pending_exists = stmt == STMT_SEND;
+    server->txns[txn].queue_row_held = (int)msg_id;
+    raw->row_count = 1;
+    raw->value = msg_id;
+    sim_server_effect(server, txn, stmt, qrow->batch_index, msg_id);
     return SIM_EXEC_DONE;
 }

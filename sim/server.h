@@ -97,10 +97,23 @@ typedef struct {
     bool holds_row;
     bool holds_lease;
     bool holds_oclaim;
+    int queue_row_held;       /* the queue row it inserted or deleted, 0 none */
     uint64_t markers_held[SIM_MARKER_WORDS]; /* bit per marker key */
     int effect_count;
     sim_effect_t effects[SIM_EFFECT_MAX];
 } sim_txn_t;
+
+/* pg_queue_message rows, indexed by msg_id (1-based). */
+#define SIM_QUEUE_ROW_MAX 512
+
+typedef struct {
+    bool committed_exists;
+    bool pending_exists;
+    int lock_txn;
+    int32_t kind;             /* 0 header, 1 callback */
+    int32_t batch_index;
+    int64_t generation;
+} sim_queue_row_t;
 
 typedef struct {
     int batch_count;
@@ -108,6 +121,8 @@ typedef struct {
     sim_row_t row;
     sim_lease_t lease;
     sim_marker_t oclaim;      /* pg_orchestration_claim's row for the execution */
+    int queue_row_count;      /* msg_ids 1..queue_row_count were used */
+    sim_queue_row_t queue_rows[SIM_QUEUE_ROW_MAX + 1];
     int64_t generation_count; /* armings so far: the generation sequence */
     int64_t now_us;           /* now() of the statement being run */
     int marker_count;         /* keys 0..marker_count-1 have been used */

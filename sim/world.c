@@ -146,6 +146,18 @@ void sim_draw_describe(const sim_draw_t *draw, char *buf, int buf_size)
              scen_path_name(draw->path), draw->restart_rate, plan);
 }
 
+void sim_actor_init_conns(sim_actor_t *actor)
+{
+    sim_world_t *world = actor->world;
+
+    core_ctx_init(&actor->core, &sim_conn_ops, actor, world->policy, &sim_env_ops,
+                  actor);
+    core_ctx_init(&actor->dispatch, &sim_conn_ops, actor, world->policy, &sim_env_ops,
+                  actor);
+    core_ctx_init(&actor->consumer, &sim_conn_ops, actor, world->policy, &sim_env_ops,
+                  actor);
+}
+
 fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
                                   fault_point_t point)
 {
@@ -230,6 +242,9 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
             sim_oracle_on_commit(&world->oracle, world->step, t->effects[i].stmt,
                                  t->effects[i].batch_index, t->effects[i].value,
                                  world->status != SIM_STATUS_EXECUTING);
+            if (t->effects[i].stmt == STMT_SEND || t->effects[i].stmt == STMT_ACK) {
+                sim_queue_on_commit(world, t->effects[i].stmt, t->effects[i].value);
+            }
             if (t->effects[i].stmt == STMT_DEC) {
                 sim_world_check_generation(world, t, &t->effects[i]);
                 world->decrement_count++;
@@ -333,8 +348,7 @@ static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind
     sim_prng_init(&actor->latency_prng, world->seed, SIM_STREAM_LATENCY ^ key);
     sim_prng_init(&actor->fault_prng, world->seed, SIM_STREAM_FAULT ^ key);
     sim_prng_init(&actor->restart_prng, world->seed, SIM_STREAM_RESTART ^ key);
-    core_ctx_init(&actor->core, &sim_conn_ops, actor, world->policy, &sim_env_ops,
-                  actor);
+    sim_actor_init_conns(actor);
     sim_fiber_start(&actor->fiber, entry, actor);
 }
 

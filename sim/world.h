@@ -65,6 +65,10 @@ typedef enum {
     SIM_MSG_LINK,
 } sim_msg_kind_t;
 
+/* Kinds of the rows in the PG queue (Q-SEND's $1). */
+#define SIM_MSG_KIND_HEADER 0
+#define SIM_MSG_KIND_CALLBACK 1
+
 typedef struct {
     sim_msg_kind_t kind;
     int32_t batch_index;
@@ -74,6 +78,7 @@ typedef struct {
     int64_t lapse_at_us;      /* a lapsed lease makes it visible again (F12); 0 never */
     int64_t visible_at_us;
     conn_element_t result;    /* a link message carries the header's result */
+    int64_t db_id;            /* its pg_queue_message row, 0 for a broker message */
     int64_t generation;       /* the arming it was dispatched for (server truth) */
     int64_t core_generation;  /* the generation the core passed along (policy n) */
 } sim_msg_t;
@@ -103,7 +108,9 @@ typedef struct {
     sim_actor_state_t state;
     int64_t ready_at_us;
     int blocked_txn;
-    core_ctx_t core;
+    core_ctx_t core;          /* the barrier connection (_local.conn) */
+    core_ctx_t dispatch;      /* the PG queue client that sends */
+    core_ctx_t consumer;      /* the consumer's connection that acknowledges */
     sim_prng_t latency_prng;
     sim_prng_t fault_prng;
     sim_prng_t restart_prng;
@@ -207,6 +214,10 @@ void sim_world_run(sim_world_t *world, const scen_t *scen,
 void sim_world_draw(const scen_t *scen, uint64_t seed, sim_draw_t *draw_out);
 void sim_draw_describe(const sim_draw_t *draw, char *buf, int buf_size);
 
+/* Give the actor its three connection roles, none open: the barrier, the
+ * dispatch client and the consumer. */
+void sim_actor_init_conns(sim_actor_t *actor);
+
 /* Inside an actor: advance its clock by duration_us and let others run. */
 void sim_actor_sleep(sim_actor_t *actor, int64_t duration_us);
 /* Inside an actor: wait until transaction txn ends. */
@@ -235,6 +246,9 @@ void sim_world_schedule_zombie(sim_world_t *world, int txn, int conn_id);
 
 extern const conn_ops_t sim_conn_ops;
 extern const core_env_ops_t sim_env_ops;
+
+/* A Q-SEND or Q-ACK committed: publish or retire the in-memory message. */
+void sim_queue_on_commit(sim_world_t *world, stmt_id_t stmt, int64_t msg_id);
 
 /* Start the F19 redelivery of the orchestrator message delay_us from now. */
 void sim_world_spawn_duplicate(sim_world_t *world, int64_t delay_us);
