@@ -25,6 +25,7 @@ static const core_txn_t core_txn_del = {{STMT_DEL}, 1};
 static const core_txn_t core_txn_arm_g = {{STMT_ARM_UPSERT_G}, 1};
 static const core_txn_t core_txn_claim_g = {{STMT_CLAIM_G}, 1};
 static const core_txn_t core_txn_abort_g = {{STMT_ABORT_G}, 1};
+static const core_txn_t core_txn_abort_flag = {{STMT_ABORT_FLAG}, 1};
 static const core_txn_t core_txn_oclaim = {{STMT_OCLAIM}, 1};
 
 static void core_batch_error_path(core_ctx_t *ctx, const core_batch_t *batch);
@@ -230,7 +231,7 @@ core_rc_t core_run_batch(core_ctx_t *ctx, const core_batch_t *batch,
      * for redelivery, with no mark and no abort. */
     won = true;
     rc = CORE_OK;
-    if (ctx->policy->claim != CORE_CLAIM_NONE) {
+    if (ctx->policy->claim != CORE_CLAIM_NONE && !ctx->policy->fused_claim) {
         rc = core_claim_batch(ctx, batch, &won);
     }
     if (rc != CORE_OK) {
@@ -282,6 +283,9 @@ static core_rc_t core_abort_generation(core_ctx_t *ctx, const char *exec_id,
     if (ctx->policy->generation_guard && generation > 0) {
         txn = &core_txn_abort_g;
     }
+    if (ctx->policy->two_step_abort) {
+        txn = &core_txn_abort_flag;
+    }
     *won_out = false;
 
     /* The row is the dedup token: concurrent aborters serialise on its lock
@@ -293,6 +297,14 @@ static core_rc_t core_abort_generation(core_ctx_t *ctx, const char *exec_id,
         rc = core__idem(ctx, txn, &params, &row);
     } else {
         rc = core__cur(ctx, txn, &params, &row);
+    }
+    if (rc == CORE_OK && ctx->policy->two_step_abort && row.row_count > 0) {
+        conn_result_t ignored;
+
+        /* The first design's second step. A crash or a dead connection
+         * between the two leaves a flagged row that never fires and lingers
+         * until the reaper takes it. */
+        rc = core__cur(ctx, &core_txn_del, &params, &ignored);
     }
     if (rc == CORE_OK) {
         *won_out = row.row_count > 0;

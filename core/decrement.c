@@ -9,6 +9,7 @@ static const core_txn_t core_txn_del = {{STMT_DEL}, 1};
 static const core_txn_t core_txn_clear = {{STMT_CLEAR}, 1};
 static const core_txn_t core_txn_dec_g = {{STMT_DEC_G}, 1};
 static const core_txn_t core_txn_del_g = {{STMT_DEL_G}, 1};
+static const core_txn_t core_txn_dec_j = {{STMT_DEC_J}, 1};
 
 static core_rc_t core_dec_begin(core_ctx_t *ctx, bool *reused_out);
 static const core_txn_t *core_dec_del_txn(const core_ctx_t *ctx, const core_batch_t *batch);
@@ -37,6 +38,9 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
     params.generation = batch->generation;
     guarded = ctx->policy->generation_guard && batch->generation > 0;
     dec_txn = guarded ? &core_txn_dec_g : &core_txn_dec;
+    if (ctx->policy->two_step_abort) {
+        dec_txn = &core_txn_dec_j;
+    }
     del_txn = core_dec_del_txn(ctx, batch);
 
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_DEC, 0, CORE_OK, batch->batch_index);
@@ -52,6 +56,9 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
     if (rc == CORE_OK && ctx->policy->resolve != CORE_RESOLVE_NONE) {
         params.batch_index = batch->batch_index;
         rc = core__resolved_decrement(ctx, &params, reused, &row);
+    } else if (rc == CORE_OK && ctx->policy->fused_claim) {
+        params.batch_index = batch->batch_index;
+        rc = core__fused_decrement(ctx, &params, reused, &row);
     } else if (rc == CORE_OK) {
         rc = core__retrying_txn(ctx, dec_txn, &params, reused, false, &row);
     }
@@ -109,6 +116,13 @@ static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
 
     if (row->row_count == 0) {
         /* Aborted, reaped or cleaned up under us: nothing was applied. */
+        core__log(ctx, CORE_LOG_ABANDONED, STMT_DEC, 0, CORE_OK, batch->batch_index);
+        out->status = CORE_DEC_ABANDONED;
+        return CORE_OK;
+    }
+
+    if (ctx->policy->two_step_abort && row->value2 != 0) {
+        /* The first design: a flagged row is being aborted and never fires. */
         core__log(ctx, CORE_LOG_ABANDONED, STMT_DEC, 0, CORE_OK, batch->batch_index);
         out->status = CORE_DEC_ABANDONED;
         return CORE_OK;

@@ -55,4 +55,10 @@ void core__log(core_ctx_t *ctx, core_log_kind_t kind, stmt_id_t stmt,
 core_rc_t core__resolved_decrement(core_ctx_t *ctx, conn_params_t *params, bool reused,
                                    conn_result_t *rows_out);
 
+/* Policy l: the claim and the decrement in one transaction after the work;
+ * a claim that finds the marker skips the decrement and returns no row
+ * (resolve.c). Retried like the phase split. */
+core_rc_t core__fused_decrement(core_ctx_t *ctx, conn_params_t *params, bool reused,
+                                conn_result_t *rows_out);
+
 #endif

@@ -81,6 +81,8 @@ typedef struct {
     core_claim_t claim;
     bool generation_guard;    /* statements match the header's arming generation */
     core_resolve_t resolve;
+    bool two_step_abort;      /* abort flags the row, then deletes it (the first design) */
+    bool fused_claim;         /* the claim runs in the decrement's transaction, after work */
 } core_policy_t;
 
 #define CORE_POLICY_DEFAULT "phase-split"

@@ -1,6 +1,7 @@
 /*
- * resolve — the decrement of policy k: idempotent, and resolved after an
- * ambiguous COMMIT by asking the server.
+ * resolve — the decrements that are more than one statement: policy k's,
+ * idempotent and resolved after an ambiguous COMMIT by asking the server,
+ * and policy l's, with the claim inside.
  *
  * One transaction inserts an "applied" record keyed on (execution, batch,
  * generation), decrements only if the record was new, and stores the value
@@ -173,4 +174,53 @@ static core_rc_t core_resolved_exec(core_ctx_t *ctx, stmt_id_t stmt,
     ctx->error.phase = stmt == STMT_COMMIT ? CORE_PHASE_COMMIT : CORE_PHASE_EXECUTE;
     memcpy(ctx->error.sqlstate, rows->sqlstate, CONN_SQLSTATE_SIZE);
     return ctx->error.rc;
+}
+
+core_rc_t core__fused_decrement(core_ctx_t *ctx, conn_params_t *params, bool reused,
+                                conn_result_t *rows_out)
+{
+    conn_result_t claim;
+    core_rc_t rc = CORE_OK;
+    int attempt;
+
+    for (attempt = 1; attempt <= ctx->policy->attempt_max; attempt++) {
+        rc = core__get_conn(ctx);
+        if (rc != CORE_OK) {
+            return rc;
+        }
+        rc = core_resolved_exec(ctx, STMT_BEGIN, NULL, rows_out);
+        if (rc == CORE_OK) {
+            rc = core_resolved_exec(ctx, STMT_CLAIM, params, &claim);
+        }
+        if (rc == CORE_OK && claim.row_count > 0) {
+            rc = core_resolved_exec(ctx, STMT_DEC, params, rows_out);
+        } else if (rc == CORE_OK) {
+            /* Another delivery claimed and decremented: this one's work was
+             * a duplicate. */
+            core__log(ctx, CORE_LOG_ALREADY_APPLIED, STMT_DEC, 0, CORE_OK, 0);
+            memset(rows_out, 0, sizeof(*rows_out));
+            rows_out->status = CONN_OK;
+        }
+        if (rc == CORE_OK) {
+            rc = core_resolved_exec(ctx, STMT_COMMIT, NULL, &claim);
+        }
+        if (rc == CORE_OK) {
+            return CORE_OK;
+        }
+
+        if (ctx->error.phase == CORE_PHASE_EXECUTE) {
+            bool dead = core__recover(ctx, rc);
+
+            if (dead && reused && attempt < ctx->policy->attempt_max) {
+                core__log(ctx, CORE_LOG_RETRY, STMT_DEC, attempt, rc, 0);
+                ctx->env_ops->sleep_us(ctx->env, CORE_RETRY_BACKOFF_US);
+                continue;
+            }
+            return rc;
+        }
+        core__recover(ctx, rc);
+        core__log(ctx, CORE_LOG_COMMIT_FAILED, STMT_DEC, attempt, rc, 0);
+        return rc;
+    }
+    return rc;
 }

@@ -81,6 +81,14 @@
       "WITH claimed AS (DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE "   \
       "execution_id = $1 AND generation = $2 RETURNING execution_id) SELECT "  \
       "execution_id FROM claimed")                                             \
+    X(ABORT_FLAG, "Q-ABORT.1/j", "e",                                          \
+      "UPDATE " STMT_SCHEMA ".pg_barrier_state SET aborted = true WHERE "      \
+      "execution_id = $1 AND NOT aborted RETURNING execution_id")              \
+    X(DEC_J, "Q-DEC/j", "re",                                                  \
+      "UPDATE " STMT_SCHEMA ".pg_barrier_state SET remaining = remaining - 1, " \
+      "results = results || jsonb_build_array($1::jsonb), last_progress_at = " \
+      "now() WHERE execution_id = $2 RETURNING remaining, results, "           \
+      "aborted::integer")                                                      \
     X(DEL_G, "Q-DEL/n", "eg",                                                  \
       "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 "  \
       "AND generation = $2")                                                   \

@@ -94,3 +94,8 @@ CREATE TABLE IF NOT EXISTS barriersim.pg_queue_message (
     priority smallint NOT NULL CHECK (priority BETWEEN 1 AND 10),
     state text NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'claimed'))
 );
+
+-- The first design's two-step abort (policy j): a flag set by the abort and
+-- read by every decrement, before the row is deleted.
+ALTER TABLE barriersim.pg_barrier_state
+    ADD COLUMN IF NOT EXISTS aborted boolean NOT NULL DEFAULT false;

@@ -55,6 +55,10 @@ void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
         /* The markers' lifetime ends: a later claim may win again. */
         memset(oracle->claims_won, 0, sizeof(oracle->claims_won));
         break;
+    case STMT_ABORT_FLAG:
+        /* The first design's abort: from here on nothing may fire. */
+        oracle->abort_committed = true;
+        break;
     case STMT_DEL:
     case STMT_ABORT:
     case STMT_RPR_DELETE:

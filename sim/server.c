@@ -23,6 +23,9 @@ static sim_exec_t sim_server_applied(sim_server_t *server, int txn, stmt_id_t st
                                      const conn_params_t *params, conn_raw_t *raw,
                                      int *wait_txn);
 static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid);
+static sim_exec_t sim_server_abort_flag(sim_server_t *server, int txn,
+                                        const conn_params_t *params, conn_raw_t *raw,
+                                        int *wait_txn);
 static sim_exec_t sim_server_queue(sim_server_t *server, int txn, stmt_id_t stmt,
                                    const conn_params_t *params, conn_raw_t *raw,
                                    int *wait_txn);
@@ -122,9 +125,12 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     case STMT_CLAIM:
     case STMT_CLAIM_G:
         return sim_server_claim(server, txn, stmt, params, raw_out, wait_txn_out);
+    case STMT_ABORT_FLAG:
+        return sim_server_abort_flag(server, txn, params, raw_out, wait_txn_out);
     case STMT_DEC:
     case STMT_DEC_G:
     case STMT_DEC_XID:
+    case STMT_DEC_J:
         return sim_server_decrement(server, txn, stmt, params, now_us, raw_out,
                                     wait_txn_out);
     case STMT_DEL:
@@ -218,6 +224,7 @@ static sim_exec_t sim_server_upsert(sim_server_t *server, int txn,
     row->last_progress_us = now_us;
     row->expires_us = now_us + params->ttl_s * 1000000;
     row->generation = ++server->generation_count;
+    row->aborted = false;
     raw->row_count = 1;
     raw->value = row->generation;
     sim_server_effect(server, txn, STMT_ARM_UPSERT, -1, params->count);
@@ -266,6 +273,9 @@ static sim_exec_t sim_server_decrement(sim_server_t *server, int txn, stmt_id_t 
            (size_t)row->element_count * sizeof(row->elements[0]));
     if (stmt == STMT_DEC_XID) {
         raw->value2 = txn;
+    }
+    if (stmt == STMT_DEC_J) {
+        raw->value2 = row->aborted;
     }
     sim_server_effect(server, txn, STMT_DEC, params->result.batch_index,
                       row->remaining);
@@ -804,5 +814,29 @@ static sim_exec_t sim_server_queue(sim_server_t *server, int txn, stmt_id_t stmt
     raw->row_count = 1;
     raw->value = msg_id;
     sim_server_effect(server, txn, stmt, qrow->batch_index, msg_id);
+    return SIM_EXEC_DONE;
+}
+
+/* Policy j's first step: flag the row, once; the winner deletes it in a
+ * second transaction. */
+static sim_exec_t sim_server_abort_flag(sim_server_t *server, int txn,
+                                        const conn_params_t *params, conn_raw_t *raw,
+                                        int *wait_txn)
+{
+    sim_row_value_t *row;
+
+    if (server->row.lock_txn != 0 && server->row.lock_txn != txn) {
+        *wait_txn = server->row.lock_txn;
+        return SIM_EXEC_WAIT;
+    }
+    row = server->row.lock_txn == txn ? &server->row.pending : &server->row.committed;
+    raw->row_count = 0;
+    if (!row->exists || row->aborted || !sim_server_is_own_exec(params)) {
+        return SIM_EXEC_DONE;
+    }
+    row = sim_server_lock_row(server, txn);
+    row->aborted = true;
+    raw->row_count = 1;
+    sim_server_effect(server, txn, STMT_ABORT_FLAG, -1, 1);
     return SIM_EXEC_DONE;
 }

@@ -52,6 +52,7 @@ typedef struct {
     int64_t last_progress_us;
     int64_t expires_us;
     int64_t generation;       /* which arming this version belongs to */
+    bool aborted;             /* the first design's abort flag (policy j) */
     int element_count;
     conn_element_t elements[CONN_ELEMENTS_MAX];
 } sim_row_value_t;

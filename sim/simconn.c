@@ -354,7 +354,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     conn->txn_stmt = sim_stmt_family(stmt->id);
     sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
                    raw->row_count, raw->value);
-    if (send->in_call && (stmt->id == STMT_DEC || stmt->id == STMT_DEC_G || stmt->id == STMT_DEC_XID) && raw->row_count > 0 && raw->value < 0) {
+    if (send->in_call && sim_stmt_family(stmt->id) == STMT_DEC && stmt->id != STMT_K_MARK && stmt->id != STMT_K_STORE && raw->row_count > 0 && raw->value < 0) {
         call->saw_negative = true;
     }
     if (stmt->id == STMT_RPR_RECHECK && raw->row_count > 0) {
@@ -508,6 +508,7 @@ static stmt_id_t sim_stmt_family(stmt_id_t id)
     switch (id) {
     case STMT_DEC_G:
     case STMT_DEC_XID:
+    case STMT_DEC_J:
     case STMT_K_MARK:
     case STMT_K_STORE:
         return STMT_DEC;
