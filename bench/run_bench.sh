@@ -157,11 +157,9 @@ It reports:
 - **peak RSS**: `getrusage(RUSAGE_SELF).ru_maxrss` after all runs, in KiB,
   for the whole process. The fiber stacks are mapped up front, but only
   their touched pages count. The figure also counts the shared libraries
-  loaded at startup, so it depends on the linker. Debian's gcc links with
-  `--as-needed` and drops libpq, which the simulator does not call, while a
-  clang build loads libpq with its TLS and Kerberos libraries. In December
-  2026 on a 2-CPU AMD EPYC virtual machine, that made about 2 MB with gcc 12
-  and about 7 MB with clang 14.
+  loaded at startup: the benchmark links the libpq backend, so libpq and
+  its TLS and Kerberos libraries are loaded although the simulator never
+  calls them, and they account for most of the figure.
 
 The rates are medians over the repetitions, with the minimum and maximum to
 show the spread. They depend on the machine, the compiler, the build flags
