@@ -6,10 +6,12 @@
 #   SEEDS=1..100000 ./run_all.sh
 #
 # Prints the per-policy table of violations with a replay command for the
-# first failing seed of each property, then the field cases. Writes
-# build/run_all.json. Exits 0 when the sweep ran and every field case matched
-# its expected outcomes: violations of the weaker policies are the expected
-# result of the comparison, and the table reports them.
+# first failing seed of each property, then checks the scenario corpus
+# (scenarios/: field cases, canonical schedules, sweeps) against its
+# expectations. Writes build/run_all.json and build/corpus.json. Exits 0 when
+# the sweep ran and every corpus file matched: violations of the weaker
+# policies are the expected result of the comparison, and the table reports
+# them. A corpus mismatch exits 1; a corpus file that does not load, 2.
 set -eu
 cd "$(dirname "$0")"
 
@@ -26,8 +28,12 @@ if [ "$status" -gt 1 ]; then
 fi
 
 echo
-./bin/barriersim run --case C1
+status=0
+./bin/barriersim check scenarios/ --json build/corpus.json || status=$?
+if [ "$status" -ne 0 ]; then
+    echo "run_all: the scenario corpus does not match its expectations" \
+        "(exit status $status); the FAIL lines above name each mismatch" >&2
+    exit "$status"
+fi
 echo
-./bin/barriersim run --case C3
-echo
-echo "run_all: summary written to build/run_all.json"
+echo "run_all: summary written to build/run_all.json, corpus verdicts to build/corpus.json"

@@ -1,5 +1,5 @@
 /*
- * cli — the barriersim command line: run, check, replay, list.
+ * cli — the barriersim command line: run, check, replay, save, list.
  *
  * Exit status: 0 success (no violation, or every expectation matched), 1 a
  * violation was found (or an expectation did not match), 2 usage error or a
@@ -47,6 +47,8 @@ typedef struct {
     scen_t scen;                /* the default scenario, or the file's */
     const scen_t *selected;     /* &scen */
     char extra_args[CLI_ARGS_MAX]; /* options a replay needs to select the scenario */
+    const char *save_path;      /* save --to PATH */
+    const char *save_name;      /* save --name NAME, or NULL for a derived name */
 } cli_options_t;
 
 /* Parse argv after the subcommand and load the scenario it selects. Returns
@@ -55,6 +57,9 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
 
 int cli_run(const cli_options_t *options);
 int cli_replay(const cli_options_t *options);
+/* Run one policy on one seed and write a scenario file that pins its
+ * outcome and violations (save.c). */
+int cli_save(const cli_options_t *options);
 int cli_check(int argc, char **argv, const char *program);
 int cli_list(const char *what);
 void cli_usage(FILE *out, const char *program);

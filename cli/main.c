@@ -25,12 +25,16 @@ void cli_usage(FILE *out, const char *program)
             "  %s replay --policy NAME --seed S [--scenario FILE | --case NAME]\n"
             "        [--batches N] [--workers W] [--trace]\n"
             "      re-run one seed; print its verdict, its trace and the trace hash\n"
+            "  %s save --policy NAME --seed S [--scenario FILE | --case NAME |\n"
+            "        --batches N --workers W] --to PATH [--name NAME]\n"
+            "      run one seed and write a scenario file that pins its outcome and\n"
+            "      violations, for check; an existing PATH is never overwritten\n"
             "  %s list faults|properties|policies\n"
             "\n"
             "exit status: 0 no violation (with expectations: all matched), 1 violation\n"
             "found (with expectations: a mismatch), 2 usage error or a scenario file\n"
             "that does not load, 3 internal failure\n",
-            program, program, program, program, program, program);
+            program, program, program, program, program, program, program);
 }
 
 int main(int argc, char **argv)
@@ -51,7 +55,8 @@ int main(int argc, char **argv)
     if (strcmp(command, "check") == 0) {
         return cli_check(argc - 1, argv + 1, argv[0]);
     }
-    if (strcmp(command, "run") != 0 && strcmp(command, "replay") != 0) {
+    if (strcmp(command, "run") != 0 && strcmp(command, "replay") != 0 &&
+        strcmp(command, "save") != 0) {
         fprintf(stderr, "barriersim: unknown command \"%s\"; run \"%s help\"\n",
                 command, argv[0]);
         return CLI_EXIT_USAGE;
@@ -66,7 +71,13 @@ int main(int argc, char **argv)
     options->program = argv[0];
     rc = cli_parse(argc - 1, argv + 1, command, options);
     if (rc == 0) {
-        rc = strcmp(command, "run") == 0 ? cli_run(options) : cli_replay(options);
+        if (strcmp(command, "run") == 0) {
+            rc = cli_run(options);
+        } else if (strcmp(command, "replay") == 0) {
+            rc = cli_replay(options);
+        } else {
+            rc = cli_save(options);
+        }
     }
     free(options);
     return rc;

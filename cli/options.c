@@ -22,13 +22,18 @@ enum {
     OPT_SCENARIO = 'f',
     OPT_VERBOSE = 'v',
     OPT_TRACE = 't',
+    OPT_TO = 'o',
+    OPT_NAME = 'n',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
 static int cli_parse_u64(const char *option, const char *value, uint64_t *out);
 static int cli_parse_seeds(const char *value, cli_options_t *options);
 static int cli_parse_count(const char *option, const char *value, int max, int *out);
+static int cli_parse_option(int opt, const char *arg, cli_options_t *options);
 static int cli_finish(const char *command, cli_options_t *options);
+static int cli_check_command_options(const char *command, bool save, bool one_seed,
+                                     const cli_options_t *options);
 static int cli_select_file(const char *command, cli_options_t *options);
 static int cli_case_file(const char *command, cli_options_t *options);
 static int cli_load_file(const char *command, cli_options_t *options);
@@ -46,6 +51,8 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"scenario", required_argument, NULL, OPT_SCENARIO},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"trace", no_argument, NULL, OPT_TRACE},
+        {"to", required_argument, NULL, OPT_TO},
+        {"name", required_argument, NULL, OPT_NAME},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -59,47 +66,12 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
     opterr = 0;
 
     while (rc == 0 && (opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        switch (opt) {
-        case OPT_POLICY:
-            rc = cli_parse_policy(optarg, options);
-            break;
-        case OPT_SEEDS:
-            rc = cli_parse_seeds(optarg, options);
-            break;
-        case OPT_SEED:
-            rc = cli_parse_u64("--seed", optarg, &options->seed_first);
-            options->seed_last = options->seed_first;
-            options->seeds_given = true;
-            break;
-        case OPT_BATCHES:
-            rc = cli_parse_count("--batches", optarg, SCEN_BATCH_MAX,
-                                 &options->batch_count);
-            break;
-        case OPT_WORKERS:
-            rc = cli_parse_count("--workers", optarg, SCEN_WORKER_MAX,
-                                 &options->worker_count);
-            break;
-        case OPT_JSON:
-            options->json_path = optarg;
-            break;
-        case OPT_CASE:
-            options->case_name = optarg;
-            break;
-        case OPT_SCENARIO:
-            options->scenario_path = optarg;
-            break;
-        case OPT_VERBOSE:
-            options->verbose = true;
-            break;
-        case OPT_TRACE:
-            options->trace = true;
-            break;
-        default:
+        rc = cli_parse_option(opt, optarg, options);
+        if (rc == -1) {
             fprintf(stderr, "barriersim %s: unknown or incomplete option \"%s\"; "
                             "run \"%s help\" for the options\n",
                     command, argv[optind - 1], options->program);
             rc = CLI_EXIT_USAGE;
-            break;
         }
     }
     if (rc == 0 && optind < argc) {
@@ -110,19 +82,63 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
     return rc == 0 ? cli_finish(command, options) : rc;
 }
 
+/* Apply one option. Returns 0, CLI_EXIT_USAGE after printing why, or -1 for
+ * an option getopt did not recognise, which the caller reports with its
+ * text. */
+static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
+{
+    switch (opt) {
+    case OPT_POLICY:
+        return cli_parse_policy(arg, options);
+    case OPT_SEEDS:
+        return cli_parse_seeds(arg, options);
+    case OPT_SEED:
+        options->seeds_given = true;
+        if (cli_parse_u64("--seed", arg, &options->seed_first) != 0) {
+            return CLI_EXIT_USAGE;
+        }
+        options->seed_last = options->seed_first;
+        return 0;
+    case OPT_BATCHES:
+        return cli_parse_count("--batches", arg, SCEN_BATCH_MAX, &options->batch_count);
+    case OPT_WORKERS:
+        return cli_parse_count("--workers", arg, SCEN_WORKER_MAX, &options->worker_count);
+    case OPT_JSON:
+        options->json_path = arg;
+        return 0;
+    case OPT_CASE:
+        options->case_name = arg;
+        return 0;
+    case OPT_SCENARIO:
+        options->scenario_path = arg;
+        return 0;
+    case OPT_VERBOSE:
+        options->verbose = true;
+        return 0;
+    case OPT_TRACE:
+        options->trace = true;
+        return 0;
+    case OPT_TO:
+        options->save_path = arg;
+        return 0;
+    case OPT_NAME:
+        options->save_name = arg;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 /* Select the scenario and fill what a replay command must repeat. */
 static int cli_finish(const char *command, cli_options_t *options)
 {
     bool sized = options->batch_count != 8 || options->worker_count != 4;
-    bool replay = strcmp(command, "replay") == 0;
+    bool save = strcmp(command, "save") == 0;
+    bool one_seed = save || strcmp(command, "replay") == 0;
+    int rc = cli_check_command_options(command, save, one_seed, options);
 
-    if (replay && options->policy_count == 0) {
-        fprintf(stderr, "barriersim replay: --policy NAME is required\n");
-        return CLI_EXIT_USAGE;
-    }
-    if (replay && !options->seeds_given) {
-        fprintf(stderr, "barriersim replay: --seed S is required\n");
-        return CLI_EXIT_USAGE;
+    if (rc != 0) {
+        return rc;
     }
     if (options->case_name != NULL || options->scenario_path != NULL) {
         if (sized) {
@@ -144,6 +160,36 @@ static int cli_finish(const char *command, cli_options_t *options)
         snprintf(options->extra_args, sizeof(options->extra_args),
                  "--batches %d --workers %d", options->batch_count,
                  options->worker_count);
+    }
+    return 0;
+}
+
+/* Check the options of replay and save, which run one policy on one seed.
+ * --to and --name belong to save, which needs --to. */
+static int cli_check_command_options(const char *command, bool save, bool one_seed,
+                                     const cli_options_t *options)
+{
+    if (one_seed && options->policy_count == 0) {
+        fprintf(stderr, "barriersim %s: --policy NAME is required\n", command);
+        return CLI_EXIT_USAGE;
+    }
+    if (one_seed && !options->seeds_given) {
+        fprintf(stderr, "barriersim %s: --seed S is required\n", command);
+        return CLI_EXIT_USAGE;
+    }
+    if (save && (options->policy_count != 1 || options->seed_first != options->seed_last)) {
+        fprintf(stderr, "barriersim save: give one --policy NAME and one --seed S; "
+                        "a saved scenario pins one policy on one seed\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (save && options->save_path == NULL) {
+        fprintf(stderr, "barriersim save: --to PATH is required: the scenario file "
+                        "to write\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (!save && (options->save_path != NULL || options->save_name != NULL)) {
+        fprintf(stderr, "barriersim %s: --to and --name apply to save only\n", command);
+        return CLI_EXIT_USAGE;
     }
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "../core/stmt.h"
 #include "../faults/fault.h"
 #include "../sim/oracle.h"
+#include "../sim/world.h"
 
 #define SCEN_SHOWN_MAX 80          /* characters of a bad value quoted in a message */
 #define SCEN_WHERE_MAX 128         /* a key path such as "schedule.strikes[3].fault" */
@@ -30,18 +31,21 @@
 /* The masks of a scenario keep one bit per fault kind and per property. */
 _Static_assert(FAULT_KIND_COUNT <= 32, "fault_swarm_t.kinds_mask needs a bit per kind");
 _Static_assert(SIM_PROP_COUNT <= 32, "scen_expect_t masks need a bit per property");
+_Static_assert(SCEN_REAPER_MAX <= SIM_REAPER_MAX, "the simulator spawns every reaper");
 
 /* X(id, key) — the keys of each mapping, in the order they are parsed. */
 #define SCEN_TOP_KEY_MAP(X)                                                    \
     X(NAME, "name") X(SUMMARY, "summary") X(SOURCE, "source")                  \
     X(BATCHES, "batches") X(WORKERS, "workers") X(PATH, "path")                \
     X(TIMINGS, "timings") X(POOLER, "pooler") X(RESTART_RATE, "restart_rate")  \
-    X(STEP_MAX, "step_max") X(FAULTS, "faults") X(SCHEDULE, "schedule")        \
+    X(STEP_MAX, "step_max") X(REAPERS, "reapers")                              \
+    X(ORCHESTRATOR, "orchestrator") X(FAULTS, "faults") X(SCHEDULE, "schedule") \
     X(POLICIES, "policies") X(SEEDS, "seeds") X(EXPECT, "expect")
 #define SCEN_TIMINGS_KEY_MAP(X)                                                \
     X(WORK, "work") X(LATENCY, "latency") X(LEASE, "lease")                    \
     X(DETECT_DELAY, "detect_delay") X(STUCK_TIMEOUT, "stuck_timeout")          \
-    X(EXPIRY, "expiry") X(REAPER_TICK, "reaper_tick")
+    X(EXPIRY, "expiry") X(REAPER_TICK, "reaper_tick")                          \
+    X(DEDUP_RETENTION, "dedup_retention")
 #define SCEN_POOLER_KEY_MAP(X)                                                 \
     X(MODE, "mode") X(CLIENT_IDLE_TIMEOUT, "client_idle_timeout")
 #define SCEN_FAULTS_KEY_MAP(X)                                                 \
@@ -50,7 +54,7 @@ _Static_assert(SIM_PROP_COUNT <= 32, "scen_expect_t masks need a bit per propert
 #define SCEN_BATCH_KEY_MAP(X) X(WORKER, "worker") X(WORK, "work")
 #define SCEN_STRIKE_KEY_MAP(X)                                                 \
     X(ACTOR, "actor") X(STATEMENT, "statement") X(POINT, "point")              \
-    X(OCCURRENCE, "occurrence") X(FAULT, "fault")
+    X(OCCURRENCE, "occurrence") X(FAULT, "fault") X(VARIANT, "variant")
 #define SCEN_EXPECT_KEY_MAP(X)                                                 \
     X(OUTCOME, "outcome") X(VIOLATED, "violated") X(HOLDS, "holds")            \
     X(VIOLATES, "violates")
@@ -100,6 +104,8 @@ typedef struct {
     const char *name;
     int64_t scale_us;
 } scen_unit_t;
+
+const char *const scen_orchestrator_names[2] = {"general", "api"};
 
 static const scen_unit_t scen_units[] = {
     {"us", 1},
@@ -175,12 +181,19 @@ static int scen_file_rate(scen_file_t *file, const yaml_node_t *node, const char
 static int scen_file_worker(scen_file_t *file, const yaml_node_t *node,
                             const char *where, int worker_count, int *worker_out);
 static int scen_file_actor(scen_file_t *file, const yaml_node_t *node,
-                           const char *where, int worker_count, int *actor_out);
+                           const char *where, const scen_t *scen, int *actor_out);
 static int scen_policy_names(const char **names);
+static int scen_file_strike_point(scen_file_t *file, yaml_node_t *node,
+                                  const scen_field_t *fields, const char *where,
+                                  fault_entry_t *entry);
 static int scen_file_strike_fault(scen_file_t *file, const yaml_node_t *node,
                                   const char *where, fault_entry_t *entry);
-static int scen_send_kinds(fault_point_t point, const char **names,
-                           fault_kind_t *kinds);
+static int scen_file_strike_variant(scen_file_t *file, const scen_field_t *field,
+                                    const char *where, fault_entry_t *entry);
+static int scen_point_kinds(fault_point_t point, const char **names,
+                            fault_kind_t *kinds);
+static int scen_variant_names(fault_kind_t kind, const char *const **names_out);
+static stmt_id_t scen_stmt_family(stmt_id_t stmt);
 static int scen_parse_u64(const char *text, size_t length, uint64_t *out);
 static void scen_join(char *buf, size_t buf_size, const char *const *names, int count);
 static int scen_node_line(const yaml_node_t *node);
@@ -459,12 +472,14 @@ static int scen_file_parse_head(scen_file_t *file, yaml_node_t *root,
     return 0;
 }
 
-/* Path, timings, pooler, restarts and the step limit. */
+/* Path, timings, pooler, restarts, the step limit, reapers and orchestrator. */
 static int scen_file_parse_run(scen_file_t *file, const scen_field_t *fields,
                                scen_t *scen)
 {
     const char *paths[SCEN_PATH_LINK + 1];
     int64_t step_max;
+    int64_t reapers;
+    int orchestrator = 0;
     int path;
 
     for (path = 0; path <= SCEN_PATH_LINK; path++) {
@@ -496,6 +511,24 @@ static int scen_file_parse_run(scen_file_t *file, const scen_field_t *fields,
             return -1;
         }
         scen->step_max = (uint64_t)step_max;
+    }
+
+    /* Before the schedule, whose strikes may name a reaper. */
+    if (fields[SCEN_TOP_REAPERS].value != NULL) {
+        if (scen_file_int(file, fields[SCEN_TOP_REAPERS].value, "reapers", 0,
+                          SCEN_REAPER_MAX, &reapers) != 0) {
+            return -1;
+        }
+        scen->reaper_count = (int)reapers;
+    }
+
+    /* The API-deployment orchestrator takes no orchestration claim. */
+    if (fields[SCEN_TOP_ORCHESTRATOR].value != NULL) {
+        if (scen_file_choice(file, fields[SCEN_TOP_ORCHESTRATOR].value, "orchestrator",
+                             scen_orchestrator_names, 2, &orchestrator) != 0) {
+            return -1;
+        }
+        scen->api_orchestrator = orchestrator == 1;
     }
     return 0;
 }
@@ -541,7 +574,7 @@ static int scen_file_parse_timings(scen_file_t *file, yaml_node_t *node, scen_t 
     return scen_file_parse_reaper(file, fields, scen);
 }
 
-/* The reaper's settings: stored and checked, not simulated yet. */
+/* Parse the reaper's settings, which change a run only when reapers > 0. */
 static int scen_file_parse_reaper(scen_file_t *file, const scen_field_t *fields,
                                   scen_t *scen)
 {
@@ -558,6 +591,14 @@ static int scen_file_parse_reaper(scen_file_t *file, const scen_field_t *fields,
     if (fields[SCEN_TIMINGS_REAPER_TICK].value != NULL &&
         scen_file_duration(file, fields[SCEN_TIMINGS_REAPER_TICK].value,
                            "timings.reaper_tick", 1, &scen->reaper_tick_us) != 0) {
+        return -1;
+    }
+
+    /* 0 keeps the deployed retention of the reaper's marker sweep, 24 h. */
+    if (fields[SCEN_TIMINGS_DEDUP_RETENTION].value != NULL &&
+        scen_file_duration(file, fields[SCEN_TIMINGS_DEDUP_RETENTION].value,
+                           "timings.dedup_retention", 0,
+                           &scen->dedup_retention_us) != 0) {
         return -1;
     }
     return 0;
@@ -748,9 +789,9 @@ static int scen_file_parse_strikes(scen_file_t *file, yaml_node_t *node, scen_t 
             if (other->actor_index == entry->actor_index && other->stmt == entry->stmt &&
                 other->point == entry->point && other->occurrence == entry->occurrence) {
                 return scen_file_fail(file, item,
-                                      "%s strikes the same send as "
-                                      "schedule.strikes[%d]: expected each (actor, "
-                                      "statement, point, occurrence) once", where, j);
+                                      "%s repeats the actor, statement, point and "
+                                      "occurrence of schedule.strikes[%d]: only the "
+                                      "first would strike, so remove one", where, j);
             }
         }
     }
@@ -758,57 +799,39 @@ static int scen_file_parse_strikes(scen_file_t *file, yaml_node_t *node, scen_t 
     return 0;
 }
 
-/* One strike: which actor's send of which statement, at which point, and the
- * fault. F1 is timer-driven (pooler.client_idle_timeout) and never struck. */
+/* Parse one strike: the actor, the point (with the transaction at a send),
+ * the occurrence, the fault and its form. F1 is never struck, because a
+ * timer drives it (pooler.client_idle_timeout). */
 static int scen_file_parse_strike(scen_file_t *file, yaml_node_t *node,
                                   const char *where, const scen_t *scen,
                                   fault_entry_t *entry)
 {
-    const char *labels[STMT_COUNT];
-    const char *points[FAULT_AT_COMMIT + 1];
+    static const int required[] = {SCEN_STRIKE_ACTOR, SCEN_STRIKE_POINT,
+                                   SCEN_STRIKE_FAULT};
     scen_field_t fields[SCEN_STRIKE_KEY_COUNT];
     char key_where[SCEN_WHERE_MAX + 16];
     int64_t occurrence = 1;
-    int index;
-    int i;
+    size_t i;
 
     if (scen_file_fields(file, node, where, scen_strike_keys, SCEN_STRIKE_KEY_COUNT,
                          fields) != 0) {
         return -1;
     }
-    for (i = 0; i < SCEN_STRIKE_KEY_COUNT; i++) {
-        if (fields[i].value == NULL && i != SCEN_STRIKE_OCCURRENCE) {
-            return scen_file_missing(file, node, where, scen_strike_keys[i],
-                                     "actor, statement, point and fault in every strike");
+    for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        if (fields[required[i]].value == NULL) {
+            return scen_file_missing(file, node, where, scen_strike_keys[required[i]],
+                                     "actor, point and fault in every strike");
         }
     }
 
     snprintf(key_where, sizeof(key_where), "%s.actor", where);
-    if (scen_file_actor(file, fields[SCEN_STRIKE_ACTOR].value, key_where,
-                        scen->worker_count, &entry->actor_index) != 0) {
+    if (scen_file_actor(file, fields[SCEN_STRIKE_ACTOR].value, key_where, scen,
+                        &entry->actor_index) != 0) {
         return -1;
     }
-
-    /* A strike names a transaction's main statement, never BEGIN or COMMIT. */
-    for (i = STMT_ARM_UPSERT; i < STMT_COUNT; i++) {
-        labels[i - STMT_ARM_UPSERT] = stmt_label((stmt_id_t)i);
-    }
-    snprintf(key_where, sizeof(key_where), "%s.statement", where);
-    if (scen_file_choice(file, fields[SCEN_STRIKE_STATEMENT].value, key_where, labels,
-                         STMT_COUNT - STMT_ARM_UPSERT, &index) != 0) {
+    if (scen_file_strike_point(file, node, fields, where, entry) != 0) {
         return -1;
     }
-    entry->stmt = (stmt_id_t)(index + STMT_ARM_UPSERT);
-
-    for (i = 0; i <= FAULT_AT_COMMIT; i++) {
-        points[i] = fault_point_name((fault_point_t)i);
-    }
-    snprintf(key_where, sizeof(key_where), "%s.point", where);
-    if (scen_file_choice(file, fields[SCEN_STRIKE_POINT].value, key_where, points,
-                         FAULT_AT_COMMIT + 1, &index) != 0) {
-        return -1;
-    }
-    entry->point = (fault_point_t)index;
 
     snprintf(key_where, sizeof(key_where), "%s.occurrence", where);
     if (fields[SCEN_STRIKE_OCCURRENCE].value != NULL &&
@@ -819,12 +842,101 @@ static int scen_file_parse_strike(scen_file_t *file, yaml_node_t *node,
     entry->occurrence = (int)occurrence;
 
     snprintf(key_where, sizeof(key_where), "%s.fault", where);
-    return scen_file_strike_fault(file, fields[SCEN_STRIKE_FAULT].value, key_where,
-                                  entry);
+    if (scen_file_strike_fault(file, fields[SCEN_STRIKE_FAULT].value, key_where,
+                               entry) != 0) {
+        return -1;
+    }
+    snprintf(key_where, sizeof(key_where), "%s.variant", where);
+    return scen_file_strike_variant(file, &fields[SCEN_STRIKE_VARIANT], key_where,
+                                    entry);
 }
 
-/* The fault of a strike: a simulated kind that strikes one of a
- * transaction's sends (F2 to F6), and that fits the strike's point. */
+/* Parse the point, and at a send point (begin, statement, commit) the
+ * statement that picks the transaction. The simulator counts the other
+ * points per actor alone, so a statement there is rejected rather than read
+ * as a filter, and the entry's stmt is STMT_BEGIN, the key the simulator
+ * looks those strikes up with. */
+static int scen_file_strike_point(scen_file_t *file, yaml_node_t *node,
+                                  const scen_field_t *fields, const char *where,
+                                  fault_entry_t *entry)
+{
+    const scen_field_t *statement = &fields[SCEN_STRIKE_STATEMENT];
+    const char *labels[STMT_COUNT];
+    const char *points[FAULT_POINT_COUNT];
+    char key_where[SCEN_WHERE_MAX + 16];
+    int index;
+    int i;
+
+    for (i = 0; i < FAULT_POINT_COUNT; i++) {
+        points[i] = fault_point_name((fault_point_t)i);
+    }
+    snprintf(key_where, sizeof(key_where), "%s.point", where);
+    if (scen_file_choice(file, fields[SCEN_STRIKE_POINT].value, key_where, points,
+                         FAULT_POINT_COUNT, &index) != 0) {
+        return -1;
+    }
+    entry->point = (fault_point_t)index;
+    entry->stmt = STMT_BEGIN;
+
+    if (entry->point > FAULT_AT_COMMIT) {
+        if (statement->value != NULL) {
+            return scen_file_fail(file, statement->key,
+                                  "%s.statement applies to the points begin, statement "
+                                  "and commit only: point %s counts every arrival of "
+                                  "the actor, so remove the statement", where,
+                                  points[entry->point]);
+        }
+        return 0;
+    }
+    if (statement->value == NULL) {
+        return scen_file_missing(file, node, where, "statement",
+                                 "the main statement of the struck transaction at "
+                                 "point begin, statement or commit");
+    }
+
+    /* A strike names a transaction's main statement, never BEGIN or COMMIT. */
+    for (i = STMT_ARM_UPSERT; i < STMT_COUNT; i++) {
+        labels[i - STMT_ARM_UPSERT] = stmt_label((stmt_id_t)i);
+    }
+    snprintf(key_where, sizeof(key_where), "%s.statement", where);
+    if (scen_file_choice(file, statement->value, key_where, labels,
+                         STMT_COUNT - STMT_ARM_UPSERT, &index) != 0) {
+        return -1;
+    }
+    entry->stmt = (stmt_id_t)(index + STMT_ARM_UPSERT);
+
+    /* The simulator counts the decrement and claim forms of policies n and
+     * k as Q-DEC and Q-CLAIM (sim_stmt_family in sim/simconn.c), so a
+     * strike naming a form would never strike. */
+    if (scen_stmt_family(entry->stmt) != entry->stmt) {
+        return scen_file_fail(file, statement->value,
+                              "%s.statement %s: the simulator counts the sends of this "
+                              "form as %s, so name %s instead", where,
+                              stmt_label(entry->stmt),
+                              stmt_label(scen_stmt_family(entry->stmt)),
+                              stmt_label(scen_stmt_family(entry->stmt)));
+    }
+    return 0;
+}
+
+/* The statement a send of stmt is counted as, for schedules. */
+static stmt_id_t scen_stmt_family(stmt_id_t stmt)
+{
+    switch (stmt) {
+    case STMT_DEC_G:
+    case STMT_DEC_XID:
+    case STMT_K_MARK:
+    case STMT_K_STORE:
+        return STMT_DEC;
+    case STMT_CLAIM_G:
+        return STMT_CLAIM;
+    default:
+        return stmt;
+    }
+}
+
+/* The fault of a strike: a simulated kind that a schedule may place at the
+ * strike's point (fault_kind_schedulable). */
 static int scen_file_strike_fault(scen_file_t *file, const yaml_node_t *node,
                                   const char *where, fault_entry_t *entry)
 {
@@ -834,19 +946,60 @@ static int scen_file_strike_fault(scen_file_t *file, const yaml_node_t *node,
     int count;
     int index;
 
-    count = scen_send_kinds(FAULT_POINT_COUNT, names, kinds);
+    if (node->type == YAML_SCALAR_NODE &&
+        strcmp((const char *)node->data.scalar.value, "F1") == 0) {
+        return scen_file_fail(file, node, "invalid value \"F1\" for %s: an idle reap "
+                              "is driven by a timer, so set pooler.client_idle_timeout "
+                              "instead of striking it", where);
+    }
+    count = scen_point_kinds(FAULT_POINT_COUNT, names, kinds);
     if (scen_file_choice(file, node, where, names, count, &index) != 0) {
         return -1;
     }
     entry->kind = kinds[index];
-    if (!fault_kind_fits(entry->kind, entry->point)) {
-        count = scen_send_kinds(entry->point, names, kinds);
+    if (!fault_kind_schedulable(entry->kind, entry->point)) {
+        count = scen_point_kinds(entry->point, names, kinds);
         scen_join(list, sizeof(list), names, count);
         return scen_file_fail(file, node, "fault %s cannot strike at point %s: "
                               "expected one of %s there",
                               fault_kind_name(entry->kind),
-                              fault_point_name(entry->point), list);
+                              fault_point_name(entry->point),
+                              count > 0 ? list : "(none)");
     }
+    return 0;
+}
+
+/* Parse the form of a kind that has several. Absent means the first form. */
+static int scen_file_strike_variant(scen_file_t *file, const scen_field_t *field,
+                                    const char *where, fault_entry_t *entry)
+{
+    const char *const *forms = NULL;
+    const char *with_forms[FAULT_KIND_COUNT];
+    char list[SCEN_LIST_MAX];
+    int count = scen_variant_names(entry->kind, &forms);
+    int with_count = 0;
+    int index = 0;
+    int kind;
+
+    entry->variant = 0;
+    if (field->value == NULL) {
+        return 0;
+    }
+    if (count == 0) {
+        for (kind = FAULT_F1; kind < FAULT_KIND_COUNT; kind++) {
+            if (fault_variant_count((fault_kind_t)kind) > 1) {
+                with_forms[with_count++] = fault_kind_name((fault_kind_t)kind);
+            }
+        }
+        scen_join(list, sizeof(list), with_forms, with_count);
+        return scen_file_fail(file, field->key, "%s is set, but fault %s has a single "
+                              "form: remove the variant (only %s have forms)", where,
+                              fault_kind_name(entry->kind), list);
+    }
+    if (scen_file_choice(file, field->value, where, forms, count, &index) != 0) {
+        return -1;
+    }
+    entry->variant = index;
     return 0;
 }
 
@@ -1446,52 +1599,72 @@ static int scen_file_worker(scen_file_t *file, const yaml_node_t *node,
     return 0;
 }
 
-/* "orchestrator" is actor 0 and "worker N" is actor N + 1. */
+/* "orchestrator" is actor 0, "worker N" is actor N + 1 and "reaper N" (N
+ * from 1) is actor workers + N, the order in which the simulator spawns
+ * them. */
 static int scen_file_actor(scen_file_t *file, const yaml_node_t *node,
-                           const char *where, int worker_count, int *actor_out)
+                           const char *where, const scen_t *scen, int *actor_out)
 {
-    static const char prefix[] = "worker ";
-    char expected[96];
+    static const char worker_prefix[] = "worker ";
+    static const char reaper_prefix[] = "reaper ";
+    char expected[160];
     const char *text;
-    uint64_t worker;
+    uint64_t number;
 
-    snprintf(expected, sizeof(expected),
-             "orchestrator, or worker N with N in 0..%d (workers: %d)", worker_count - 1,
-             worker_count);
+    if (scen->reaper_count == 0) {
+        snprintf(expected, sizeof(expected),
+                 "orchestrator, or worker N with N in 0..%d (workers: %d; reaper N "
+                 "needs reapers: 1 or more)",
+                 scen->worker_count - 1, scen->worker_count);
+    } else {
+        snprintf(expected, sizeof(expected),
+                 "orchestrator, worker N with N in 0..%d, or reaper N with N in 1..%d "
+                 "(workers: %d, reapers: %d)",
+                 scen->worker_count - 1, scen->reaper_count, scen->worker_count,
+                 scen->reaper_count);
+    }
     text = scen_file_scalar(file, node, where, expected);
     if (text == NULL) {
         return -1;
     }
+
     if (strcmp(text, "orchestrator") == 0) {
         *actor_out = 0;
         return 0;
     }
-    if (strncmp(text, prefix, sizeof(prefix) - 1) != 0 ||
-        scen_parse_u64(text + sizeof(prefix) - 1, strlen(text + sizeof(prefix) - 1),
-                       &worker) != 0 ||
-        worker >= (uint64_t)worker_count) {
-        return scen_file_invalid(file, node, where, expected);
+    if (strncmp(text, worker_prefix, sizeof(worker_prefix) - 1) == 0 &&
+        scen_parse_u64(text + sizeof(worker_prefix) - 1,
+                       strlen(text + sizeof(worker_prefix) - 1), &number) == 0 &&
+        number < (uint64_t)scen->worker_count) {
+        *actor_out = (int)number + 1;
+        return 0;
     }
-    *actor_out = (int)worker + 1;
-    return 0;
+    if (strncmp(text, reaper_prefix, sizeof(reaper_prefix) - 1) == 0 &&
+        scen_parse_u64(text + sizeof(reaper_prefix) - 1,
+                       strlen(text + sizeof(reaper_prefix) - 1), &number) == 0 &&
+        number >= 1 && number <= (uint64_t)scen->reaper_count) {
+        *actor_out = scen->worker_count + (int)number;
+        return 0;
+    }
+    return scen_file_invalid(file, node, where, expected);
 }
 
-/* The kinds a strike may name at point, one of a transaction's three sends,
- * or at any of them when point is FAULT_POINT_COUNT. F1 never: it is
- * timer-driven. Fills names and kinds; returns the count. */
-static int scen_send_kinds(fault_point_t point, const char **names,
-                           fault_kind_t *kinds)
+/* List the simulated kinds a schedule may place at point, or at any point
+ * when point is FAULT_POINT_COUNT. F1 is left out, because a timer drives
+ * it. Fills names and kinds and returns the count. */
+static int scen_point_kinds(fault_point_t point, const char **names,
+                            fault_kind_t *kinds)
 {
     int count = 0;
     int kind;
 
     for (kind = FAULT_F2; kind < FAULT_KIND_COUNT; kind++) {
         bool fits = false;
-        int send;
+        int at;
 
-        for (send = FAULT_AT_BEGIN; send <= FAULT_AT_COMMIT; send++) {
-            fits |= (point == FAULT_POINT_COUNT || (int)point == send) &&
-                    fault_kind_fits((fault_kind_t)kind, (fault_point_t)send);
+        for (at = 0; at < FAULT_POINT_COUNT; at++) {
+            fits |= (point == FAULT_POINT_COUNT || (int)point == at) &&
+                    fault_kind_schedulable((fault_kind_t)kind, (fault_point_t)at);
         }
         if (fits && fault_kind_simulated((fault_kind_t)kind)) {
             names[count] = fault_kind_name((fault_kind_t)kind);
@@ -1500,6 +1673,58 @@ static int scen_send_kinds(fault_point_t point, const char **names,
         }
     }
     return count;
+}
+
+const char *scen_variant_name(fault_kind_t kind, int variant)
+{
+    const char *const *names = NULL;
+    int count = scen_variant_names(kind, &names);
+
+    if (variant < 0 || variant >= count) {
+        return NULL;
+    }
+    return names[variant];
+}
+
+/* The names of kind's forms, in the order of its FAULT_<kind>_* enum.
+ * Returns their count, or 0 for a kind with a single form. */
+static int scen_variant_names(fault_kind_t kind, const char *const **names_out)
+{
+    static const char *const f6[] = {"statement-timeout", "deadlock", "lock-timeout",
+                                     "serialization"};
+    static const char *const f13[] = {"clean", "ambiguous", "duplicate"};
+    static const char *const f15[] = {"failed", "unconfirmed", "applied-unconfirmed"};
+    static const char *const f17[] = {"nul", "unencodable"};
+    static const char *const f18[] = {"clean", "ambiguous"};
+
+    _Static_assert(sizeof(f6) / sizeof(f6[0]) == FAULT_F6_VARIANTS, "F6 forms");
+    _Static_assert(sizeof(f13) / sizeof(f13[0]) == FAULT_F13_VARIANTS, "F13 forms");
+    _Static_assert(sizeof(f15) / sizeof(f15[0]) == FAULT_F15_VARIANTS, "F15 forms");
+    _Static_assert(sizeof(f17) / sizeof(f17[0]) == FAULT_F17_VARIANTS, "F17 forms");
+    _Static_assert(sizeof(f18) / sizeof(f18[0]) == FAULT_F18_VARIANTS, "F18 forms");
+
+    switch (kind) {
+    case FAULT_F6:
+        *names_out = f6;
+        return FAULT_F6_VARIANTS;
+    case FAULT_F13:
+        *names_out = f13;
+        return FAULT_F13_VARIANTS;
+    case FAULT_F15:
+        *names_out = f15;
+        return FAULT_F15_VARIANTS;
+    case FAULT_F17:
+        *names_out = f17;
+        return FAULT_F17_VARIANTS;
+    case FAULT_F18:
+        *names_out = f18;
+        return FAULT_F18_VARIANTS;
+    default:
+        /* A kind given forms in fault.c must get its names here too. */
+        assert(fault_variant_count(kind) == 1);
+        *names_out = NULL;
+        return 0;
+    }
 }
 
 /* Decimal digits only: no sign, no spaces, no overflow. */

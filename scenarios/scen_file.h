@@ -24,6 +24,14 @@
  * simulator's clock can add a few of them without overflow. */
 #define SCEN_DURATION_MAX_US 1000000000000000LL
 
+/* The values of the top-level key orchestrator: [0] "general" (takes the
+ * orchestration claim), [1] "api" (scen_t.api_orchestrator, takes none). */
+extern const char *const scen_orchestrator_names[2];
+
+/* The name of kind's form variant as a file writes it ("ambiguous" for F13
+ * form 1), or NULL for a kind with a single form or a variant out of range. */
+const char *scen_variant_name(fault_kind_t kind, int variant);
+
 /* Load the scenario at path into scen_out. Returns 0, or -1 with a message
  * in error_out (always NUL-terminated; empty on success). */
 int scen_file_load(const char *path, scen_t *scen_out, char *error_out,

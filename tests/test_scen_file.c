@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../scenarios/scen_file.h"
+#include "../scenarios/scen_write.h"
 #include "../sim/oracle.h"
 
 #define TEST_MS 1000LL
@@ -540,6 +541,22 @@ static void test_scen_file_point_statement_rules(void **state)
     test_expect_error(text, 10, "missing key \"fault\" in schedule.strikes[0]");
 }
 
+static void test_scen_file_statement_form_rejected(void **state)
+{
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-DEC/k, point: commit, fault: F5}\n", test_base);
+    test_expect_error(text, 10, "schedule.strikes[0].statement Q-DEC/k: the simulator "
+                                "counts the sends of this form as Q-DEC, so name Q-DEC "
+                                "instead");
+    snprintf(text, sizeof(text), "%s  strikes:\n    - {actor: worker 0, statement: "
+             "Q-CLAIM/n, point: statement, fault: F3}\n", test_base);
+    test_expect_error(text, 10, "schedule.strikes[0].statement Q-CLAIM/n: the simulator "
+                                "counts the sends of this form as Q-CLAIM");
+}
+
 static void test_scen_file_point_fault_mismatch(void **state)
 {
     char text[1024];
@@ -634,6 +651,27 @@ static void test_scen_file_reapers_rejected(void **state)
                                 "or reaper N with N in 1..1 (workers: 2, reapers: 1)");
 }
 
+static void test_scen_file_orchestrator_loads(void **state)
+{
+    scen_t scen;
+
+    (void)state;
+    test_write("name: T\nsummary: s\norchestrator: api\ntimings:\n"
+               "  dedup_retention: 10min\n");
+    test_load(test_path, &scen);
+    assert_true(scen.api_orchestrator);
+    assert_int_equal(scen.dedup_retention_us, 600 * TEST_S);
+
+    test_write("name: T\nsummary: s\norchestrator: general\n");
+    test_load(test_path, &scen);
+    assert_false(scen.api_orchestrator);
+    assert_int_equal(scen.dedup_retention_us, 0);
+
+    test_expect_error("name: T\nsummary: s\norchestrator: celery\n", 3,
+                      "invalid value \"celery\" for orchestrator: expected one of "
+                      "general, api");
+}
+
 /* A swarm may draw any simulated kind; the others are rejected. */
 static void test_scen_file_swarm_kinds_load(void **state)
 {
@@ -724,6 +762,101 @@ static void test_scen_file_missing_file_named(void **state)
     assert_non_null(strstr(error, "/nonexistent/x.yaml: could not open scenario file"));
 }
 
+static void test_scen_duration_format(void **state)
+{
+    static const struct {
+        int64_t duration_us;
+        const char *text;
+    } cases[] = {
+        {0, "0"},
+        {6 * 3600 * TEST_S, "6h"},
+        {9000 * TEST_S, "9000s"},
+        {1513500, "1.5135s"},
+        {32009 * TEST_MS, "32.009s"},
+        {500 * TEST_MS, "500ms"},
+        {800, "800us"},
+        {1500, "1500us"},
+    };
+    char text[64];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t parsed = -1;
+
+        scen_duration_format(cases[i].duration_us, text, sizeof(text));
+        assert_string_equal(text, cases[i].text);
+        assert_int_equal(scen_duration_parse(text, &parsed), 0);
+        assert_int_equal(parsed, cases[i].duration_us);
+    }
+}
+
+/* A written scenario loads back to the same scenario, byte for byte: every
+ * field a run reads survives, for swarms, fixed schedules, strikes at every
+ * kind of point, variants and reapers. */
+static void test_scen_write_round_trips(void **state)
+{
+    static const char *const paths[] = {
+        "scenarios/default.yaml",
+        "scenarios/cases/C1.yaml",
+        "scenarios/cases/C6.yaml",
+        "scenarios/cases/C9-ambiguous.yaml",
+        "scenarios/cases/C9-crash.yaml",
+        "scenarios/cases/C10.yaml",
+        "scenarios/schedules/sigma6.yaml",
+        "scenarios/sweeps/policies.yaml",
+    };
+    char error[TEST_ERROR_MAX];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        scen_t *original = calloc(1, sizeof(*original));
+        scen_t *again = calloc(1, sizeof(*again));
+        FILE *out = fopen(test_path, "w");
+
+        assert_non_null(original);
+        assert_non_null(again);
+        assert_non_null(out);
+        test_load(paths[i], original);
+        if (scen_write(out, original, "round trip\nof a corpus file", error,
+                       sizeof(error)) != 0) {
+            fail_msg("%s: %s", paths[i], error);
+        }
+        assert_int_equal(fclose(out), 0);
+        test_load(test_path, again);
+        if (memcmp(original, again, sizeof(*original)) != 0) {
+            fail_msg("%s does not survive a write and a load", paths[i]);
+        }
+        free(original);
+        free(again);
+    }
+}
+
+/* An empty fixed plan still writes a schedule, which selects the fixed base. */
+static void test_scen_write_empty_schedule(void **state)
+{
+    char error[TEST_ERROR_MAX];
+    scen_t written;
+    scen_t loaded;
+    FILE *out;
+
+    (void)state;
+    scen_fixed_base(&written, 2, 1);
+    snprintf(written.name, sizeof(written.name), "empty");
+    snprintf(written.summary, sizeof(written.summary), "no faults: plain run");
+    written.assigned = false;
+    out = fopen(test_path, "w");
+    assert_non_null(out);
+    assert_int_equal(scen_write(out, &written, NULL, error, sizeof(error)), 0);
+    assert_int_equal(fclose(out), 0);
+    test_load(test_path, &loaded);
+    assert_false(loaded.swarm);
+    assert_false(loaded.assigned);
+    assert_int_equal(loaded.fixed_plan.entry_count, 0);
+    assert_string_equal(loaded.summary, "no faults: plain run");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,11 +882,13 @@ int main(void)
         cmocka_unit_test(test_scen_file_point_strike_loads),
         cmocka_unit_test(test_scen_file_f6_variant_loads),
         cmocka_unit_test(test_scen_file_point_statement_rules),
+        cmocka_unit_test(test_scen_file_statement_form_rejected),
         cmocka_unit_test(test_scen_file_point_fault_mismatch),
         cmocka_unit_test(test_scen_file_variant_rejected),
         cmocka_unit_test(test_scen_file_duplicate_point_strike),
         cmocka_unit_test(test_scen_file_reapers_load),
         cmocka_unit_test(test_scen_file_reapers_rejected),
+        cmocka_unit_test(test_scen_file_orchestrator_loads),
         cmocka_unit_test(test_scen_file_swarm_kinds_load),
         cmocka_unit_test(test_scen_file_faults_with_strikes_rejected),
         cmocka_unit_test(test_scen_file_batch_count_mismatch_named),
@@ -762,6 +897,9 @@ int main(void)
         cmocka_unit_test(test_scen_file_invalid_yaml_named),
         cmocka_unit_test(test_scen_file_error_leaves_output),
         cmocka_unit_test(test_scen_file_missing_file_named),
+        cmocka_unit_test(test_scen_duration_format),
+        cmocka_unit_test(test_scen_write_round_trips),
+        cmocka_unit_test(test_scen_write_empty_schedule),
     };
 
     return cmocka_run_group_tests_name("scen_file", tests, test_setup, test_teardown);
