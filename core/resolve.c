@@ -21,7 +21,10 @@
 
 #define CORE_RESOLVE_QUERY_MAX 5
 
-enum { CORE_XACT_COMMITTED = 1, CORE_XACT_ABORTED = 2, CORE_XACT_IN_PROGRESS = 3 };
+/* pg_xact_status's answers, and the naive resolver's guess after its
+ * query failed (logged apart, because it is no proof). */
+enum { CORE_XACT_COMMITTED = 1, CORE_XACT_ABORTED = 2, CORE_XACT_IN_PROGRESS = 3,
+       CORE_XACT_ASSUMED_ABORTED = 4 };
 
 static const core_txn_t core_txn_status = {{STMT_XACT_STATUS}, 1};
 static const core_txn_t core_txn_read = {{STMT_K_READ}, 1};
@@ -73,7 +76,8 @@ core_rc_t core__resolved_decrement(core_ctx_t *ctx, conn_params_t *params, bool 
         if (outcome == CORE_XACT_COMMITTED) {
             return CORE_OK;
         }
-        if (outcome != CORE_XACT_ABORTED || attempt == ctx->policy->attempt_max) {
+        if ((outcome != CORE_XACT_ABORTED && outcome != CORE_XACT_ASSUMED_ABORTED) ||
+            attempt == ctx->policy->attempt_max) {
             return rc;
         }
         core__log(ctx, CORE_LOG_RETRY, STMT_DEC, attempt, rc, 0);
@@ -139,7 +143,7 @@ static int core_resolve_commit(core_ctx_t *ctx, conn_params_t *params, int64_t x
         }
         if (core__cur(ctx, &core_txn_status, params, &status) != CORE_OK) {
             if (!idempotent) {
-                return CORE_XACT_ABORTED;
+                return CORE_XACT_ASSUMED_ABORTED;
             }
             continue;
         }

@@ -198,6 +198,9 @@ static void sim_worker_task(sim_actor_t *actor, int msg)
     }
     sim_world_emit(world, actor->index, SIM_EV_TASK_END, m->kind, m->batch_index,
                    disposition, msg);
+    /* From here the message is the queue's again: a crash during the
+     * acknowledgement must not release it a second time. */
+    actor->task_msg = -1;
     sim_queue_settle(world, actor, msg, disposition == SIM_TASK_ACKED);
 }
 
@@ -255,7 +258,9 @@ static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
     core_dec_t out;
     int run;
 
+    actor->task_dec_committed = false;
     for (run = 0; run <= world->policy->task_retry_max; run++) {
+        actor->task_run = run;
         if (run > 0) {
             sim_world_emit(world, actor->index, SIM_EV_TASK_RETRY, batch->batch_index,
                            run, 0, SIM_TASK_RETRY_COUNTDOWN_US);
@@ -267,6 +272,7 @@ static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
             break;
         }
     }
+    actor->task_run = 0;
     return SIM_TASK_ACKED;
 }
 

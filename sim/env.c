@@ -156,6 +156,11 @@ static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event)
         actor->call.conn_id_first_fresh = world->conn_count;
     } else if (event->kind == CORE_LOG_RESOLVING) {
         actor->call.resolving = true;
+    } else if (event->kind == CORE_LOG_RESOLVED && event->value == 2) {
+        /* pg_xact_status proved the attempt aborted: a re-run has the proof
+         * of non-commit that S10 and S11 ask for. */
+        actor->call.last_failed_commit = false;
+        actor->call.last_failed_fresh = false;
     } else if (event->kind == CORE_LOG_RETRY) {
         actor->call.resolving = false;
     } else if (event->kind == CORE_LOG_CALL_END) {

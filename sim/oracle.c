@@ -257,6 +257,7 @@ void sim_oracle_on_error_path_end(sim_oracle_t *oracle, uint32_t step,
 void sim_oracle_on_reaper_recheck(sim_oracle_t *oracle)
 {
     oracle->recheck_dec_total = oracle->committed_dec_total;
+    oracle->recheck_pending = true;
 }
 
 void sim_oracle_on_reaper_mark(sim_oracle_t *oracle, uint32_t step, bool was_completed)
@@ -266,10 +267,13 @@ void sim_oracle_on_reaper_mark(sim_oracle_t *oracle, uint32_t step, bool was_com
     }
 
     /* The residual race: a decrement committed between the re-check and
-     * the mark, so a live execution is marked ERROR. */
-    if (oracle->committed_dec_total != oracle->recheck_dec_total) {
+     * the mark, so a live execution is marked ERROR. The orphan-claim
+     * sweep marks without a barrier re-check and is not concerned. */
+    if (oracle->recheck_pending &&
+        oracle->committed_dec_total != oracle->recheck_dec_total) {
         sim_oracle_violate(oracle, step, SIM_PROP_R2);
     }
+    oracle->recheck_pending = false;
 }
 
 void sim_oracle_finish(sim_oracle_t *oracle, uint32_t step, bool reached,

@@ -89,6 +89,7 @@ typedef struct {
     bool mark_confirmed;      /* a terminal status was confirmed for this execution */
     bool api_fault;           /* a status API fault struck: L6 does not apply */
     int recheck_dec_total;    /* committed decrements when the reaper re-checked */
+    bool recheck_pending;     /* a re-check awaits its mark (the barrier sweep) */
 
     int strike_count;
     bool strike_not_reap;     /* some fault other than F1 struck: L1 does not apply */

@@ -93,8 +93,9 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
         }
         if (ack && m->db_id != 0) {
             /* A PG queue message is gone when the consumer's DELETE commits
-             * (sim_queue_on_commit); a failed DELETE leaves it to come back
-             * after its lease. */
+             * (sim_queue_on_commit); a failed DELETE, or a crash during it,
+             * leaves it to come back after its lease. */
+            m->visible_at_us = world->now_us + world->scen->lease_us;
             if (actor == NULL || core_ack(&actor->consumer, m->db_id) != CORE_OK) {
                 op = SIM_QUEUE_ACK_LOST;
                 ack = false;

@@ -45,7 +45,7 @@ typedef struct {
 } sim_send_t;
 
 static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
-                               const stmt_t *stmt, sim_send_t *send);
+                               const stmt_t *stmt, bool batched, sim_send_t *send);
 static stmt_id_t sim_stmt_family(stmt_id_t id);
 static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
                             const sim_send_t *send);
@@ -65,9 +65,10 @@ static conn_status_t sim_conn_connect(void *backend, void **handle_out)
     sim_actor_t *actor = backend;
     sim_world_t *world = actor->world;
     sim_conn_t *conn;
+    int variant;
 
     sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
-    if (sim_world_draw_fault(world, &actor->fault_prng, FAULT_AT_CONNECT) == FAULT_F8) {
+    if (sim_actor_draw(actor, FAULT_AT_CONNECT, &variant) == FAULT_F8) {
         sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, actor->call.stmt,
                        FAULT_AT_CONNECT, FAULT_F8);
         sim_oracle_on_strike(&world->oracle, FAULT_F8, actor->call.stmt,
@@ -103,9 +104,14 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
 
     assert(world->running == actor->index);
     assert(!conn->closed);
-    sim_conn_plan_send(conn, actor, stmt, &send);
+    sim_conn_plan_send(conn, actor, stmt, false, &send);
     sim_world_emit(world, actor->index, SIM_EV_SEND, conn->id, send.main,
                    send.point, stmt->id);
+    if (send.in_call && send.point == FAULT_AT_COMMIT && actor->call.failure_count > 0 &&
+        actor->call.last_failed_commit) {
+        /* A COMMIT re-sent after a failed COMMIT is a retried commit too. */
+        sim_oracle_violate(&world->oracle, world->step, SIM_PROP_S10);
+    }
 
     /* The request travels; the server acts when it arrives. */
     sim_actor_sleep(actor, sim_actor_latency(actor));
@@ -162,10 +168,11 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw)
     sim_conn_t *conn = handle;
     sim_world_t *world = conn->world;
     sim_actor_t *actor = &world->actors[conn->actor_index];
+    int variant;
 
     assert(!conn->closed);
     sim_actor_sleep(actor, sim_actor_latency(actor));
-    if (sim_world_draw_fault(world, &actor->fault_prng, FAULT_AT_ROLLBACK) == FAULT_F7) {
+    if (sim_actor_draw(actor, FAULT_AT_ROLLBACK, &variant) == FAULT_F7) {
         /* The ROLLBACK itself meets a broken socket. */
         sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, conn->txn_stmt,
                        FAULT_AT_ROLLBACK, FAULT_F7);
@@ -225,8 +232,10 @@ static void sim_conn_close(void *handle)
     conn->closed = true;
 }
 
+/* batched: BEGIN, the statement and COMMIT go as one string, which strikes
+ * and schedules treat as the COMMIT point of the statement's transaction. */
 static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
-                               const stmt_t *stmt, sim_send_t *send)
+                               const stmt_t *stmt, bool batched, sim_send_t *send)
 {
     sim_world_t *world = actor->world;
     sim_call_t *call = &actor->call;
@@ -245,9 +254,10 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
             send->main = call->stmt;
         }
     } else {
-        send->point = FAULT_AT_STATEMENT;
+        send->point = batched ? FAULT_AT_COMMIT : FAULT_AT_STATEMENT;
         send->main = sim_stmt_family(stmt->id);
     }
+    send->batched = batched;
 
     send->in_call = call->stmt != STMT_BEGIN && !call->main_done && !call->resolving &&
                     send->main == call->stmt;
@@ -335,6 +345,10 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
 
         call->attempt++;
         sim_oracle_on_attempt(&world->oracle, world->step, call, prev_committed);
+        if (actor->task_run > 0 && actor->task_dec_committed) {
+            /* A task retry re-runs a decrement that had already committed. */
+            sim_oracle_violate(&world->oracle, world->step, SIM_PROP_S8);
+        }
         sim_oracle_on_statement(&world->oracle, world->step, call);
         call->last_txn = conn->txn;
         if (call->txn_count < SIM_CALL_TXN_MAX) {
@@ -433,9 +447,7 @@ static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
 
     assert(world->running == actor->index);
     assert(conn->txn == 0);
-    sim_conn_plan_send(conn, actor, stmt, &send);
-    send.point = FAULT_AT_COMMIT;
-    send.batched = true;
+    sim_conn_plan_send(conn, actor, stmt, true, &send);
     sim_world_emit(world, actor->index, SIM_EV_SEND, conn->id, send.main,
                    send.point, stmt->id);
 

@@ -247,6 +247,10 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
             }
             if (t->effects[i].stmt == STMT_DEC) {
                 sim_world_check_generation(world, t, &t->effects[i]);
+                if (t->conn_id >= 0 && t->conn_id < world->conn_count) {
+                    world->actors[world->conns[t->conn_id].actor_index]
+                        .task_dec_committed = true;
+                }
                 world->decrement_count++;
                 if (t->effects[i].value < world->min_remaining) {
                     world->min_remaining = t->effects[i].value;
@@ -339,6 +343,8 @@ static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind
     actor->ready_at_us = 0;
     actor->blocked_txn = 0;
     actor->task_msg = -1;
+    actor->task_run = 0;
+    actor->task_dec_committed = false;
     actor->work_started = false;
     memset(&actor->call, 0, sizeof(actor->call));
     actor->call.stmt = STMT_BEGIN;
@@ -400,7 +406,7 @@ static bool sim_world_loop(sim_world_t *world)
         if (actor->ready_at_us > world->now_us) {
             world->now_us = actor->ready_at_us;
         }
-        if (actor->crash_pending || sim_actor_step_faults(actor)) {
+        if (sim_actor_step_faults(actor)) {
             sim_world_after_step(world);
             continue;
         }
