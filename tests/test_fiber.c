@@ -358,6 +358,11 @@ static void test_fiber_overflow_hits_guard_page(void **state)
     if (child == 0) {
         struct rlimit no_core = {0, 0};
         setrlimit(RLIMIT_CORE, &no_core);
+        /* cmocka's own SIGSEGV handler is inherited: without this, it could
+         * catch the fault when the overflow leaves room below the stack
+         * pointer, and the child would go on running tests. */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
         sim_fiber_t fiber;
         if (sim_fiber_create(&fiber, TEST_STACK_SIZE) != 0) {
             _exit(2);
