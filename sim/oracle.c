@@ -211,7 +211,7 @@ void sim_oracle_on_claim_return(sim_oracle_t *oracle, uint32_t step,
     assert(batch >= 0);
     assert(batch < oracle->batch_count);
     if (!won && committed) {
-        /* This delivery's INSERT committed, yet it was told to skip. */
+        /* This delivery's INSERT committed, yet the claim returned false. */
         sim_oracle_violate(oracle, step, SIM_PROP_S12);
     }
     if (won) {

@@ -700,7 +700,7 @@ static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid)
 }
 
 /* RPR.4's retention sweep: committed markers older than the retention go.
- * A marker another transaction holds makes the DELETE wait. */
+ * A marker locked by another transaction makes the DELETE wait. */
 static sim_exec_t sim_server_dedup_sweep(sim_server_t *server, int txn,
                                          const conn_params_t *params, int64_t now_us,
                                          conn_raw_t *raw, int *wait_txn)

@@ -143,7 +143,7 @@ void sim_server_init(sim_server_t *server, int batch_count);
 /* BEGIN: a new active transaction for conn_id; returns its id. */
 int sim_server_begin(sim_server_t *server, int conn_id);
 
-/* Run stmt inside txn at now_us. On SIM_EXEC_DONE, raw_out holds the reply. */
+/* Run stmt inside txn at now_us. On SIM_EXEC_DONE, raw_out contains the reply. */
 sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
                            const conn_params_t *params, int64_t now_us,
                            conn_raw_t *raw_out, int *wait_txn_out);
