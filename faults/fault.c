@@ -151,19 +151,48 @@ bool fault_kind_schedulable(fault_kind_t kind, fault_point_t point)
 
 int fault_variant_count(fault_kind_t kind)
 {
+    const char *const *names;
+    int count = fault_variant_names(kind, &names);
+
+    return count > 0 ? count : 1;
+}
+
+/* The names of kind's forms, in the order of its FAULT_<kind>_* enum.
+ * Returns their count, or 0 for a kind with a single form. */
+int fault_variant_names(fault_kind_t kind, const char *const **names_out)
+{
+    static const char *const f6[] = {"statement-timeout", "deadlock", "lock-timeout",
+                                     "serialization"};
+    static const char *const f13[] = {"clean", "ambiguous", "duplicate"};
+    static const char *const f15[] = {"failed", "unconfirmed", "applied-unconfirmed"};
+    static const char *const f17[] = {"nul", "unencodable"};
+    static const char *const f18[] = {"clean", "ambiguous"};
+
+    _Static_assert(sizeof(f6) / sizeof(f6[0]) == FAULT_F6_VARIANTS, "F6 forms");
+    _Static_assert(sizeof(f13) / sizeof(f13[0]) == FAULT_F13_VARIANTS, "F13 forms");
+    _Static_assert(sizeof(f15) / sizeof(f15[0]) == FAULT_F15_VARIANTS, "F15 forms");
+    _Static_assert(sizeof(f17) / sizeof(f17[0]) == FAULT_F17_VARIANTS, "F17 forms");
+    _Static_assert(sizeof(f18) / sizeof(f18[0]) == FAULT_F18_VARIANTS, "F18 forms");
+
     switch (kind) {
     case FAULT_F6:
+        *names_out = f6;
         return FAULT_F6_VARIANTS;
     case FAULT_F13:
+        *names_out = f13;
         return FAULT_F13_VARIANTS;
     case FAULT_F15:
+        *names_out = f15;
         return FAULT_F15_VARIANTS;
     case FAULT_F17:
+        *names_out = f17;
         return FAULT_F17_VARIANTS;
     case FAULT_F18:
+        *names_out = f18;
         return FAULT_F18_VARIANTS;
     default:
-        return 1;
+        *names_out = NULL;
+        return 0;
     }
 }
 

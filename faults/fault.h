@@ -167,6 +167,11 @@ bool fault_kind_schedulable(fault_kind_t kind, fault_point_t point);
 /* How many forms kind has (1 for most). */
 int fault_variant_count(fault_kind_t kind);
 
+/* The names of kind's forms, in the order of its FAULT_<kind>_* enum, as
+ * scenario files write them. Returns their count, or 0 for a kind with a
+ * single form. */
+int fault_variant_names(fault_kind_t kind, const char *const **names_out);
+
 const char *fault_kind_name(fault_kind_t kind);
 const char *fault_kind_text(fault_kind_t kind);
 const char *fault_point_name(fault_point_t point);

@@ -192,7 +192,6 @@ static int scen_file_strike_variant(scen_file_t *file, const scen_field_t *field
                                     const char *where, fault_entry_t *entry);
 static int scen_point_kinds(fault_point_t point, const char **names,
                             fault_kind_t *kinds);
-static int scen_variant_names(fault_kind_t kind, const char *const **names_out);
 static stmt_id_t scen_stmt_family(stmt_id_t stmt);
 static int scen_parse_u64(const char *text, size_t length, uint64_t *out);
 static void scen_join(char *buf, size_t buf_size, const char *const *names, int count);
@@ -976,7 +975,7 @@ static int scen_file_strike_variant(scen_file_t *file, const scen_field_t *field
     const char *const *forms = NULL;
     const char *with_forms[FAULT_KIND_COUNT];
     char list[SCEN_LIST_MAX];
-    int count = scen_variant_names(entry->kind, &forms);
+    int count = fault_variant_names(entry->kind, &forms);
     int with_count = 0;
     int index = 0;
     int kind;
@@ -1678,7 +1677,7 @@ static int scen_point_kinds(fault_point_t point, const char **names,
 const char *scen_variant_name(fault_kind_t kind, int variant)
 {
     const char *const *names = NULL;
-    int count = scen_variant_names(kind, &names);
+    int count = fault_variant_names(kind, &names);
 
     if (variant < 0 || variant >= count) {
         return NULL;
@@ -1686,46 +1685,6 @@ const char *scen_variant_name(fault_kind_t kind, int variant)
     return names[variant];
 }
 
-/* The names of kind's forms, in the order of its FAULT_<kind>_* enum.
- * Returns their count, or 0 for a kind with a single form. */
-static int scen_variant_names(fault_kind_t kind, const char *const **names_out)
-{
-    static const char *const f6[] = {"statement-timeout", "deadlock", "lock-timeout",
-                                     "serialization"};
-    static const char *const f13[] = {"clean", "ambiguous", "duplicate"};
-    static const char *const f15[] = {"failed", "unconfirmed", "applied-unconfirmed"};
-    static const char *const f17[] = {"nul", "unencodable"};
-    static const char *const f18[] = {"clean", "ambiguous"};
-
-    _Static_assert(sizeof(f6) / sizeof(f6[0]) == FAULT_F6_VARIANTS, "F6 forms");
-    _Static_assert(sizeof(f13) / sizeof(f13[0]) == FAULT_F13_VARIANTS, "F13 forms");
-    _Static_assert(sizeof(f15) / sizeof(f15[0]) == FAULT_F15_VARIANTS, "F15 forms");
-    _Static_assert(sizeof(f17) / sizeof(f17[0]) == FAULT_F17_VARIANTS, "F17 forms");
-    _Static_assert(sizeof(f18) / sizeof(f18[0]) == FAULT_F18_VARIANTS, "F18 forms");
-
-    switch (kind) {
-    case FAULT_F6:
-        *names_out = f6;
-        return FAULT_F6_VARIANTS;
-    case FAULT_F13:
-        *names_out = f13;
-        return FAULT_F13_VARIANTS;
-    case FAULT_F15:
-        *names_out = f15;
-        return FAULT_F15_VARIANTS;
-    case FAULT_F17:
-        *names_out = f17;
-        return FAULT_F17_VARIANTS;
-    case FAULT_F18:
-        *names_out = f18;
-        return FAULT_F18_VARIANTS;
-    default:
-        /* A kind given forms in fault.c must get its names here too. */
-        assert(fault_variant_count(kind) == 1);
-        *names_out = NULL;
-        return 0;
-    }
-}
 
 /* Decimal digits only: no sign, no spaces, no overflow. */
 static int scen_parse_u64(const char *text, size_t length, uint64_t *out)

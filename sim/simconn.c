@@ -47,6 +47,9 @@ typedef struct {
 static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
                                const stmt_t *stmt, bool batched, sim_send_t *send);
 static stmt_id_t sim_stmt_family(stmt_id_t id);
+static bool sim_conn_round_trip(sim_conn_t *conn, sim_actor_t *actor, const stmt_t *stmt,
+                                const conn_params_t *params, sim_send_t *send,
+                                conn_raw_t *raw);
 static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
                             const sim_send_t *send);
 static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
@@ -113,37 +116,9 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
         sim_oracle_violate(&world->oracle, world->step, SIM_PROP_S10);
     }
 
-    /* The request travels; the server acts when it arrives. */
-    sim_actor_sleep(actor, sim_actor_latency(actor));
-    if (sim_conn_reaped(conn, actor, &send) || conn->server_gone) {
-        sim_conn_dead_reply(conn, actor, &send, raw);
+    if (!sim_conn_round_trip(conn, actor, stmt, params, &send, raw)) {
         return;
     }
-    if (send.fault == FAULT_F2 || send.fault == FAULT_F4) {
-        sim_conn_strike(conn, actor, &send, send.fault);
-        sim_conn_break(conn, actor);
-        sim_conn_dead_reply(conn, actor, &send, raw);
-        return;
-    }
-
-    if (send.fault == FAULT_F6) {
-        sim_conn_logical_error(conn, actor, &send, raw);
-        return;
-    }
-    if (!sim_conn_server_side(conn, actor, stmt, params, &send, raw)) {
-        sim_conn_dead_reply(conn, actor, &send, raw);
-        return;
-    }
-    if (send.fault == FAULT_F3 || send.fault == FAULT_F5) {
-        /* The server did the work; the reply is lost on the way back. */
-        sim_conn_strike(conn, actor, &send, send.fault);
-        sim_conn_break(conn, actor);
-        sim_conn_dead_reply(conn, actor, &send, raw);
-        return;
-    }
-
-    sim_actor_sleep(actor, sim_actor_latency(actor));
-    raw->answered = true;
     if (raw->sqlstate[0] != '\0') {
         /* The statement failed on a live connection: the transaction is
          * aborted and waits for ROLLBACK. */
@@ -450,32 +425,9 @@ static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
     sim_conn_plan_send(conn, actor, stmt, true, &send);
     sim_world_emit(world, actor->index, SIM_EV_SEND, conn->id, send.main,
                    send.point, stmt->id);
-
-    sim_actor_sleep(actor, sim_actor_latency(actor));
-    if (sim_conn_reaped(conn, actor, &send) || conn->server_gone) {
-        sim_conn_dead_reply(conn, actor, &send, raw);
+    if (!sim_conn_round_trip(conn, actor, stmt, params, &send, raw)) {
         return;
     }
-    if (send.fault == FAULT_F2 || send.fault == FAULT_F4) {
-        sim_conn_strike(conn, actor, &send, send.fault);
-        sim_conn_break(conn, actor);
-        sim_conn_dead_reply(conn, actor, &send, raw);
-        return;
-    }
-
-    if (!sim_conn_server_side(conn, actor, stmt, params, &send, raw)) {
-        sim_conn_dead_reply(conn, actor, &send, raw);
-        return;
-    }
-    if (send.fault == FAULT_F3 || send.fault == FAULT_F5) {
-        sim_conn_strike(conn, actor, &send, send.fault);
-        sim_conn_break(conn, actor);
-        sim_conn_dead_reply(conn, actor, &send, raw);
-        return;
-    }
-
-    sim_actor_sleep(actor, sim_actor_latency(actor));
-    raw->answered = true;
     conn->idle_since_us = world->now_us;
     if (send.in_call) {
         actor->call.main_done = true;
@@ -529,4 +481,44 @@ static stmt_id_t sim_stmt_family(stmt_id_t id)
     default:
         return id;
     }
+}
+
+/* The request's way to the server and the reply's way back, with the faults
+ * that strike on them: the server acts when the request arrives. Returns
+ * true when a reply arrived (raw->answered set); false when the client saw
+ * a dead connection or a logical error (F6), raw being filled either way. */
+static bool sim_conn_round_trip(sim_conn_t *conn, sim_actor_t *actor, const stmt_t *stmt,
+                                const conn_params_t *params, sim_send_t *send,
+                                conn_raw_t *raw)
+{
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    if (sim_conn_reaped(conn, actor, send) || conn->server_gone) {
+        sim_conn_dead_reply(conn, actor, send, raw);
+        return false;
+    }
+    if (send->fault == FAULT_F2 || send->fault == FAULT_F4) {
+        sim_conn_strike(conn, actor, send, send->fault);
+        sim_conn_break(conn, actor);
+        sim_conn_dead_reply(conn, actor, send, raw);
+        return false;
+    }
+    if (send->fault == FAULT_F6) {
+        sim_conn_logical_error(conn, actor, send, raw);
+        return false;
+    }
+    if (!sim_conn_server_side(conn, actor, stmt, params, send, raw)) {
+        sim_conn_dead_reply(conn, actor, send, raw);
+        return false;
+    }
+    if (send->fault == FAULT_F3 || send->fault == FAULT_F5) {
+        /* The server did the work; the reply is lost on the way back. */
+        sim_conn_strike(conn, actor, send, send->fault);
+        sim_conn_break(conn, actor);
+        sim_conn_dead_reply(conn, actor, send, raw);
+        return false;
+    }
+
+    sim_actor_sleep(actor, sim_actor_latency(actor));
+    raw->answered = true;
+    return true;
 }
