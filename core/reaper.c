@@ -11,6 +11,7 @@ static const core_txn_t core_txn_acquire = {{STMT_LOCK_ACQUIRE}, 1};
 static const core_txn_t core_txn_select = {{STMT_RPR_SELECT}, 1};
 static const core_txn_t core_txn_recheck = {{STMT_RPR_RECHECK}, 1};
 static const core_txn_t core_txn_dedup_sweep = {{STMT_RPR_DEDUP_SWEEP}, 1};
+static const core_txn_t core_txn_rearm = {{STMT_RPR_REARM}, 1};
 static const core_txn_t core_txn_orphan_select = {{STMT_RPR_ORPHAN_SELECT}, 1};
 static const core_txn_t core_txn_orphan_delete = {{STMT_RPR_ORPHAN_DELETE}, 1};
 
@@ -27,6 +28,8 @@ core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper, int64_t now_u
                            core_sweep_t *sweep_out)
 {
     core_rc_t rc = core_reaper_lease(ctx, reaper);
+    conn_params_t params;
+    conn_result_t rows;
 
     *sweep_out = CORE_SWEEP_NOT_LEADER;
     if (rc != CORE_OK || !reaper->is_leader) {
@@ -34,6 +37,14 @@ core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper, int64_t now_u
     }
     *sweep_out = core_reaper_sweep(ctx, reaper);
     core__log(ctx, CORE_LOG_SWEEP, STMT_RPR_SELECT, 0, CORE_OK, *sweep_out);
+    if (*sweep_out == CORE_SWEEP_ABORTED) {
+        /* A failed barrier SELECT ends the tick: no re-arm, no sweeps. */
+        return CORE_OK;
+    }
+
+    /* RPR.2, every tick: messages whose lease lapsed go back to ready. */
+    memset(&params, 0, sizeof(params));
+    (void)core__cur(ctx, &core_txn_rearm, &params, &rows);
 
     /* RPR.4 every 300 s, at once on the first leader tick; its errors are
      * swallowed. */
@@ -48,7 +59,7 @@ core_rc_t core_reaper_tick(core_ctx_t *ctx, core_reaper_t *reaper, int64_t now_u
 const char *core_sweep_name(core_sweep_t sweep)
 {
     static const char *const names[] = {"not_leader", "nothing", "skipped",
-                                        "cleaned", "recovered", "failed"};
+                                        "cleaned", "recovered", "failed", "aborted"};
 
     assert(sweep >= 0);
     assert((size_t)sweep < sizeof(names) / sizeof(names[0]));
@@ -100,7 +111,7 @@ static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, core_reaper_t *reaper)
     memset(&params, 0, sizeof(params));
     params.stuck_s = reaper->stuck_timeout_s;
     if (core__cur(ctx, &core_txn_select, &params, &row) != CORE_OK) {
-        return CORE_SWEEP_FAILED;
+        return CORE_SWEEP_ABORTED;
     }
     if (row.row_count == 0) {
         return CORE_SWEEP_NOTHING;

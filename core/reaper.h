@@ -42,6 +42,7 @@ typedef enum {
     CORE_SWEEP_CLEANED,        /* terminal or gone: row removed, no mark */
     CORE_SWEEP_RECOVERED,      /* marked ERROR, row removed */
     CORE_SWEEP_FAILED,         /* read, mark or delete failed: row kept */
+    CORE_SWEEP_ABORTED,        /* the SELECT failed: the rest of the tick is skipped */
 } core_sweep_t;
 
 /* Run one tick at now_us (the caller's clock, used only to space the

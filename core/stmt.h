@@ -132,6 +132,9 @@
       "DELETE FROM " STMT_SCHEMA ".pg_barrier_state WHERE execution_id = $1 "  \
       "AND (last_progress_at < now() - make_interval(secs => $2) OR "          \
       "expires_at < now())")                                                   \
+    X(RPR_REARM, "Q-RPR.REARM", "",                                            \
+      "UPDATE " STMT_SCHEMA ".pg_queue_message SET state = 'ready' WHERE "     \
+      "state = 'claimed' AND vt <= now()")                                     \
     X(RPR_DEDUP_SWEEP, "Q-RPR.DEDUP", "R",                                     \
       "DELETE FROM " STMT_SCHEMA ".pg_batch_dedup WHERE created_at <= now() - " \
       "make_interval(secs => $1)")                                             \

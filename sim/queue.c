@@ -13,6 +13,7 @@
 #include <string.h>
 
 static bool sim_queue_available(const sim_world_t *world, const sim_msg_t *m);
+static bool sim_queue_gated(const sim_world_t *world, const sim_msg_t *m);
 static bool sim_queue_assigned(const sim_world_t *world, const sim_actor_t *actor,
                                const sim_msg_t *m);
 
@@ -43,6 +44,7 @@ int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
             /* The lease renewal stops: the message shows up again while
              * this delivery still runs. */
             m->lapse_at_us = world->now_us + world->scen->lease_us;
+            m->wait_rearm = sim_queue_gated(world, m);
             sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_LEASE_LAPSE, i,
                            m->batch_index, 0);
         }
@@ -104,6 +106,7 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
             m->outstanding = false;
         }
         if (!ack && m->outstanding) {
+            m->wait_rearm = sim_queue_gated(world, m);
             m->visible_at_us = world->now_us + world->scen->lease_us;
         }
         sim_world_emit(world, world->running < 0 ? 0 : world->running, SIM_EV_QUEUE,
@@ -128,8 +131,9 @@ void sim_queue_wait(sim_world_t *world, sim_actor_t *actor)
     for (i = 0; i < world->msg_count; i++) {
         const sim_msg_t *m = &world->msgs[i];
 
-        /* Messages pinned to another worker never wake this one. */
-        if (!m->outstanding || !sim_queue_assigned(world, actor, m)) {
+        /* Messages pinned to another worker never wake this one, and one
+         * that waits for the reaper wakes it through the re-arm. */
+        if (!m->outstanding || m->wait_rearm || !sim_queue_assigned(world, actor, m)) {
             continue;
         }
         if (m->holders == 0 && m->visible_at_us < next_us) {
@@ -157,11 +161,12 @@ bool sim_queue_idle(const sim_world_t *world)
     return true;
 }
 
-/* Visible: outstanding, and either free and past its visibility time, or
- * held by a delivery whose lease has lapsed. */
+/* Visible: outstanding, not waiting for the reaper's re-arm, and either free
+ * and past its visibility time, or held by a delivery whose lease has
+ * lapsed. */
 static bool sim_queue_available(const sim_world_t *world, const sim_msg_t *m)
 {
-    if (!m->outstanding) {
+    if (!m->outstanding || m->wait_rearm) {
         return false;
     }
     if (m->holders == 0) {
@@ -204,4 +209,28 @@ void sim_queue_on_commit(sim_world_t *world, stmt_id_t stmt, int64_t msg_id)
     world->msgs[i].db_id = msg_id;
     world->msgs[i].generation = world->server.row.committed.generation;
     world->msgs[i].core_generation = qrow->generation;
+}
+
+/* With reapers running, a PG queue message whose lease lapses stays
+ * claimed until a reaper's tick re-arms it (RPR.2); without reapers the
+ * lapse alone makes it visible. Broker (link-path) messages never wait. */
+static bool sim_queue_gated(const sim_world_t *world, const sim_msg_t *m)
+{
+    return world->scen->reaper_count > 0 && m->db_id != 0;
+}
+
+void sim_queue_rearm(sim_world_t *world)
+{
+    int i;
+
+    for (i = 0; i < world->msg_count; i++) {
+        sim_msg_t *m = &world->msgs[i];
+        bool lapsed = (m->holders == 0 && m->visible_at_us <= world->now_us) ||
+                      (m->lapse_at_us != 0 && m->lapse_at_us <= world->now_us);
+
+        if (m->wait_rearm && lapsed) {
+            m->wait_rearm = false;
+        }
+    }
+    sim_queue_settle(world, NULL, -1, false);
 }

@@ -242,6 +242,9 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
             sim_oracle_on_commit(&world->oracle, world->step, t->effects[i].stmt,
                                  t->effects[i].batch_index, t->effects[i].value,
                                  world->status != SIM_STATUS_EXECUTING);
+            if (t->effects[i].stmt == STMT_RPR_REARM) {
+                sim_queue_rearm(world);
+            }
             if (t->effects[i].stmt == STMT_SEND || t->effects[i].stmt == STMT_ACK) {
                 sim_queue_on_commit(world, t->effects[i].stmt, t->effects[i].value);
             }

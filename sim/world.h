@@ -76,6 +76,7 @@ typedef struct {
     bool outstanding;         /* not yet acknowledged or dropped */
     int holders;              /* workers running it now */
     int64_t lapse_at_us;      /* a lapsed lease makes it visible again (F12); 0 never */
+    bool wait_rearm;          /* a PG queue message whose lease lapses waits for the reaper */
     int64_t visible_at_us;
     conn_element_t result;    /* a link message carries the header's result */
     int64_t db_id;            /* its pg_queue_message row, 0 for a broker message */
@@ -248,6 +249,9 @@ void sim_world_schedule_zombie(sim_world_t *world, int txn, int conn_id);
 
 extern const conn_ops_t sim_conn_ops;
 extern const core_env_ops_t sim_env_ops;
+
+/* The reaper's re-arm committed: lapsed leases of PG queue messages end. */
+void sim_queue_rearm(sim_world_t *world);
 
 /* A Q-SEND or Q-ACK committed: publish or retire the in-memory message. */
 void sim_queue_on_commit(sim_world_t *world, stmt_id_t stmt, int64_t msg_id);
