@@ -29,6 +29,13 @@ core_rc_t core__get_conn(core_ctx_t *ctx);
  * rollback failed. Returns whether the failure counts as dead. */
 bool core__recover(core_ctx_t *ctx, core_rc_t rc);
 
+/* Recover from an execute-phase failure and apply the phase-split rule. Backs
+ * off and returns true only when the connection died, was cached at entry
+ * (reused) and attempts remain. *dead_out, unless NULL, gets core__recover's
+ * result. */
+bool core__execute_retry(core_ctx_t *ctx, core_rc_t rc, stmt_id_t stmt, bool reused,
+                         int attempt, bool *dead_out);
+
 /* CUR: get_conn, run the transaction, commit; REC on any failure; no retry. */
 core_rc_t core__cur(core_ctx_t *ctx, const core_txn_t *txn,
                     const conn_params_t *params, conn_result_t *rows_out);

@@ -205,6 +205,22 @@ static core_rc_t core_retry_whole(core_ctx_t *ctx, const core_txn_t *txn,
     return rc;
 }
 
+bool core__execute_retry(core_ctx_t *ctx, core_rc_t rc, stmt_id_t stmt, bool reused,
+                         int attempt, bool *dead_out)
+{
+    bool dead = core__recover(ctx, rc);
+
+    if (dead_out != NULL) {
+        *dead_out = dead;
+    }
+    if (!dead || !reused || attempt >= ctx->policy->attempt_max) {
+        return false;
+    }
+
+    core_backoff(ctx, stmt, attempt, rc);
+    return true;
+}
+
 /* Variants d, e, f: retry an execute-phase death on a connection that was
  * cached at entry; a failed COMMIT is never retried because it may have been
  * applied. With batched sending every failure is a COMMIT failure. */
@@ -224,15 +240,14 @@ static core_rc_t core_retry_phase_split(core_ctx_t *ctx, const core_txn_t *txn,
 
         rc = core_execute_phase(ctx, txn, params, ctx->policy->send, 0, rows);
         if (rc != CORE_OK && ctx->error.phase == CORE_PHASE_EXECUTE) {
-            bool dead = core__recover(ctx, rc);
+            bool dead;
 
-            if (dead && reused && attempt < ctx->policy->attempt_max) {
+            if (core__execute_retry(ctx, rc, stmt, reused, attempt, &dead)) {
                 /* Nothing executed so far can have committed, unless the
                  * statements autocommit. */
                 if (clear_reused) {
                     reused = false;
                 }
-                core_backoff(ctx, stmt, attempt, rc);
                 continue;
             }
             if (dead) {

@@ -57,11 +57,7 @@ core_rc_t core__resolved_decrement(core_ctx_t *ctx, conn_params_t *params, bool 
 
         if (ctx->error.phase == CORE_PHASE_EXECUTE) {
             /* Nothing can have committed: the phase-split rule applies. */
-            bool dead = core__recover(ctx, rc);
-
-            if (dead && reused && attempt < ctx->policy->attempt_max) {
-                core__log(ctx, CORE_LOG_RETRY, STMT_DEC, attempt, rc, 0);
-                ctx->env_ops->sleep_us(ctx->env, CORE_RETRY_BACKOFF_US);
+            if (core__execute_retry(ctx, rc, STMT_DEC, reused, attempt, NULL)) {
                 continue;
             }
             return rc;
@@ -213,11 +209,7 @@ core_rc_t core__fused_decrement(core_ctx_t *ctx, conn_params_t *params, bool reu
         }
 
         if (ctx->error.phase == CORE_PHASE_EXECUTE) {
-            bool dead = core__recover(ctx, rc);
-
-            if (dead && reused && attempt < ctx->policy->attempt_max) {
-                core__log(ctx, CORE_LOG_RETRY, STMT_DEC, attempt, rc, 0);
-                ctx->env_ops->sleep_us(ctx->env, CORE_RETRY_BACKOFF_US);
+            if (core__execute_retry(ctx, rc, STMT_DEC, reused, attempt, NULL)) {
                 continue;
             }
             return rc;

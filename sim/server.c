@@ -55,7 +55,7 @@ static sim_exec_t sim_server_lease(sim_server_t *server, int txn, stmt_id_t stmt
                                    conn_raw_t *raw, int *wait_txn);
 static bool sim_server_stranded(const sim_row_value_t *row, const conn_params_t *params,
                                 int64_t now_us);
-static void sim_server_hold_marker(sim_txn_t *txn, int key);
+static void sim_server_stage_marker(sim_server_t *server, int txn, int key, bool exists);
 static bool sim_server_holds_marker(const sim_txn_t *txn, int key);
 
 void sim_server_init(sim_server_t *server, int batch_count)
@@ -347,10 +347,8 @@ static sim_exec_t sim_server_claim(sim_server_t *server, int txn, stmt_id_t stmt
         return SIM_EXEC_DONE;
     }
 
-    marker->lock_txn = txn;
-    marker->pending_exists = true;
+    sim_server_stage_marker(server, txn, (int)key, true);
     marker->created_us = server->now_us;
-    sim_server_hold_marker(&server->txns[txn], (int)key);
     raw->row_count = 1;
     sim_server_effect(server, txn, STMT_CLAIM, (int32_t)params->batch_index, 1);
     return SIM_EXEC_DONE;
@@ -383,9 +381,7 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
         if (!visible || (marker->lock_txn != 0 && !own)) {
             continue;
         }
-        marker->lock_txn = txn;
-        marker->pending_exists = false;
-        sim_server_hold_marker(&server->txns[txn], i);
+        sim_server_stage_marker(server, txn, i, false);
         deleted++;
     }
 
@@ -485,9 +481,16 @@ static bool sim_server_is_own_exec(const conn_params_t *params)
     return params->exec_id != NULL && strcmp(params->exec_id, SIM_EXEC_ID) == 0;
 }
 
-static void sim_server_hold_marker(sim_txn_t *txn, int key)
+/* Lock marker key for txn and stage its new existence, as an INSERT (exists)
+ * or a DELETE does until COMMIT. Commit and rollback visit the markers whose
+ * bit is set. */
+static void sim_server_stage_marker(sim_server_t *server, int txn, int key, bool exists)
 {
-    txn->markers_held[key / 64] |= 1ULL << (key % 64);
+    sim_marker_t *marker = &server->markers[key];
+
+    marker->lock_txn = txn;
+    marker->pending_exists = exists;
+    server->txns[txn].markers_held[key / 64] |= 1ULL << (key % 64);
 }
 
 static bool sim_server_holds_marker(const sim_txn_t *txn, int key)
@@ -680,10 +683,8 @@ static sim_exec_t sim_server_applied(sim_server_t *server, int txn, stmt_id_t st
     if (visible) {
         return SIM_EXEC_DONE;
     }
-    record->lock_txn = txn;
-    record->pending_exists = true;
+    sim_server_stage_marker(server, txn, (int)key, true);
     record->pending_post = SIM_POST_NULL;
-    sim_server_hold_marker(&server->txns[txn], (int)key);
     raw->row_count = 1;
     raw->value2 = txn;
     return SIM_EXEC_DONE;
@@ -736,9 +737,7 @@ static sim_exec_t sim_server_dedup_sweep(sim_server_t *server, int txn,
             marker->lock_txn == txn) {
             continue;
         }
-        marker->lock_txn = txn;
-        marker->pending_exists = false;
-        sim_server_hold_marker(&server->txns[txn], i);
+        sim_server_stage_marker(server, txn, i, false);
         deleted++;
     }
     raw->row_count = deleted;
