@@ -4,8 +4,9 @@
  * Straight-line code in the shape of upstream's pg_barrier module: arm,
  * claim, run batch, decrement with its retry policy, abort, and the
  * connection plumbing (get_conn, recover-after-error, the transaction
- * helpers). It knows nothing of the simulator: time, logs, the callback fire
- * and the status API come through core_env_ops_t, the database through conn_t.
+ * helpers). It does not depend on the simulator: time, logs, the callback
+ * fire and the status API come through core_env_ops_t, the database through
+ * conn_t.
  *
  * Invariants:
  *  1. Every statement runs inside an explicit BEGIN; libpq has no implicit
@@ -202,9 +203,9 @@ void core_ctx_forget_conn(core_ctx_t *ctx);
 
 /* SEND (the PG queue client): insert a message and commit on the client's
  * own connection. After a dead connection the whole insert runs once more,
- * but only when the client held a connection at entry (the reused-guard):
- * a message whose COMMIT landed before the connection died is then enqueued
- * twice, which the consumers' idempotency must absorb. *msg_id_out gets the
+ * but only when the client had a connection at entry (the reused-guard).
+ * A message whose COMMIT landed before the connection died is then enqueued
+ * twice, and the consumers' idempotency must absorb it. *msg_id_out gets the
  * new message's id. */
 core_rc_t core_send(core_ctx_t *ctx, int32_t msg_kind, const core_batch_t *batch,
                     int64_t *msg_id_out);

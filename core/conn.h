@@ -12,7 +12,7 @@
  *     (conn_classify): rows, a logical error with its SQLSTATE (the
  *     connection stays usable), or a dead connection.
  *  3. A handle whose backend reported it closed is never sent another
- *     statement; the wrappers answer CONN_DEAD without I/O, as libpq does
+ *     statement; the wrappers return CONN_DEAD without I/O, as libpq does
  *     once PQstatus() is CONNECTION_BAD.
  *  4. conn_rollback() does I/O only while a transaction is open, because
  *     that is when psycopg2 (whose behaviour the core reproduces) sends it.
@@ -138,7 +138,7 @@ typedef struct conn_ops {
                          const conn_params_t *params, conn_raw_t *raw_out);
 } conn_ops_t;
 
-/* A connection as the core holds it: the ops table, the backend it opens
+/* A connection as the core keeps it: the ops table, the backend it opens
  * connections on, and the open handle (NULL when there is none). */
 typedef struct {
     const conn_ops_t *ops;
@@ -156,8 +156,8 @@ bool conn_is_open(const conn_t *conn);
 conn_status_t conn_connect(conn_t *conn);
 void conn_exec(conn_t *conn, const stmt_t *stmt, const conn_params_t *params,
                conn_result_t *result_out);
-/* BEGIN; stmt; COMMIT in one round trip. A backend without exec_batched
- * answers a logical error with SQLSTATE 0A000 (feature not supported). */
+/* BEGIN; stmt; COMMIT in one round trip. On a backend without exec_batched
+ * the result is a logical error with SQLSTATE 0A000 (feature not supported). */
 void conn_exec_batched(conn_t *conn, const stmt_t *stmt, const conn_params_t *params,
                        conn_result_t *result_out);
 conn_status_t conn_begin(conn_t *conn);

@@ -47,7 +47,7 @@ core_rc_t core__idem(core_ctx_t *ctx, const core_txn_t *txn,
 
 /* The policy's retrying transaction for a statement that returns rows and is
  * not idempotent (Q-DEC, Q-CLAIM). reused is the caller's entry-time sample;
- * clear_reused says whether a retry clears it (the returning-claim helper
+ * clear_reused is true when a retry clears it (the returning-claim helper
  * does, the decrement does not). */
 core_rc_t core__retrying_txn(core_ctx_t *ctx, const core_txn_t *txn,
                              const conn_params_t *params, bool reused,
@@ -62,8 +62,8 @@ void core__log(core_ctx_t *ctx, core_log_kind_t kind, stmt_id_t stmt,
 core_rc_t core__resolved_decrement(core_ctx_t *ctx, conn_params_t *params, bool reused,
                                    conn_result_t *rows_out);
 
-/* Policy l: the claim and the decrement in one transaction after the work;
- * a claim that finds the marker skips the decrement and returns no row
+/* Policy l: the claim and the decrement in one transaction after the work.
+ * A claim that finds the marker skips the decrement and returns no row
  * (resolve.c). Retried like the phase split. */
 core_rc_t core__fused_decrement(core_ctx_t *ctx, conn_params_t *params, bool reused,
                                 conn_result_t *rows_out);

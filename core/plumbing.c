@@ -222,7 +222,7 @@ bool core__execute_retry(core_ctx_t *ctx, core_rc_t rc, stmt_id_t stmt, bool reu
 }
 
 /* Variants d, e, f: retry an execute-phase death on a connection that was
- * cached at entry; a failed COMMIT is never retried because it may have been
+ * cached at entry. A failed COMMIT is never retried, because it may have been
  * applied. With batched sending every failure is a COMMIT failure. */
 static core_rc_t core_retry_phase_split(core_ctx_t *ctx, const core_txn_t *txn,
                                         const conn_params_t *params, bool reused,
@@ -269,7 +269,7 @@ static core_rc_t core_retry_phase_split(core_ctx_t *ctx, const core_txn_t *txn,
 }
 
 /* Statement replay: after a dead connection, reconnect and re-send only what
- * failed. A re-sent statement runs without BEGIN, so it autocommits; a
+ * failed. A re-sent statement runs without BEGIN, so it autocommits. A
  * re-sent COMMIT succeeds on an empty transaction, and the caller keeps the
  * rows of the first attempt. */
 static core_rc_t core_retry_statement(core_ctx_t *ctx, const core_txn_t *txn,
@@ -311,8 +311,8 @@ static core_rc_t core_retry_statement(core_ctx_t *ctx, const core_txn_t *txn,
     return rc;
 }
 
-/* Retry on the handle that just died, without reconnecting: the driver
- * answers from its closed flag, so the retry fails without any I/O. */
+/* Retry on the handle that just died, without reconnecting. The driver
+ * checks its closed flag first, so the retry fails without any I/O. */
 static core_rc_t core_retry_same_handle(core_ctx_t *ctx, const core_txn_t *txn,
                                         const conn_params_t *params,
                                         conn_result_t *rows)

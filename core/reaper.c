@@ -66,10 +66,10 @@ const char *core_sweep_name(core_sweep_t sweep)
     return names[sweep];
 }
 
-/* Renew the lease; a renew that raises steps down and ends the tick, one
+/* Renew the lease. A renew that raises steps down and ends the tick. A renew
  * that finds the lease taken steps down and tries to acquire at once. The
- * renew has no staleness check: a stalled leader nobody displaced stays
- * leader, and nothing fences a deposed one. */
+ * renew has no staleness check, so a stalled leader that nobody displaced
+ * stays leader, and nothing fences a deposed one. */
 static core_rc_t core_reaper_lease(core_ctx_t *ctx, core_reaper_t *reaper)
 {
     conn_params_t params;
@@ -220,9 +220,9 @@ static void core_reaper_retention(core_ctx_t *ctx, const core_reaper_t *reaper)
 }
 
 /* An orchestration claim older than the stuck timeout with no barrier row
- * is the trace of a crash between the claim and the arm: mark the execution
+ * is the trace of a crash between the claim and the arm. Mark the execution
  * ERROR unless it is terminal, then delete the claim with the predicate
- * repeated (a zero-row delete is a lost race, not a failure). */
+ * repeated. A zero-row delete is a lost race, not a failure. */
 static void core_reaper_orphans(core_ctx_t *ctx, const core_reaper_t *reaper)
 {
     conn_params_t params;

@@ -1,11 +1,12 @@
 /*
  * reaper — the leader-elected sweep that recovers stranded barriers.
  *
- * One tick: renew the leader lease (or try to take it), then, as leader,
- * find a barrier row whose last progress is older than the stuck timeout or
- * whose expiry passed, read the execution's status, and either clean up
- * (terminal or gone) or re-check, mark ERROR and delete the row with the
- * stranded predicate repeated in the DELETE.
+ * One tick renews the leader lease, or tries to take it. As leader, it then
+ * finds a barrier row whose last progress is older than the stuck timeout or
+ * whose expiry passed, and reads the execution's status. A terminal or
+ * missing execution is cleaned up. Otherwise the tick re-checks the row,
+ * marks ERROR and deletes the row with the stranded predicate repeated in
+ * the DELETE.
  *
  * Invariants:
  *  1. Never mark on an unconfirmed status read: a failed read leaves the

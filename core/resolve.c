@@ -6,14 +6,14 @@
  * One transaction inserts an "applied" record keyed on (execution, batch,
  * generation), decrements only if the record was new, and stores the value
  * the decrement left on the record. It also returns its transaction id.
- * When its COMMIT fails, a new connection asks pg_xact_status for that id:
- * committed means read the record (the decrement landed, and the record says
- * whether it reached 0); aborted means the whole transaction may run again;
- * in progress (the old backend has not noticed yet) means ask again later.
- * A failed status query is retried; the decrement never is on an unknown
- * outcome. The naive variant keeps the status query but has no applied
- * record, and takes a failed query for "aborted": it re-applies a decrement
- * that had landed.
+ * When its COMMIT fails, a new connection queries pg_xact_status for that id.
+ * "committed" means the decrement landed, so the core reads the record, which
+ * shows whether it reached 0. "aborted" means the whole transaction may run
+ * again. "in progress" (the old backend has not noticed the lost connection
+ * yet) means query again later. A failed status query is retried, but the
+ * decrement is never retried on an unknown outcome. The naive variant keeps
+ * the status query but has no applied record. It takes a failed query for
+ * "aborted", so it re-applies a decrement that had landed.
  */
 #include "internal.h"
 
@@ -21,7 +21,7 @@
 
 #define CORE_RESOLVE_QUERY_MAX 5
 
-/* pg_xact_status's answers, and the naive resolver's guess after its
+/* pg_xact_status's results, and the naive resolver's guess after its
  * query failed (logged apart, because it is no proof). */
 enum { CORE_XACT_COMMITTED = 1, CORE_XACT_ABORTED = 2, CORE_XACT_IN_PROGRESS = 3,
        CORE_XACT_ASSUMED_ABORTED = 4 };
@@ -123,7 +123,7 @@ static core_rc_t core_resolved_attempt(core_ctx_t *ctx, conn_params_t *params,
     return rc;
 }
 
-/* Ask until the answer is definite. Returns the CORE_XACT_* outcome, or 0
+/* Query the status until it is definite. Returns the CORE_XACT_* outcome, or 0
  * when the queries ran out. */
 static int core_resolve_commit(core_ctx_t *ctx, conn_params_t *params, int64_t xid,
                                conn_result_t *rows)

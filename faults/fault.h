@@ -7,7 +7,7 @@
  * what a fault means for durability.
  *
  * Invariants:
- *  1. The plan is a pure function of (scenario, seed); drawing it uses the
+ *  1. The plan is a pure function of (scenario, seed). Drawing it uses the
  *     seed's own sub-stream, so every policy of a sweep meets the same mix.
  *  2. A strike decision never reads anything but the plan and the actor's
  *     fault stream.
@@ -93,11 +93,12 @@ typedef enum {
 #define FAULT_SCHEDULE_MAX 16
 #define FAULT_RATE_DENOMINATOR 65536
 
-/* One explicit strike: at a send point (begin, statement, commit), the
- * occurrence-th time (1-based) that actor sends that point of a transaction
- * whose main statement is stmt; at any other point, the occurrence-th time
- * the actor reaches it (stmt is then STMT_BEGIN). variant picks the form of
- * kinds that have several; FAULT_VARIANT_DRAWN draws it from the seed. */
+/* One explicit strike. At a send point (begin, statement, commit), it hits
+ * the occurrence-th time (1-based) that the actor sends that point of a
+ * transaction whose main statement is stmt. At any other point, it hits the
+ * occurrence-th time the actor reaches it, and stmt is STMT_BEGIN. variant
+ * picks the form of kinds that have several; FAULT_VARIANT_DRAWN draws it
+ * from the seed. */
 typedef struct {
     int actor_index;
     stmt_id_t stmt;

@@ -1066,7 +1066,7 @@ static int scen_file_parse_policies(scen_file_t *file, yaml_node_t *node, scen_t
         for (j = 0; j < scen->policy_count; j++) {
             if (strcmp(scen->policies[j], names[index]) == 0) {
                 return scen_file_fail(file, item, "policy \"%s\" is listed twice in "
-                                                  "policies", names[index]);
+                                                  "policies: remove one", names[index]);
             }
         }
         snprintf(scen->policies[scen->policy_count++], SCEN_NAME_MAX, "%s", names[index]);
@@ -1466,7 +1466,7 @@ static int scen_file_choice(scen_file_t *file, const yaml_node_t *node,
     return scen_file_invalid(file, node, where, expected);
 }
 
-/* A list of property ids, each at most once. */
+/* A list of property ids without repeats. */
 static int scen_file_props(scen_file_t *file, yaml_node_t *node, const char *where,
                            uint32_t *mask_out)
 {
@@ -1495,7 +1495,7 @@ static int scen_file_props(scen_file_t *file, yaml_node_t *node, const char *whe
             return -1;
         }
         if ((*mask_out & (1u << prop)) != 0) {
-            return scen_file_fail(file, item, "property %s is listed twice in %s",
+            return scen_file_fail(file, item, "property %s is listed twice in %s: remove one",
                                   names[prop], where);
         }
         *mask_out |= 1u << prop;
@@ -1503,7 +1503,7 @@ static int scen_file_props(scen_file_t *file, yaml_node_t *node, const char *whe
     return 0;
 }
 
-/* A list of fault kinds a swarm may draw, each at most once. Kinds the
+/* A list of fault kinds a swarm may draw, without repeats. Kinds the
  * simulator cannot inject yet are rejected, so no sweep counts them as
  * passing. */
 static int scen_file_kinds(scen_file_t *file, yaml_node_t *node, const char *where,
@@ -1541,7 +1541,7 @@ static int scen_file_kinds(scen_file_t *file, yaml_node_t *node, const char *whe
                                   "simulator yet: remove it", names[index], where);
         }
         if ((*mask_out & bit) != 0) {
-            return scen_file_fail(file, item, "fault %s is listed twice in %s",
+            return scen_file_fail(file, item, "fault %s is listed twice in %s: remove one",
                                   names[index], where);
         }
         *mask_out |= bit;

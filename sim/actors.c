@@ -364,8 +364,8 @@ static int64_t sim_work_duration(const sim_world_t *world, int32_t batch_index)
 }
 
 /* F11: a worker or reaper process dies. The kernel closes its sockets, so
- * its backends roll back at once; a worker's message returns after the
- * lease; the process starts again with nothing cached. */
+ * its backends roll back at once. A worker's message returns after the
+ * lease, and the process starts again with nothing cached. */
 static void sim_actor_crash(sim_actor_t *actor)
 {
     sim_world_t *world = actor->world;

@@ -1,5 +1,5 @@
 /*
- * env — the environment the core sees: sleeps, logs, the callback sink and
+ * env — the environment the core runs in: sleeps, logs, the callback sink and
  * the status API, each with its faults (F10 at a decrement's entry, F13 at
  * the fire, F15 at a status call).
  */

@@ -99,7 +99,7 @@ typedef struct {
 void sim_oracle_reset(sim_oracle_t *oracle, int batch_count);
 
 /* Server side: a transaction with these effects committed. status_terminal
- * says whether the execution's status was terminal at that moment. */
+ * is true when the execution's status was terminal at that moment. */
 void sim_oracle_on_commit(sim_oracle_t *oracle, uint32_t step, stmt_id_t stmt,
                           int32_t batch_index, int64_t value, bool status_terminal);
 /* The status API confirmed a terminal mark. A later write of EXECUTING does
@@ -121,7 +121,7 @@ void sim_oracle_on_fire(sim_oracle_t *oracle, uint32_t step,
                         const conn_element_t *results, int result_count);
 void sim_oracle_on_dec_return(sim_oracle_t *oracle, uint32_t step,
                               int32_t batch_index, bool applied);
-/* A claim call returned won; committed says whether any of its attempts'
+/* A claim call returned won; committed is true when any of its attempts'
  * transactions committed. */
 void sim_oracle_on_claim_return(sim_oracle_t *oracle, uint32_t step,
                                 const sim_call_t *call, bool won, bool committed);
@@ -143,8 +143,8 @@ void sim_oracle_on_error_path_end(sim_oracle_t *oracle, uint32_t step,
 
 /* The reaper's re-check found the row stranded. */
 void sim_oracle_on_reaper_recheck(sim_oracle_t *oracle);
-/* The reaper marks ERROR; was_completed says the status was COMPLETED and
- * the mark overwrote it. */
+/* The reaper marks ERROR. was_completed is true when the status was
+ * COMPLETED, so the mark overwrote it. */
 void sim_oracle_on_reaper_mark(sim_oracle_t *oracle, uint32_t step, bool was_completed);
 
 /* At quiescence (or at the step limit, with reached false). With a reaper

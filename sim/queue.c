@@ -94,9 +94,9 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
             ack = false;
         }
         if (ack && m->db_id != 0) {
-            /* A PG queue message is gone when the consumer's DELETE commits
-             * (sim_queue_on_commit); a failed DELETE, or a crash during it,
-             * leaves it to come back after its lease. */
+            /* A PG queue message is gone only when the consumer's DELETE
+             * commits (sim_queue_on_commit). After a failed DELETE, or a
+             * crash during it, the message comes back after its lease. */
             m->visible_at_us = world->now_us + world->scen->lease_us;
             if (actor == NULL || core_ack(&actor->consumer, m->db_id) != CORE_OK) {
                 op = SIM_QUEUE_ACK_LOST;
@@ -212,7 +212,7 @@ void sim_queue_on_commit(sim_world_t *world, stmt_id_t stmt, int64_t msg_id)
 }
 
 /* With reapers running, a PG queue message whose lease lapses stays
- * claimed until a reaper's tick re-arms it (RPR.2); without reapers the
+ * claimed until a reaper's tick re-arms it (RPR.2). Without reapers, the
  * lapse alone makes it visible. Broker (link-path) messages never wait. */
 static bool sim_queue_gated(const sim_world_t *world, const sim_msg_t *m)
 {

@@ -148,8 +148,8 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     case STMT_ACK:
         return sim_server_queue(server, txn, stmt, params, raw_out, wait_txn_out);
     case STMT_RPR_REARM:
-        /* The in-memory queue knows which leases lapsed; the effect makes
-         * it re-arm them when this transaction commits. */
+        /* The in-memory queue records which leases lapsed, so the effect
+         * makes it re-arm them when this transaction commits. */
         raw_out->row_count = 0;
         sim_server_effect(server, txn, STMT_RPR_REARM, -1, 0);
         return SIM_EXEC_DONE;

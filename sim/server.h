@@ -2,10 +2,11 @@
  * server — the simulated PostgreSQL: the barrier row, the dedup markers,
  * transactions with row locks, a durable commit record.
  *
- * READ COMMITTED as the barrier needs it: a write takes the row lock and
- * keeps a pending version until COMMIT; another writer of a locked row or of
- * a unique key in flight waits for the holder and then re-runs its statement
- * against the newest committed version (a deleted row gives 0 rows).
+ * READ COMMITTED as the barrier needs it. A write takes the row lock and
+ * keeps a pending version until COMMIT. Another writer of a locked row, or of
+ * a unique key in flight, waits for the lock holder. It then re-runs its
+ * statement against the newest committed version, and a deleted row gives
+ * 0 rows.
  *
  * Invariants (checked by sim_server_check):
  *  1. Every lock belongs to an active transaction, and that transaction's
@@ -25,7 +26,7 @@
 #define SIM_TXN_MAX 2048
 #define SIM_EFFECT_MAX 4
 /* Marker keys: batch indexes, or delivery ids under delivery-dedup; the
- * upper half holds the applied records of policy k. */
+ * upper half contains the applied records of policy k. */
 #define SIM_MARKER_MAX 1024
 #define SIM_APPLIED_BASE (SIM_MARKER_MAX / 2)
 #define SIM_POST_NULL INT64_MIN   /* an applied record's NULL post_remaining */

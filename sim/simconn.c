@@ -436,7 +436,7 @@ static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
                    raw->row_count > 0 ? raw->value : -1);
 }
 
-/* F6: the server answers with an error that leaves the connection alive: a
+/* F6: the server returns an error that leaves the connection alive: a
  * statement timeout, a deadlock, a lock timeout or a serialization failure.
  * Upstream counts all four as a dead connection; a strict classifier does
  * not. The transaction waits for ROLLBACK. */

@@ -444,6 +444,17 @@ static void test_scen_file_unknown_policy_named(void **state)
                       "(line 3)");
 }
 
+static void test_scen_file_repeated_list_item_named(void **state)
+{
+    (void)state;
+    test_expect_error("name: T\nsummary: s\npolicies: [blind, blind]\n", 3,
+                      "policy \"blind\" is listed twice in policies: remove one");
+    test_expect_error("name: T\nsummary: s\nexpect:\n  blind: {violates: [S1, S1]}\n", 4,
+                      "property S1 is listed twice in expect.blind.violates: remove one");
+    test_expect_error("name: T\nsummary: s\nfaults:\n  kinds: [F2, F3, F2]\n", 4,
+                      "fault F2 is listed twice in faults.kinds: remove one");
+}
+
 static void test_scen_file_unknown_property_named(void **state)
 {
     (void)state;
@@ -873,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_scen_file_wrong_type_named),
         cmocka_unit_test(test_scen_file_unknown_key_named),
         cmocka_unit_test(test_scen_file_duplicate_key_named),
+        cmocka_unit_test(test_scen_file_repeated_list_item_named),
         cmocka_unit_test(test_scen_file_missing_key_named),
         cmocka_unit_test(test_scen_file_bad_duration_named),
         cmocka_unit_test(test_scen_file_unknown_statement_named),

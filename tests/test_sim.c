@@ -461,7 +461,7 @@ static void test_sim_resolved_completes_c3(void **state)
     assert_int_equal(result.violated_mask, 0);
 }
 
-/* C6's variant: the status query fails once. The resolver of policy k asks
+/* C6's variant: the status query fails once. The resolver of policy k queries
  * again; the naive one takes the failure for "aborted" and applies b1
  * twice. */
 static void test_sim_naive_resolver_double_applies(void **state)
