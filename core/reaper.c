@@ -16,9 +16,9 @@ static const core_txn_t core_txn_orphan_select = {{STMT_RPR_ORPHAN_SELECT}, 1};
 static const core_txn_t core_txn_orphan_delete = {{STMT_RPR_ORPHAN_DELETE}, 1};
 
 static core_rc_t core_reaper_lease(core_ctx_t *ctx, core_reaper_t *reaper);
-static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, core_reaper_t *reaper);
-static core_sweep_t core_reaper_recover(core_ctx_t *ctx, core_reaper_t *reaper,
-                                        conn_params_t *params, bool mark);
+static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, const core_reaper_t *reaper);
+static core_sweep_t core_reaper_recover(core_ctx_t *ctx, conn_params_t *params,
+                                        bool mark);
 static core_rc_t core_reaper_cleanup(core_ctx_t *ctx, const conn_params_t *params,
                                      bool *deleted_out);
 static void core_reaper_retention(core_ctx_t *ctx, const core_reaper_t *reaper);
@@ -100,7 +100,7 @@ static core_rc_t core_reaper_lease(core_ctx_t *ctx, core_reaper_t *reaper)
 }
 
 /* RPR.1 for the first stranded row. */
-static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, core_reaper_t *reaper)
+static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, const core_reaper_t *reaper)
 {
     conn_params_t params;
     conn_result_t row;
@@ -136,22 +136,21 @@ static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, core_reaper_t *reaper)
     case CORE_STATUS_ERROR:
     case CORE_STATUS_COMPLETED:
     case CORE_STATUS_STOPPED:
-        return core_reaper_recover(ctx, reaper, &params, false);
+        return core_reaper_recover(ctx, &params, false);
     case CORE_STATUS_EXECUTING:
         break;
     }
-    return core_reaper_recover(ctx, reaper, &params, true);
+    return core_reaper_recover(ctx, &params, true);
 }
 
 /* Re-check, mark when asked, then delete with the predicate repeated. */
-static core_sweep_t core_reaper_recover(core_ctx_t *ctx, core_reaper_t *reaper,
-                                        conn_params_t *params, bool mark)
+static core_sweep_t core_reaper_recover(core_ctx_t *ctx, conn_params_t *params,
+                                        bool mark)
 {
     conn_result_t row;
     bool confirmed = false;
     bool deleted = false;
 
-    (void)reaper;
     if (mark) {
         if (core__cur(ctx, &core_txn_recheck, params, &row) != CORE_OK) {
             return CORE_SWEEP_FAILED;

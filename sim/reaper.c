@@ -44,7 +44,8 @@ void sim_reaper_main(void *arg)
         /* NOTE: once the workers are done and no barrier row is left, only
          * the 300 s sweeps can change anything, so the reaper sleeps until
          * the next one instead of ticking every few seconds. Upstream keeps
-         * ticking; the ticks skipped here only renew the lease. */
+         * ticking, but the ticks skipped here would only renew the lease and
+         * re-arm messages that no worker is left to take. */
         if (world->workers_done_us > 0 && !world->server.row.committed.exists &&
             reaper.sweep_due_us > world->now_us + pause_us) {
             pause_us = reaper.sweep_due_us - world->now_us;

@@ -44,7 +44,7 @@ static void sim_server_effect(sim_server_t *server, int txn, stmt_id_t stmt,
                               int32_t batch_index, int64_t value);
 static void sim_server_end(sim_server_t *server, int txn, bool commit);
 static bool sim_server_is_own_exec(const conn_params_t *params);
-static sim_exec_t sim_server_reaper_read(sim_server_t *server, int txn, stmt_id_t stmt,
+static sim_exec_t sim_server_reaper_read(const sim_server_t *server, stmt_id_t stmt,
                                          const conn_params_t *params, int64_t now_us,
                                          conn_raw_t *raw);
 static sim_exec_t sim_server_reaper_delete(sim_server_t *server, int txn,
@@ -140,7 +140,7 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
         return sim_server_delete_row(server, txn, stmt, params, raw_out, wait_txn_out);
     case STMT_RPR_SELECT:
     case STMT_RPR_RECHECK:
-        return sim_server_reaper_read(server, txn, stmt, params, now_us, raw_out);
+        return sim_server_reaper_read(server, stmt, params, now_us, raw_out);
     case STMT_RPR_DELETE:
         return sim_server_reaper_delete(server, txn, params, now_us, raw_out,
                                         wait_txn_out);
@@ -500,13 +500,12 @@ static bool sim_server_holds_marker(const sim_txn_t *txn, int key)
 
 /* The reaper's SELECT and re-check read the last committed version without
  * waiting for locks, as a plain SELECT does under MVCC. */
-static sim_exec_t sim_server_reaper_read(sim_server_t *server, int txn, stmt_id_t stmt,
+static sim_exec_t sim_server_reaper_read(const sim_server_t *server, stmt_id_t stmt,
                                          const conn_params_t *params, int64_t now_us,
                                          conn_raw_t *raw)
 {
     const sim_row_value_t *row = &server->row.committed;
 
-    (void)txn;
     raw->row_count = 0;
     if (!sim_server_stranded(row, params, now_us)) {
         return SIM_EXEC_DONE;
