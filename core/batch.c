@@ -221,16 +221,14 @@ core_rc_t core_run_batch(core_ctx_t *ctx, const core_batch_t *batch,
                          core_work_cb work, void *work_arg, core_rb_t *out)
 {
     conn_element_t result;
-    bool won = false;
+    bool won = true;
     bool skipped = false;
-    core_rc_t rc;
+    core_rc_t rc = CORE_OK;
 
     memset(out, 0, sizeof(*out));
 
     /* RB.1 runs outside the error path: a claim failure leaves the message
      * for redelivery, with no mark and no abort. */
-    won = true;
-    rc = CORE_OK;
     if (ctx->policy->claim != CORE_CLAIM_NONE && !ctx->policy->fused_claim) {
         rc = core_claim_batch(ctx, batch, &won);
     }
@@ -292,8 +290,8 @@ static core_rc_t core_abort_generation(core_ctx_t *ctx, const char *exec_id,
      * and only one gets it back. */
     core__log(ctx, CORE_LOG_CALL_BEGIN, STMT_ABORT, 0, CORE_OK, preserve_markers);
     if (ctx->policy->abort_retry) {
-        /* Re-running the DELETE after an ambiguous COMMIT answers "already
-         * aborted", which only skips the marker clear. */
+        /* Re-running the DELETE after an ambiguous COMMIT that landed finds
+         * no row ("already aborted"), which only skips the marker clear. */
         rc = core__idem(ctx, txn, &params, &row);
     } else {
         rc = core__cur(ctx, txn, &params, &row);
@@ -309,15 +307,8 @@ static core_rc_t core_abort_generation(core_ctx_t *ctx, const char *exec_id,
     if (rc == CORE_OK) {
         *won_out = row.row_count > 0;
         if (*won_out && !preserve_markers) {
-            conn_result_t ignored;
-            core_error_t saved = ctx->error;
-            core_rc_t clear_rc = core__cur(ctx, &core_txn_clear, &params, &ignored);
-
             /* Suppressed, as upstream does: the abort itself succeeded. */
-            if (clear_rc != CORE_OK) {
-                core__log(ctx, CORE_LOG_CLEANUP_FAILED, STMT_CLEAR, 0, clear_rc, 0);
-                ctx->error = saved;
-            }
+            core__cleanup(ctx, &core_txn_clear, &params);
         }
     }
     core__log(ctx, CORE_LOG_CALL_END, STMT_ABORT, 0, rc, *won_out);
@@ -394,7 +385,7 @@ static void core_batch_error_path_old(core_ctx_t *ctx, const core_batch_t *batch
         core__log(ctx, CORE_LOG_ABORT_FAILED, STMT_ABORT, 0, ctx->error.rc, 0);
     }
 
-    /* Without an org the org-scoped status API cannot be asked. */
+    /* Without an org the org-scoped status API cannot be called. */
     if (batch->org_id == NULL || batch->org_id[0] == '\0' ||
         ctx->env_ops->mark_error(ctx->env, batch->exec_id, batch->org_id,
                                  &confirmed) != CORE_OK ||

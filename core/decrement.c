@@ -17,8 +17,7 @@ static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
                                  const conn_result_t *row, core_dec_t *out);
 static core_rc_t core_dec_fire(core_ctx_t *ctx, const core_batch_t *batch,
                                const conn_result_t *row, core_dec_t *out);
-static void core_cleanup(core_ctx_t *ctx, const core_txn_t *txn,
-                         const conn_params_t *params);
+static core_rc_t core_dec_error(core_ctx_t *ctx, core_rc_t rc);
 
 core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
                          const conn_element_t *result, core_dec_t *out)
@@ -48,10 +47,7 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
     if (rc == CORE_OK && (result->flags & CONN_ELEMENT_UNENCODABLE) != 0) {
         /* DEC.3: the encoding fails before any write reaches the server. */
         core__log(ctx, CORE_LOG_BAD_RESULT, STMT_DEC, 0, CORE_E_TYPE, batch->batch_index);
-        memset(&ctx->error, 0, sizeof(ctx->error));
-        ctx->error.rc = CORE_E_TYPE;
-        ctx->error.stmt = STMT_DEC;
-        rc = CORE_E_TYPE;
+        rc = core_dec_error(ctx, CORE_E_TYPE);
     }
     if (rc == CORE_OK && ctx->policy->resolve != CORE_RESOLVE_NONE) {
         params.batch_index = batch->batch_index;
@@ -66,7 +62,7 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
     if (rc == CORE_E_DATA) {
         /* DEC.4: the row is torn down before anyone marks the execution
          * ERROR, as upstream does; the checker reports the gap. */
-        core_cleanup(ctx, del_txn, &params);
+        core__cleanup(ctx, del_txn, &params);
     } else if (rc == CORE_OK) {
         rc = core_dec_finish(ctx, batch, &row, out);
     }
@@ -75,7 +71,7 @@ core_rc_t core_decrement(core_ctx_t *ctx, const core_batch_t *batch,
     return rc;
 }
 
-/* DEC.1 and DEC.2: sample "reused", then refuse a caller's open transaction. */
+/* DEC.1 and DEC.2: sample "reused", then reject a caller's open transaction. */
 static core_rc_t core_dec_begin(core_ctx_t *ctx, bool *reused_out)
 {
     core_rc_t rc;
@@ -94,10 +90,7 @@ static core_rc_t core_dec_begin(core_ctx_t *ctx, bool *reused_out)
 
     /* Client-side only: a reaped socket still reports IDLE here. */
     if (conn_txn_status(&ctx->conn) != CONN_TXN_IDLE) {
-        memset(&ctx->error, 0, sizeof(ctx->error));
-        ctx->error.rc = CORE_E_OPEN_TXN;
-        ctx->error.stmt = STMT_DEC;
-        return CORE_E_OPEN_TXN;
+        return core_dec_error(ctx, CORE_E_OPEN_TXN);
     }
     return CORE_OK;
 }
@@ -160,35 +153,27 @@ static core_rc_t core_dec_fire(core_ctx_t *ctx, const core_batch_t *batch,
     rc = ctx->env_ops->fire(ctx->env, batch->exec_id, row->elements,
                             row->element_count, &out->callback_id);
     if (rc != CORE_OK) {
-        memset(&ctx->error, 0, sizeof(ctx->error));
-        ctx->error.rc = rc;
-        ctx->error.stmt = STMT_DEC;
-        return rc;
+        return core_dec_error(ctx, rc);
     }
 
     memset(&params, 0, sizeof(params));
     params.exec_id = batch->exec_id;
     params.generation = batch->generation;
-    core_cleanup(ctx, core_dec_del_txn(ctx, batch), &params);
-    core_cleanup(ctx, &core_txn_clear, &params);
+    core__cleanup(ctx, core_dec_del_txn(ctx, batch), &params);
+    core__cleanup(ctx, &core_txn_clear, &params);
 
     out->status = CORE_DEC_COMPLETE;
     out->aggregated_count = row->element_count;
     return CORE_OK;
 }
 
-/* A best-effort transaction: its failure is logged, never raised. */
-static void core_cleanup(core_ctx_t *ctx, const core_txn_t *txn,
-                         const conn_params_t *params)
+/* Record a decrement failure that no statement reported, and return it. */
+static core_rc_t core_dec_error(core_ctx_t *ctx, core_rc_t rc)
 {
-    conn_result_t ignored;
-    core_error_t saved = ctx->error;
-    core_rc_t rc = core__cur(ctx, txn, params, &ignored);
-
-    if (rc != CORE_OK) {
-        core__log(ctx, CORE_LOG_CLEANUP_FAILED, txn->stmts[0], 0, rc, 0);
-        ctx->error = saved;
-    }
+    memset(&ctx->error, 0, sizeof(ctx->error));
+    ctx->error.rc = rc;
+    ctx->error.stmt = STMT_DEC;
+    return rc;
 }
 
 /* Under policy n a header deletes only the row of its own arming. */

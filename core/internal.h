@@ -40,6 +40,10 @@ bool core__execute_retry(core_ctx_t *ctx, core_rc_t rc, stmt_id_t stmt, bool reu
 core_rc_t core__cur(core_ctx_t *ctx, const core_txn_t *txn,
                     const conn_params_t *params, conn_result_t *rows_out);
 
+/* A best-effort CUR: its failure is logged as a failed cleanup and never
+ * raised, and ctx->error keeps the failure the caller is handling. */
+void core__cleanup(core_ctx_t *ctx, const core_txn_t *txn, const conn_params_t *params);
+
 /* IDEM: CUR retried once after a dead connection, whatever the phase and
  * whether or not the connection was cached. Only for idempotent writes. */
 core_rc_t core__idem(core_ctx_t *ctx, const core_txn_t *txn,

@@ -114,6 +114,18 @@ core_rc_t core__cur(core_ctx_t *ctx, const core_txn_t *txn,
     return rc;
 }
 
+void core__cleanup(core_ctx_t *ctx, const core_txn_t *txn, const conn_params_t *params)
+{
+    conn_result_t ignored;
+    core_error_t saved = ctx->error;
+    core_rc_t rc = core__cur(ctx, txn, params, &ignored);
+
+    if (rc != CORE_OK) {
+        core__log(ctx, CORE_LOG_CLEANUP_FAILED, txn->stmts[0], 0, rc, 0);
+        ctx->error = saved;
+    }
+}
+
 core_rc_t core__idem(core_ctx_t *ctx, const core_txn_t *txn,
                      const conn_params_t *params, conn_result_t *rows_out)
 {

@@ -36,7 +36,7 @@ core_rc_t core_ack(core_ctx_t *ctx, int64_t msg_id)
     return core_reused_guard(ctx, &core_txn_ack, &params, &row);
 }
 
-/* SEND.1-SEND.3: "reused" is whether the client holds a connection, with no
+/* SEND.1-SEND.3: "reused" is true when the client has a connection, with no
  * closed check (the cursor helper already dropped dead handles); dead is
  * judged by the error class alone; the retry covers a COMMIT death too. */
 static core_rc_t core_reused_guard(core_ctx_t *ctx, const core_txn_t *txn,

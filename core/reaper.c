@@ -122,7 +122,7 @@ static core_sweep_t core_reaper_sweep(core_ctx_t *ctx, const core_reaper_t *reap
     params.exec_id = exec_id;
     params.org_id = org_id;
     if (org_id[0] == '\0') {
-        /* Without an org the org-scoped status API cannot be asked. */
+        /* Without an org the org-scoped status API cannot be called. */
         return CORE_SWEEP_SKIPPED;
     }
 
