@@ -88,6 +88,16 @@ typedef enum {
     X(CORE_LOG_RESOLVED, "commit_resolved")                                    \
     X(CORE_LOG_ALREADY_APPLIED, "decrement_already_applied")
 
+/* Outcomes of a commit resolution, the value of a CORE_LOG_RESOLVED event:
+ * pg_xact_status's results, and the naive resolver's guess after its query
+ * failed (logged apart, because it is no proof). 0 means the queries ran out. */
+typedef enum {
+    CORE_XACT_COMMITTED = 1,
+    CORE_XACT_ABORTED = 2,
+    CORE_XACT_IN_PROGRESS = 3,
+    CORE_XACT_ASSUMED_ABORTED = 4,
+} core_xact_t;
+
 typedef enum {
 #define CORE_LOG_ENUM(name, text) name,
     CORE_LOG_MAP(CORE_LOG_ENUM)

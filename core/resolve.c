@@ -21,11 +21,6 @@
 
 #define CORE_RESOLVE_QUERY_MAX 5
 
-/* pg_xact_status's results, and the naive resolver's guess after its
- * query failed (logged apart, because it is no proof). */
-enum { CORE_XACT_COMMITTED = 1, CORE_XACT_ABORTED = 2, CORE_XACT_IN_PROGRESS = 3,
-       CORE_XACT_ASSUMED_ABORTED = 4 };
-
 static const core_txn_t core_txn_status = {{STMT_XACT_STATUS}, 1};
 static const core_txn_t core_txn_read = {{STMT_K_READ}, 1};
 

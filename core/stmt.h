@@ -117,6 +117,7 @@
       ".pg_dec_applied a LEFT JOIN " STMT_SCHEMA ".pg_barrier_state b USING "  \
       "(execution_id) WHERE a.execution_id = $1 AND a.batch_index = $2 AND "   \
       "a.generation = $3 AND a.post_remaining IS NOT NULL")                    \
+    /* The CASE values are core_xact_t's (barrier.h). */                       \
     X(XACT_STATUS, "Q-XACT.STATUS", "x",                                       \
       "SELECT CASE pg_xact_status($1::text::xid8) WHEN 'committed' THEN 1 "    \
       "WHEN 'aborted' THEN 2 ELSE 3 END")                                      \

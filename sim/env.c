@@ -55,8 +55,8 @@ sim_api_result_t sim_api_call(sim_actor_t *actor, int op)
     return result;
 }
 
-/* Mark ERROR. For PG executions (the in-body path) the backend refuses to
- * change COMPLETED, and the refusal counts as confirmed; Celery executions
+/* Mark ERROR. For PG executions (the in-body path) the backend rejects a
+ * change from COMPLETED, and the rejection counts as confirmed; Celery executions
  * (the link path) have no such guard. */
 core_rc_t sim_env_mark(sim_actor_t *actor, bool *confirmed_out)
 {
@@ -156,9 +156,10 @@ static void sim_env_track_call(sim_actor_t *actor, const core_log_t *event)
         actor->call.conn_id_first_fresh = world->conn_count;
     } else if (event->kind == CORE_LOG_RESOLVING) {
         actor->call.resolving = true;
-    } else if (event->kind == CORE_LOG_RESOLVED && event->value == 2) {
+    } else if (event->kind == CORE_LOG_RESOLVED &&
+               event->value == CORE_XACT_ABORTED) {
         /* pg_xact_status proved the attempt aborted: a re-run has the proof
-         * of non-commit that S10 and S11 ask for. */
+         * of non-commit that S10 and S11 require. */
         actor->call.last_failed_commit = false;
         actor->call.last_failed_fresh = false;
     } else if (event->kind == CORE_LOG_RETRY) {

@@ -1,6 +1,8 @@
 /* server — statement semantics, row locks and transaction ends. */
 #include "server.h"
 
+#include "../core/barrier.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -689,19 +691,19 @@ static sim_exec_t sim_server_applied(sim_server_t *server, int txn, stmt_id_t st
     return SIM_EXEC_DONE;
 }
 
-/* pg_xact_status: 1 committed, 2 aborted, 3 in progress. */
+/* Q-XACT.STATUS: pg_xact_status mapped to a core_xact_t value. */
 static int64_t sim_server_xact_status(const sim_server_t *server, int64_t xid)
 {
     if (xid <= 0 || xid > server->txn_count) {
-        return 2;
+        return CORE_XACT_ABORTED;
     }
     switch (server->txns[xid].state) {
     case SIM_TXN_COMMITTED:
-        return 1;
+        return CORE_XACT_COMMITTED;
     case SIM_TXN_ACTIVE:
-        return 3;
+        return CORE_XACT_IN_PROGRESS;
     default:
-        return 2;
+        return CORE_XACT_ABORTED;
     }
 }
 
