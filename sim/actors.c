@@ -40,10 +40,7 @@ void sim_orchestrator_main(void *arg)
         actor->index == SIM_ORCHESTRATOR) {
         int64_t delay_us = sim_prng_range(&actor->fault_prng, 0, world->scen->lease_us);
 
-        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_OCLAIM,
-                       FAULT_AT_ORCHESTRATE, FAULT_F19);
-        sim_oracle_on_strike(&world->oracle, FAULT_F19, STMT_OCLAIM,
-                             FAULT_AT_ORCHESTRATE, false, 0);
+        sim_actor_strike(actor, -1, STMT_OCLAIM, FAULT_AT_ORCHESTRATE, FAULT_F19);
         sim_world_spawn_duplicate(world, delay_us);
     }
 
@@ -107,6 +104,15 @@ fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *varian
     return kind;
 }
 
+void sim_actor_strike(sim_actor_t *actor, int32_t conn_id, stmt_id_t stmt,
+                      fault_point_t point, fault_kind_t kind)
+{
+    sim_world_t *world = actor->world;
+
+    sim_world_emit(world, actor->index, SIM_EV_FAULT, conn_id, stmt, point, kind);
+    sim_oracle_on_strike(&world->oracle, kind, stmt, point, false, 0);
+}
+
 bool sim_actor_step_faults(sim_actor_t *actor)
 {
     int variant;
@@ -138,10 +144,7 @@ static core_rc_t sim_dispatch(void *arg, int32_t batch_index, int64_t generation
     if (sim_actor_draw(actor, FAULT_AT_DISPATCH, &variant) != FAULT_F18) {
         variant = -1;
     } else {
-        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_BEGIN,
-                       FAULT_AT_DISPATCH, FAULT_F18);
-        sim_oracle_on_strike(&world->oracle, FAULT_F18, STMT_BEGIN, FAULT_AT_DISPATCH,
-                             false, 0);
+        sim_actor_strike(actor, -1, STMT_BEGIN, FAULT_AT_DISPATCH, FAULT_F18);
     }
     if (variant == FAULT_F18_CLEAN) {
         return CORE_E_DISPATCH;
@@ -318,10 +321,7 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
          * like a crashed one to the reaper. */
         int64_t extra_us = world->scen->stuck_timeout_us + 2 * world->scen->reaper_tick_us;
 
-        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC, FAULT_AT_RESULT,
-                       FAULT_F16);
-        sim_oracle_on_strike(&world->oracle, FAULT_F16, STMT_DEC, FAULT_AT_RESULT,
-                             false, 0);
+        sim_actor_strike(actor, -1, STMT_DEC, FAULT_AT_RESULT, FAULT_F16);
         sim_actor_sleep(actor, extra_us);
     }
 
@@ -331,10 +331,7 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
     if (kind == FAULT_F17) {
         result_out->flags = variant == FAULT_F17_NUL ? CONN_ELEMENT_NUL
                                                      : CONN_ELEMENT_UNENCODABLE;
-        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC,
-                       FAULT_AT_RESULT, FAULT_F17);
-        sim_oracle_on_strike(&world->oracle, FAULT_F17, STMT_DEC, FAULT_AT_RESULT,
-                             false, 0);
+        sim_actor_strike(actor, -1, STMT_DEC, FAULT_AT_RESULT, FAULT_F17);
     }
     sim_oracle_on_work_done(&world->oracle, batch->batch_index);
     return CORE_OK;
@@ -371,9 +368,7 @@ static void sim_actor_crash(sim_actor_t *actor)
     sim_world_t *world = actor->world;
     int i;
 
-    sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_BEGIN, FAULT_AT_STEP,
-                   FAULT_F11);
-    sim_oracle_on_strike(&world->oracle, FAULT_F11, STMT_BEGIN, FAULT_AT_STEP, false, 0);
+    sim_actor_strike(actor, -1, STMT_BEGIN, FAULT_AT_STEP, FAULT_F11);
     for (i = 0; i < world->conn_count; i++) {
         sim_conn_t *conn = &world->conns[i];
 
@@ -406,10 +401,7 @@ static void sim_actor_terminate_backend(sim_actor_t *actor)
     if (conn == NULL || conn->server_gone) {
         return;
     }
-    sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, conn->txn_stmt,
-                   FAULT_AT_STEP, FAULT_F9);
-    sim_oracle_on_strike(&world->oracle, FAULT_F9, conn->txn_stmt, FAULT_AT_STEP,
-                         false, 0);
+    sim_actor_strike(actor, conn->id, conn->txn_stmt, FAULT_AT_STEP, FAULT_F9);
     conn->server_gone = true;
     if (conn->txn != 0) {
         int txn = conn->txn;

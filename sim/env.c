@@ -190,9 +190,7 @@ static void sim_env_open_caller_txn(sim_actor_t *actor)
     conn->txn_stmt = STMT_BEGIN;
     conn->caller_txn = true;
     conn->txn_status = CONN_TXN_INTRANS;
-    sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, STMT_DEC,
-                   FAULT_AT_CALL, FAULT_F10);
-    sim_oracle_on_strike(&world->oracle, FAULT_F10, STMT_DEC, FAULT_AT_CALL, false, 0);
+    sim_actor_strike(actor, conn->id, STMT_DEC, FAULT_AT_CALL, FAULT_F10);
 }
 
 /* FIRE through the callback queue. F13: a clean failure enqueues nothing;
@@ -210,9 +208,7 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
     if (sim_actor_draw(actor, FAULT_AT_FIRE, &variant) != FAULT_F13) {
         variant = -1;
     } else {
-        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC, FAULT_AT_FIRE,
-                       FAULT_F13);
-        sim_oracle_on_strike(&world->oracle, FAULT_F13, STMT_DEC, FAULT_AT_FIRE, false, 0);
+        sim_actor_strike(actor, -1, STMT_DEC, FAULT_AT_FIRE, FAULT_F13);
     }
     if (variant == FAULT_F13_CLEAN) {
         return CORE_E_FIRE;
@@ -332,9 +328,7 @@ static void sim_env_sibling_abort(sim_actor_t *actor)
     if (!server->row.committed.exists || server->row.lock_txn != 0) {
         return;
     }
-    sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, STMT_DEC, FAULT_AT_CALL,
-                   FAULT_F14);
-    sim_oracle_on_strike(&world->oracle, FAULT_F14, STMT_DEC, FAULT_AT_CALL, false, 0);
+    sim_actor_strike(actor, -1, STMT_DEC, FAULT_AT_CALL, FAULT_F14);
     if (world->status != SIM_STATUS_COMPLETED) {
         world->status = SIM_STATUS_ERROR;
     }

@@ -72,10 +72,7 @@ static conn_status_t sim_conn_connect(void *backend, void **handle_out)
 
     sim_actor_sleep(actor, 2 * sim_actor_latency(actor));
     if (sim_actor_draw(actor, FAULT_AT_CONNECT, &variant) == FAULT_F8) {
-        sim_world_emit(world, actor->index, SIM_EV_FAULT, -1, actor->call.stmt,
-                       FAULT_AT_CONNECT, FAULT_F8);
-        sim_oracle_on_strike(&world->oracle, FAULT_F8, actor->call.stmt,
-                             FAULT_AT_CONNECT, false, 0);
+        sim_actor_strike(actor, -1, actor->call.stmt, FAULT_AT_CONNECT, FAULT_F8);
         sim_world_emit(world, actor->index, SIM_EV_CONNECT, -1, CONN_DEAD, 0, 0);
         *handle_out = NULL;
         return CONN_DEAD;
@@ -149,10 +146,7 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw)
     sim_actor_sleep(actor, sim_actor_latency(actor));
     if (sim_actor_draw(actor, FAULT_AT_ROLLBACK, &variant) == FAULT_F7) {
         /* The ROLLBACK itself meets a broken socket. */
-        sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, conn->txn_stmt,
-                       FAULT_AT_ROLLBACK, FAULT_F7);
-        sim_oracle_on_strike(&world->oracle, FAULT_F7, conn->txn_stmt, FAULT_AT_ROLLBACK,
-                             false, 0);
+        sim_actor_strike(actor, conn->id, conn->txn_stmt, FAULT_AT_ROLLBACK, FAULT_F7);
         conn->server_gone = true;
         if (conn->txn != 0) {
             sim_world_schedule_zombie(world, conn->txn, conn->id);

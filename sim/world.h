@@ -273,5 +273,9 @@ void sim_callback_run(sim_world_t *world, int callback);
  * or a swarm draw (actors.c). *variant_out gets the kind's form. A crash
  * (F11) does not return: the actor's process is gone. */
 fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *variant_out);
+/* Record a strike that hit no statement send: a FAULT event in the trace, and
+ * the oracle's count of faults. conn_id is -1 when no connection is involved. */
+void sim_actor_strike(sim_actor_t *actor, int32_t conn_id, stmt_id_t stmt,
+                      fault_point_t point, fault_kind_t kind);
 
 #endif
