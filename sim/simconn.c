@@ -44,6 +44,9 @@ typedef struct {
     int variant;              /* a scheduled strike's form, or FAULT_VARIANT_DRAWN */
 } sim_send_t;
 
+/* PostgreSQL's in_failed_sql_transaction. */
+#define SIM_SQLSTATE_IN_FAILED_TXN "25P02"
+
 static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
                                const stmt_t *stmt, bool batched, sim_send_t *send);
 static stmt_id_t sim_stmt_family(stmt_id_t id);
@@ -274,6 +277,13 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     bool autocommit;
 
     raw->answered = true;
+    if (conn->txn_status == CONN_TXN_INERROR &&
+        (send->point != FAULT_AT_COMMIT || send->batched)) {
+        /* An aborted transaction rejects every command but COMMIT and
+         * ROLLBACK, and stays aborted. */
+        memcpy(raw->sqlstate, SIM_SQLSTATE_IN_FAILED_TXN, CONN_SQLSTATE_SIZE);
+        return true;
+    }
     if (send->point == FAULT_AT_BEGIN) {
         /* BEGIN inside a transaction only draws a warning from the server. */
         if (conn->txn == 0) {
@@ -286,11 +296,12 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         int txn = conn->txn;
 
         /* COMMIT outside a transaction only draws a warning from the server.
-         * A COMMIT also ends a transaction the caller left open. */
+         * A COMMIT also ends a transaction the caller left open, and rolls
+         * back an aborted one. */
         conn->caller_txn = false;
         if (txn != 0) {
             conn->txn = 0;
-            sim_world_txn_end(world, txn, true, 0);
+            sim_world_txn_end(world, txn, conn->txn_status != CONN_TXN_INERROR, 0);
         }
         return true;
     }
@@ -299,8 +310,8 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         sim_oracle_on_decrement_in_caller_txn(&world->oracle, world->step);
     }
 
-    /* A statement outside a transaction (or a batched one) runs in a
-     * transaction of its own that commits before the reply leaves. */
+    /* A statement outside a transaction runs in a transaction of its own
+     * that ends before the reply leaves. */
     autocommit = conn->txn == 0;
     if (autocommit) {
         conn->txn = sim_server_begin(&world->server, conn->id);
@@ -344,10 +355,13 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         sim_oracle_on_reaper_recheck(&world->oracle);
     }
 
-    if (autocommit) {
+    /* A batched string's COMMIT also commits a transaction the caller left
+     * open, unless the statement failed and left it aborted. */
+    if (autocommit || (send->batched && raw->sqlstate[0] == '\0')) {
         int txn = conn->txn;
 
         conn->txn = 0;
+        conn->caller_txn = false;
         sim_world_txn_end(world, txn, raw->sqlstate[0] == '\0', 0);
     }
     return true;
@@ -415,18 +429,26 @@ static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
     sim_send_t send;
 
     assert(world->running == actor->index);
-    assert(conn->txn == 0);
+    assert(!conn->closed);
     sim_conn_plan_send(conn, actor, stmt, true, &send);
     sim_world_emit(world, actor->index, SIM_EV_SEND, conn->id, send.main,
                    send.point, stmt->id);
     if (!sim_conn_round_trip(conn, actor, stmt, params, &send, raw)) {
         return;
     }
-    conn->idle_since_us = world->now_us;
-    if (send.in_call) {
-        actor->call.main_done = true;
+    if (raw->sqlstate[0] != '\0') {
+        /* The string stopped at the failed command. A transaction the
+         * caller left open is now aborted and waits for ROLLBACK. */
+        conn->txn_status = conn->txn != 0 ? CONN_TXN_INERROR : CONN_TXN_IDLE;
+    } else {
+        conn->txn_status = CONN_TXN_IDLE;
+        conn->idle_since_us = world->now_us;
+        if (send.in_call) {
+            actor->call.main_done = true;
+        }
     }
-    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id, CONN_OK,
+    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id,
+                   raw->sqlstate[0] != '\0' ? CONN_LOGICAL : CONN_OK,
                    raw->row_count > 0 ? raw->value : -1);
 }
 

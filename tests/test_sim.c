@@ -522,6 +522,90 @@ static void test_sim_generation_guard_keeps_s14(void **state)
     assert_int_equal(test_sweep_duplicate_orchestration("generation-guard", true), 0);
 }
 
+/* The default classifier counts a statement timeout as a dead connection, so
+ * same-handle retries on the live handle. The server rejects the retry's
+ * BEGIN inside the aborted transaction, and the call gives up. */
+static void test_sim_aborted_txn_rejects_retry(void **state)
+{
+    const char *cursor;
+    sim_result_t result;
+    scen_t scen;
+    char *trace;
+
+    (void)state;
+    test_fixed_scenario(&scen, FAULT_F6, FAULT_AT_STATEMENT, 0);
+    trace = test_run_traced(&scen, "same-handle", 1, &result);
+
+    cursor = trace;
+    assert_true(test_find_event(trace, "event=fault", "fault=F6", &cursor) > 0);
+    assert_true(test_find_event(trace, "log=retry", "stmt=Q-DEC", &cursor) > 0);
+    assert_true(test_find_event(trace, "stmt=BEGIN", "seen=logical error", &cursor) > 0);
+    assert_true(test_find_event(trace, "log=give_up", "stmt=Q-DEC", &cursor) > 0);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_ERROR);
+    free(trace);
+}
+
+/* The decrement finds a transaction its caller left open (F10) and fails.
+ * The status API is down, so the error path leaves that transaction on the
+ * connection. The redelivered claim's batched string then commits it. */
+static void test_sim_batched_commit_ends_caller_txn(void **state)
+{
+    const char *cursor;
+    sim_result_t result;
+    scen_t scen;
+    char *trace;
+
+    (void)state;
+    test_load_case("C3", &scen);
+    scen.fixed_plan.entries[0] = (fault_entry_t){1, STMT_BEGIN, FAULT_AT_CALL, 1,
+                                                 FAULT_F10, 0};
+    scen.fixed_plan.entries[1] = (fault_entry_t){1, STMT_BEGIN, FAULT_AT_API, 3,
+                                                 FAULT_F15, FAULT_F15_FAILED};
+    scen.fixed_plan.entry_count = 2;
+    scen.expect_count = 0;
+    trace = test_run_traced(&scen, "batched-commit", 1, &result);
+
+    cursor = trace;
+    assert_true(test_find_event(trace, "event=fault", "fault=F10", &cursor) > 0);
+    assert_true(test_find_event(trace, "op=mark_error", "result=failed", &cursor) > 0);
+    assert_true(test_find_event(trace, "event=task_begin", "delivery=2", &cursor) > 0);
+    assert_true(test_find_event(trace, "event=reply", "stmt=Q-CLAIM seen=ok", &cursor) > 0);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_STRANDED);
+    assert_int_equal(result.violated_mask, 0);
+    free(trace);
+}
+
+/* Every policy survives a swarm that may draw any simulated fault kind: an
+ * internal assertion would abort the test, and each run reaches an outcome
+ * within the step limit (L3 clear). */
+static void test_sim_all_faults_sweep_runs(void **state)
+{
+    scen_t scen;
+    int kind;
+    int p;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    scen.swarm_range.kinds_mask = 0;
+    for (kind = FAULT_F1; kind < FAULT_KIND_COUNT; kind++) {
+        if (fault_kind_simulated((fault_kind_t)kind)) {
+            scen.swarm_range.kinds_mask |= 1u << kind;
+        }
+    }
+
+    for (p = 0; p < core_policy_count(); p++) {
+        uint64_t seed;
+
+        for (seed = 1; seed <= 2000; seed++) {
+            sim_result_t result;
+
+            sim_world_run(world, &scen, core_policy_at(p), seed, 0, NULL, &result);
+            assert_true(result.outcome < SCEN_OUTCOME_COUNT);
+            assert_true((result.violated_mask & (1u << SIM_PROP_L3)) == 0);
+        }
+    }
+}
+
 static void test_sim_no_fault_run_completes(void **state)
 {
     sim_result_t result;
@@ -562,6 +646,9 @@ int main(void)
         cmocka_unit_test(test_sim_reaper_recovers_strands),
         cmocka_unit_test(test_sim_planted_no_retention_fires_l7),
         cmocka_unit_test(test_sim_naive_resolver_double_applies),
+        cmocka_unit_test(test_sim_aborted_txn_rejects_retry),
+        cmocka_unit_test(test_sim_batched_commit_ends_caller_txn),
+        cmocka_unit_test(test_sim_all_faults_sweep_runs),
     };
 
     return cmocka_run_group_tests_name("sim", tests, test_world_setup,
