@@ -378,12 +378,15 @@ static void sim_actor_crash(sim_actor_t *actor)
     }
     if (actor->task_msg >= 0) {
         sim_queue_settle(world, NULL, actor->task_msg, false);
+    } else if (actor->acking_msg >= 0) {
+        sim_queue_ack_crashed(world, actor);
     }
 
     sim_actor_init_conns(actor);
     memset(&actor->call, 0, sizeof(actor->call));
     actor->call.stmt = STMT_BEGIN;
     actor->task_msg = -1;
+    actor->acking_msg = -1;
     actor->work_started = false;
     actor->crash_pending = false;
     actor->state = SIM_ACTOR_READY;

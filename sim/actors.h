@@ -26,6 +26,10 @@ int sim_queue_enqueue(sim_world_t *world, sim_msg_kind_t kind, int32_t batch_ind
                       const conn_element_t *result);
 /* Acknowledge or release msg; -1 only wakes the waiters. */
 void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack);
+/* The actor crashed during the acknowledgement of its acking_msg. Unless the
+ * DELETE committed, the message comes back one lease after the crash, so the
+ * waiting workers are woken to recompute when to look again. */
+void sim_queue_ack_crashed(sim_world_t *world, const sim_actor_t *actor);
 void sim_queue_wait(sim_world_t *world, sim_actor_t *actor);
 bool sim_queue_idle(const sim_world_t *world);
 

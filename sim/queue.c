@@ -86,6 +86,10 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
 
         assert(m->holders > 0);
         m->holders--;
+        if (ack && actor != NULL) {
+            /* A crash from here on loses the acknowledgement. */
+            actor->acking_msg = msg;
+        }
         if (ack && actor != NULL &&
             sim_actor_draw(actor, FAULT_AT_ACK, &variant) == FAULT_F12) {
             /* The DELETE of the acknowledgement was lost: the finished
@@ -108,6 +112,9 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
         if (!ack && m->outstanding) {
             m->wait_rearm = sim_queue_gated(world, m);
             m->visible_at_us = world->now_us + world->scen->lease_us;
+        }
+        if (actor != NULL) {
+            actor->acking_msg = -1;
         }
         sim_world_emit(world, world->running < 0 ? 0 : world->running, SIM_EV_QUEUE,
                        op, msg, m->batch_index, 0);
@@ -209,6 +216,20 @@ void sim_queue_on_commit(sim_world_t *world, stmt_id_t stmt, int64_t msg_id)
     world->msgs[i].db_id = msg_id;
     world->msgs[i].generation = world->server.row.committed.generation;
     world->msgs[i].core_generation = qrow->generation;
+}
+
+void sim_queue_ack_crashed(sim_world_t *world, const sim_actor_t *actor)
+{
+    int msg = actor->acking_msg;
+    sim_msg_t *m = &world->msgs[msg];
+
+    if (m->outstanding) {
+        m->wait_rearm = sim_queue_gated(world, m);
+        m->visible_at_us = world->now_us + world->scen->lease_us;
+        sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_ACK_LOST, msg,
+                       m->batch_index, 0);
+    }
+    sim_queue_settle(world, NULL, -1, false);
 }
 
 /* With reapers running, a PG queue message whose lease lapses stays

@@ -346,6 +346,7 @@ static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind
     actor->ready_at_us = 0;
     actor->blocked_txn = 0;
     actor->task_msg = -1;
+    actor->acking_msg = -1;
     actor->task_run = 0;
     actor->task_dec_committed = false;
     actor->work_started = false;

@@ -118,6 +118,7 @@ typedef struct {
     sim_call_t call;
     bool work_started;        /* the current task got past its claim */
     int task_msg;             /* message of the running task, -1 when none */
+    int acking_msg;           /* message whose acknowledgement runs, -1 when none */
     int task_run;             /* 0, or the task framework's retry number */
     bool task_dec_committed;  /* a decrement of the current task committed */
     int occurrences[STMT_COUNT][3]; /* sends per (statement, point), for schedules */
