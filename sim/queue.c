@@ -38,6 +38,8 @@ int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
 
         m->holders++;
         m->lapse_at_us = 0;
+        /* From here the task holds the message, so a crash releases it. */
+        actor->task_msg = i;
         sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_TAKE, i,
                        m->batch_index, m->delivery_count);
         if (sim_actor_draw(actor, FAULT_AT_TAKE, &variant) == FAULT_F12) {

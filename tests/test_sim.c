@@ -607,6 +607,37 @@ static void test_sim_crash_in_ack_keeps_lease(void **state)
     free(trace);
 }
 
+/* A worker crashes just after taking its first message. The message is
+ * released with the crash and delivered again one lease later. */
+static void test_sim_crash_in_take_releases(void **state)
+{
+    const char *cursor;
+    sim_result_t result;
+    scen_t scen;
+    char *trace;
+    int64_t crash_us;
+    int64_t redelivered_us;
+
+    (void)state;
+    test_load_case("C3", &scen);
+    scen.fixed_plan.entries[0] = (fault_entry_t){1, STMT_BEGIN, FAULT_AT_TAKE, 1,
+                                                 FAULT_F11, 0};
+    scen.expect_count = 0;
+    trace = test_run_traced(&scen, "phase-split", 1, &result);
+
+    cursor = trace;
+    crash_us = test_find_event(trace, "event=fault", "fault=F11", &cursor);
+    assert_int_equal(test_find_event(trace, "event=queue", "op=release msg=0", &cursor),
+                     crash_us);
+    redelivered_us = test_find_event(trace, "event=task_begin", "batch=0 delivery=2",
+                                     &cursor);
+    assert_true(crash_us > 0);
+    assert_true(redelivered_us >= crash_us + scen.lease_us);
+    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
+    assert_int_equal(result.violated_mask, 0);
+    free(trace);
+}
+
 /* Every policy survives a swarm that may draw any simulated fault kind: an
  * internal assertion would abort the test, and each run reaches an outcome
  * within the step limit (L3 clear). */
@@ -681,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_sim_aborted_txn_rejects_retry),
         cmocka_unit_test(test_sim_batched_commit_ends_caller_txn),
         cmocka_unit_test(test_sim_crash_in_ack_keeps_lease),
+        cmocka_unit_test(test_sim_crash_in_take_releases),
         cmocka_unit_test(test_sim_all_faults_sweep_runs),
     };
 
