@@ -23,7 +23,11 @@
 #include "../core/conn.h"
 #include "../scenarios/scen.h"
 
-#define SIM_TXN_MAX 2048
+/* Transactions are never recycled, because pg_xact_status may ask about any
+ * of them. A reaper ticking every 5 s through the default 9000 s stuck
+ * timeout begins over 3600. A run that nears the end of the table stops as
+ * if it hit step_max (world.c). */
+#define SIM_TXN_MAX 32768
 #define SIM_EFFECT_MAX 4
 /* Marker keys: batch indexes, or delivery ids under delivery-dedup; the
  * upper half contains the applied records of policy k. */

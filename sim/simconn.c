@@ -81,8 +81,7 @@ static conn_status_t sim_conn_connect(void *backend, void **handle_out)
         return CONN_DEAD;
     }
 
-    /* NOTE: a run that opens more connections than this stops on the
-     * assertion; raise SIM_CONN_MAX if a scenario needs more. */
+    /* The scheduler stops a run before the table fills (world.c). */
     assert(world->conn_count < SIM_CONN_MAX);
     conn = &world->conns[world->conn_count];
     memset(conn, 0, sizeof(*conn));

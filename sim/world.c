@@ -12,6 +12,8 @@
 #define SIM_STREAM_FAULT 0x666c74ULL
 #define SIM_STREAM_RESTART 0x727374ULL
 #define SIM_WAKE_JITTER_MAX_US 50
+/* More table entries than one scheduler step can use. */
+#define SIM_STEP_MARGIN 16
 
 
 static void sim_world_reset(sim_world_t *world, const scen_t *scen,
@@ -21,6 +23,7 @@ static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind
                             sim_fiber_entry_cb entry);
 static void sim_world_name_actors(sim_world_t *world);
 static bool sim_world_loop(sim_world_t *world);
+static bool sim_world_near_capacity(const sim_world_t *world);
 static int sim_world_next_actor(const sim_world_t *world);
 static int sim_world_next_zombie(const sim_world_t *world);
 static int sim_world_next_callback(const sim_world_t *world);
@@ -387,7 +390,7 @@ static bool sim_world_loop(sim_world_t *world)
         }
 
         world->step++;
-        if (world->step > world->scen->step_max) {
+        if (world->step > world->scen->step_max || sim_world_near_capacity(world)) {
             return false;
         }
 
@@ -423,6 +426,17 @@ static bool sim_world_loop(sim_world_t *world)
         }
         sim_world_after_step(world);
     }
+}
+
+/* True when the next step could overflow a table. Transactions,
+ * connections, zombies and messages are never recycled within a run, so a
+ * run that fills one stops as if it hit step_max (L3). */
+static bool sim_world_near_capacity(const sim_world_t *world)
+{
+    return world->server.txn_count > SIM_TXN_MAX - SIM_STEP_MARGIN ||
+           world->conn_count > SIM_CONN_MAX - SIM_STEP_MARGIN ||
+           world->zombie_count > SIM_CONN_MAX - SIM_STEP_MARGIN ||
+           world->msg_count > SIM_MSG_MAX - SIM_STEP_MARGIN;
 }
 
 /* The runnable actor with the earliest wake-up time; ties go to the lowest

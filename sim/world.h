@@ -30,7 +30,7 @@
 #define SIM_REAPER_MAX 2
 #define SIM_ACTOR_MAX (SCEN_WORKER_MAX + 2 + SIM_REAPER_MAX)
 #define SIM_ACTOR_NAME_SIZE 16
-#define SIM_CONN_MAX 1024
+#define SIM_CONN_MAX 8192
 #define SIM_MSG_MAX 256
 #define SIM_DELIVERY_MAX 5         /* a message read more often is dropped as poison */
 #define SIM_FIBER_STACK_SIZE (64 * 1024)

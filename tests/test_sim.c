@@ -638,6 +638,29 @@ static void test_sim_crash_in_take_releases(void **state)
     free(trace);
 }
 
+/* A reaper ticking every 500 ms until the barrier's 6 h expiry begins more
+ * transactions than the simulated server's table has room for. The run
+ * stops as not terminating (L3) instead of overflowing the table. */
+static void test_sim_full_table_stops_run(void **state)
+{
+    sim_result_t result;
+    scen_t scen;
+
+    (void)state;
+    test_load_case("C3", &scen);
+    scen.fixed_plan.entries[0] = (fault_entry_t){1, STMT_BEGIN, FAULT_AT_RESULT, 1,
+                                                 FAULT_F11, 0};
+    scen.expect_count = 0;
+    scen.reaper_count = 1;
+    scen.reaper_tick_us = 500000;
+    scen.stuck_timeout_us = 100000 * INT64_C(1000000);
+    scen.step_max = 10000000;
+    sim_world_run(world, &scen, test_policy("phase-split"), 1, 0, NULL, &result);
+
+    assert_true((result.violated_mask & (1u << SIM_PROP_L3)) != 0);
+    assert_true(result.steps < scen.step_max);
+}
+
 /* Every policy survives a swarm that may draw any simulated fault kind: an
  * internal assertion would abort the test, and each run reaches an outcome
  * within the step limit (L3 clear). */
@@ -713,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_sim_batched_commit_ends_caller_txn),
         cmocka_unit_test(test_sim_crash_in_ack_keeps_lease),
         cmocka_unit_test(test_sim_crash_in_take_releases),
+        cmocka_unit_test(test_sim_full_table_stops_run),
         cmocka_unit_test(test_sim_all_faults_sweep_runs),
     };
 
