@@ -26,7 +26,9 @@
 #include "stmt.h"
 
 #define CONN_OPS_VERSION 1
-#define CONN_ELEMENTS_MAX 64
+/* Results one barrier row can carry: four times the scenario batch limit,
+ * because re-applied decrements append duplicates past the batch count. */
+#define CONN_ELEMENTS_MAX 256
 #define CONN_SQLSTATE_SIZE 6
 #define CONN_TEXT_MAX 2          /* text columns kept from the first row */
 #define CONN_TEXT_SIZE 64

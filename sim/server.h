@@ -28,6 +28,9 @@
  * timeout begins over 3600. A run that nears the end of the table stops as
  * if it hit step_max (world.c). */
 #define SIM_TXN_MAX 32768
+
+_Static_assert(CONN_ELEMENTS_MAX >= 4 * SCEN_BATCH_MAX,
+               "a barrier row needs room for duplicate results past the batch count");
 #define SIM_EFFECT_MAX 4
 /* Marker keys: batch indexes, or delivery ids under delivery-dedup; the
  * upper half contains the applied records of policy k. */

@@ -661,6 +661,27 @@ static void test_sim_full_table_stops_run(void **state)
     assert_true(result.steps < scen.step_max);
 }
 
+/* At the batch limit, re-sent decrements append more results than there are
+ * batches. The row has room for them, so the checker sees the duplicates
+ * (S3) instead of the simulator stopping on a full array. */
+static void test_sim_duplicates_past_batch_limit(void **state)
+{
+    uint32_t seen = 0;
+    scen_t scen;
+    uint64_t seed;
+
+    (void)state;
+    scen_default(&scen, SCEN_BATCH_MAX, 16);
+    scen.swarm_range.kinds_mask = (1u << FAULT_F3) | (1u << FAULT_F5);
+    for (seed = 1; seed <= 50; seed++) {
+        sim_result_t result;
+
+        sim_world_run(world, &scen, test_policy("blind"), seed, 0, NULL, &result);
+        seen |= result.violated_mask;
+    }
+    assert_true((seen & (1u << SIM_PROP_S3)) != 0);
+}
+
 /* Every policy survives a swarm that may draw any simulated fault kind: an
  * internal assertion would abort the test, and each run reaches an outcome
  * within the step limit (L3 clear). */
@@ -737,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_sim_crash_in_ack_keeps_lease),
         cmocka_unit_test(test_sim_crash_in_take_releases),
         cmocka_unit_test(test_sim_full_table_stops_run),
+        cmocka_unit_test(test_sim_duplicates_past_batch_limit),
         cmocka_unit_test(test_sim_all_faults_sweep_runs),
     };
 
