@@ -685,14 +685,14 @@ static void test_sim_duplicates_past_batch_limit(void **state)
 /* Every policy survives a swarm that may draw any simulated fault kind: an
  * internal assertion would abort the test, and each run reaches an outcome
  * within the step limit (L3 clear). */
-static void test_sim_all_faults_sweep_runs(void **state)
+static void test_sweep_all_faults(int reaper_count, uint64_t seed_count)
 {
     scen_t scen;
     int kind;
     int p;
 
-    (void)state;
     scen_default(&scen, 8, 4);
+    scen.reaper_count = reaper_count;
     scen.swarm_range.kinds_mask = 0;
     for (kind = FAULT_F1; kind < FAULT_KIND_COUNT; kind++) {
         if (fault_kind_simulated((fault_kind_t)kind)) {
@@ -703,7 +703,7 @@ static void test_sim_all_faults_sweep_runs(void **state)
     for (p = 0; p < core_policy_count(); p++) {
         uint64_t seed;
 
-        for (seed = 1; seed <= 2000; seed++) {
+        for (seed = 1; seed <= seed_count; seed++) {
             sim_result_t result;
 
             sim_world_run(world, &scen, core_policy_at(p), seed, 0, NULL, &result);
@@ -711,6 +711,20 @@ static void test_sim_all_faults_sweep_runs(void **state)
             assert_true((result.violated_mask & (1u << SIM_PROP_L3)) == 0);
         }
     }
+}
+
+static void test_sim_all_faults_sweep_runs(void **state)
+{
+    (void)state;
+    test_sweep_all_faults(0, 2000);
+}
+
+/* The same with a reaper, whose runs last until the default 9000 s stuck
+ * timeout and are slower to simulate. */
+static void test_sim_all_faults_reaper_runs(void **state)
+{
+    (void)state;
+    test_sweep_all_faults(1, 100);
 }
 
 static void test_sim_no_fault_run_completes(void **state)
@@ -760,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_sim_full_table_stops_run),
         cmocka_unit_test(test_sim_duplicates_past_batch_limit),
         cmocka_unit_test(test_sim_all_faults_sweep_runs),
+        cmocka_unit_test(test_sim_all_faults_reaper_runs),
     };
 
     return cmocka_run_group_tests_name("sim", tests, test_world_setup,
