@@ -65,6 +65,8 @@ static void sim_conn_strike(sim_conn_t *conn, sim_actor_t *actor,
                             const sim_send_t *send, fault_kind_t kind);
 static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
                                    const sim_send_t *send, conn_raw_t *raw);
+static void sim_conn_reply(sim_conn_t *conn, sim_actor_t *actor, const stmt_t *stmt,
+                           const sim_send_t *send, const conn_raw_t *raw);
 
 static conn_status_t sim_conn_connect(void *backend, void **handle_out)
 {
@@ -118,17 +120,27 @@ static void sim_conn_exec(void *handle, const stmt_t *stmt,
     if (!sim_conn_round_trip(conn, actor, stmt, params, &send, raw)) {
         return;
     }
+    sim_conn_reply(conn, actor, stmt, &send, raw);
+}
+
+/* Track the transaction status the reply leaves, and trace the reply. A
+ * batched string counts as its COMMIT. */
+static void sim_conn_reply(sim_conn_t *conn, sim_actor_t *actor, const stmt_t *stmt,
+                           const sim_send_t *send, const conn_raw_t *raw)
+{
+    sim_world_t *world = actor->world;
+
     if (raw->sqlstate[0] != '\0') {
-        /* The statement failed on a live connection: the transaction is
+        /* The command failed on a live connection: an open transaction is
          * aborted and waits for ROLLBACK. */
         conn->txn_status = conn->txn != 0 ? CONN_TXN_INERROR : CONN_TXN_IDLE;
-    } else if (send.point == FAULT_AT_BEGIN) {
+    } else if (send->point == FAULT_AT_BEGIN) {
         conn->txn_status = CONN_TXN_INTRANS;
-    } else if (send.point == FAULT_AT_COMMIT || conn->txn_status == CONN_TXN_IDLE) {
+    } else if (send->point == FAULT_AT_COMMIT || conn->txn_status == CONN_TXN_IDLE) {
         /* A COMMIT, or a statement that committed on its own. */
         conn->txn_status = CONN_TXN_IDLE;
         conn->idle_since_us = world->now_us;
-        if (send.in_call) {
+        if (send->in_call) {
             actor->call.main_done = true;
         }
     }
@@ -435,20 +447,8 @@ static void sim_conn_exec_batched(void *handle, const stmt_t *stmt,
     if (!sim_conn_round_trip(conn, actor, stmt, params, &send, raw)) {
         return;
     }
-    if (raw->sqlstate[0] != '\0') {
-        /* The string stopped at the failed command. A transaction the
-         * caller left open is now aborted and waits for ROLLBACK. */
-        conn->txn_status = conn->txn != 0 ? CONN_TXN_INERROR : CONN_TXN_IDLE;
-    } else {
-        conn->txn_status = CONN_TXN_IDLE;
-        conn->idle_since_us = world->now_us;
-        if (send.in_call) {
-            actor->call.main_done = true;
-        }
-    }
-    sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, stmt->id,
-                   raw->sqlstate[0] != '\0' ? CONN_LOGICAL : CONN_OK,
-                   raw->row_count > 0 ? raw->value : -1);
+    assert(send.point == FAULT_AT_COMMIT);
+    sim_conn_reply(conn, actor, stmt, &send, raw);
 }
 
 /* F6: the server returns an error that leaves the connection alive: a

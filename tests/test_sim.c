@@ -575,10 +575,11 @@ static void test_sim_batched_commit_ends_caller_txn(void **state)
     free(trace);
 }
 
-/* A worker crashes while acknowledging its finished batch. The message
- * comes back one lease after the crash, not as soon as the worker restarts,
- * and the waiting workers learn of it. */
-static void test_sim_crash_in_ack_keeps_lease(void **state)
+/* C3 with worker 0 crashing at its first arrival at point. Expect the
+ * queue event (both needles) at the crash, b0's second delivery at least one
+ * lease later, and a clean completion. */
+static void test_crash_redelivers_after_lease(fault_point_t point, const char *needle_a,
+                                              const char *needle_b)
 {
     const char *cursor;
     sim_result_t result;
@@ -587,17 +588,14 @@ static void test_sim_crash_in_ack_keeps_lease(void **state)
     int64_t crash_us;
     int64_t redelivered_us;
 
-    (void)state;
     test_load_case("C3", &scen);
-    scen.fixed_plan.entries[0] = (fault_entry_t){1, STMT_BEGIN, FAULT_AT_ACK, 1,
-                                                 FAULT_F11, 0};
+    scen.fixed_plan.entries[0] = (fault_entry_t){1, STMT_BEGIN, point, 1, FAULT_F11, 0};
     scen.expect_count = 0;
     trace = test_run_traced(&scen, "phase-split", 1, &result);
 
     cursor = trace;
     crash_us = test_find_event(trace, "event=fault", "fault=F11", &cursor);
-    assert_int_equal(test_find_event(trace, "actor=w0", "op=ack_lost msg=0", &cursor),
-                     crash_us);
+    assert_int_equal(test_find_event(trace, needle_a, needle_b, &cursor), crash_us);
     redelivered_us = test_find_event(trace, "event=task_begin", "batch=0 delivery=2",
                                      &cursor);
     assert_true(crash_us > 0);
@@ -607,35 +605,21 @@ static void test_sim_crash_in_ack_keeps_lease(void **state)
     free(trace);
 }
 
+/* A worker crashes while acknowledging its finished batch. The message
+ * comes back one lease after the crash, not as soon as the worker restarts,
+ * and the waiting workers learn of it. */
+static void test_sim_crash_in_ack_keeps_lease(void **state)
+{
+    (void)state;
+    test_crash_redelivers_after_lease(FAULT_AT_ACK, "actor=w0", "op=ack_lost msg=0");
+}
+
 /* A worker crashes just after taking its first message. The message is
  * released with the crash and delivered again one lease later. */
 static void test_sim_crash_in_take_releases(void **state)
 {
-    const char *cursor;
-    sim_result_t result;
-    scen_t scen;
-    char *trace;
-    int64_t crash_us;
-    int64_t redelivered_us;
-
     (void)state;
-    test_load_case("C3", &scen);
-    scen.fixed_plan.entries[0] = (fault_entry_t){1, STMT_BEGIN, FAULT_AT_TAKE, 1,
-                                                 FAULT_F11, 0};
-    scen.expect_count = 0;
-    trace = test_run_traced(&scen, "phase-split", 1, &result);
-
-    cursor = trace;
-    crash_us = test_find_event(trace, "event=fault", "fault=F11", &cursor);
-    assert_int_equal(test_find_event(trace, "event=queue", "op=release msg=0", &cursor),
-                     crash_us);
-    redelivered_us = test_find_event(trace, "event=task_begin", "batch=0 delivery=2",
-                                     &cursor);
-    assert_true(crash_us > 0);
-    assert_true(redelivered_us >= crash_us + scen.lease_us);
-    assert_int_equal(result.outcome, SCEN_OUTCOME_COMPLETE);
-    assert_int_equal(result.violated_mask, 0);
-    free(trace);
+    test_crash_redelivers_after_lease(FAULT_AT_TAKE, "event=queue", "op=release msg=0");
 }
 
 /* A reaper ticking every 500 ms until the barrier's 6 h expiry begins more
