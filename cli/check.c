@@ -34,7 +34,6 @@ static json_t *cli_check_scenario(sim_world_t *world, const char *program,
 static void cli_check_print(const char *program, const char *path, const scen_t *scen,
                             const char *policy, const scen_verdict_t *verdict);
 static json_t *cli_verdict_json(const scen_verdict_t *verdict);
-static int cli_write_json(const char *path, json_t *root);
 
 int cli_check(int argc, char **argv, const char *program)
 {
@@ -285,18 +284,18 @@ static json_t *cli_verdict_json(const scen_verdict_t *verdict)
 
 /* Write to a temporary name and rename, so a failed write leaves no
  * half-written file at path. */
-static int cli_write_json(const char *path, json_t *root)
+int cli_write_json(const char *path, json_t *root)
 {
     char tmp_path[PATH_MAX];
     int rc;
 
     if (snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", path) >= (int)sizeof(tmp_path)) {
-        fprintf(stderr, "barriersim check: JSON path is too long: %s\n", path);
+        fprintf(stderr, "barriersim: JSON path is too long: %s\n", path);
         return -1;
     }
     rc = json_dump_file(root, tmp_path, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (rc != 0 || rename(tmp_path, path) != 0) {
-        fprintf(stderr, "barriersim check: could not write JSON results \"%s\": %s; "
+        fprintf(stderr, "barriersim: could not write JSON results \"%s\": %s; "
                         "check that the folder exists and is writable\n",
                 path, strerror(errno));
         remove(tmp_path);

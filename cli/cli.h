@@ -12,11 +12,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <jansson.h>
 
 #include "../core/policy.h"
 #include "../reports/summary.h"
 #include "../scenarios/expect.h"
 #include "../scenarios/scen.h"
+#include "../sim/shrink.h"
 #include "../sim/world.h"
 
 #define CLI_EXIT_OK 0
@@ -49,6 +51,9 @@ typedef struct {
     char extra_args[CLI_ARGS_MAX]; /* options a replay needs to select the scenario */
     const char *save_path;      /* save --to PATH */
     const char *save_name;      /* save --name NAME, or NULL for a derived name */
+    int property;               /* shrink --property P, or -1 for the first broken */
+    int budget;                 /* shrink --budget N: runs at most */
+    bool check;                 /* replay --check: run twice, compare step hashes */
 } cli_options_t;
 
 /* Parse argv after the subcommand and load the scenario it selects. Returns
@@ -71,6 +76,20 @@ void cli_run_seeds(sim_world_t *world, const scen_t *scen,
                    const core_policy_t *const *policies, int policy_count,
                    uint64_t seed_first, uint64_t seed_last, bool verbose,
                    report_policy_t *reports, scen_tally_t *tallies);
+
+/* Write saved with comment to path through a temporary file, never
+ * replacing an existing file (save.c). Returns 0 or an exit status. */
+int cli_save_write(const char *path, const scen_t *saved, const char *comment);
+/* Check that the file at path loads and reproduces result's trace hash;
+ * remove it when it does not. Returns 0 or an exit status. */
+int cli_save_verify(sim_world_t *world, const char *path,
+                    const core_policy_t *policy, const sim_result_t *result);
+
+/* Write root as indented JSON through a temporary file (check.c). */
+int cli_write_json(const char *path, json_t *root);
+
+/* Shrink one failing seed (shrink.c). */
+int cli_shrink(const cli_options_t *options);
 
 /* The policies a scenario file names, all of them when it names none.
  * Returns the count. */

@@ -24,6 +24,9 @@ enum {
     OPT_TRACE = 't',
     OPT_TO = 'o',
     OPT_NAME = 'n',
+    OPT_PROPERTY = 'P',
+    OPT_BUDGET = 'B',
+    OPT_CHECK = 'C',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -31,6 +34,7 @@ static int cli_parse_u64(const char *option, const char *value, uint64_t *out);
 static int cli_parse_seeds(const char *value, cli_options_t *options);
 static int cli_parse_count(const char *option, const char *value, int max, int *out);
 static int cli_parse_option(int opt, const char *arg, cli_options_t *options);
+static int cli_parse_property(const char *value, int *out);
 static int cli_finish(const char *command, cli_options_t *options);
 static int cli_check_command_options(const char *command, bool save, bool one_seed,
                                      const cli_options_t *options);
@@ -53,6 +57,9 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"trace", no_argument, NULL, OPT_TRACE},
         {"to", required_argument, NULL, OPT_TO},
         {"name", required_argument, NULL, OPT_NAME},
+        {"property", required_argument, NULL, OPT_PROPERTY},
+        {"budget", required_argument, NULL, OPT_BUDGET},
+        {"check", no_argument, NULL, OPT_CHECK},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -62,6 +69,8 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
     options->worker_count = 4;
     options->seed_first = 1;
     options->seed_last = 1000;
+    options->property = -1;
+    options->budget = SIM_SHRINK_RUNS_DEFAULT;
     optind = 1;
     opterr = 0;
 
@@ -124,6 +133,13 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
     case OPT_NAME:
         options->save_name = arg;
         return 0;
+    case OPT_PROPERTY:
+        return cli_parse_property(arg, &options->property);
+    case OPT_BUDGET:
+        return cli_parse_count("--budget", arg, 100000000, &options->budget);
+    case OPT_CHECK:
+        options->check = true;
+        return 0;
     default:
         return -1;
     }
@@ -134,8 +150,9 @@ static int cli_finish(const char *command, cli_options_t *options)
 {
     bool sized = options->batch_count != 8 || options->worker_count != 4;
     bool save = strcmp(command, "save") == 0;
-    bool one_seed = save || strcmp(command, "replay") == 0;
-    int rc = cli_check_command_options(command, save, one_seed, options);
+    bool shrink = strcmp(command, "shrink") == 0;
+    bool one_seed = save || shrink || strcmp(command, "replay") == 0;
+    int rc = cli_check_command_options(command, save || shrink, one_seed, options);
 
     if (rc != 0) {
         return rc;
@@ -173,22 +190,35 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
         fprintf(stderr, "barriersim %s: --policy NAME is required\n", command);
         return CLI_EXIT_USAGE;
     }
-    if (one_seed && !options->seeds_given) {
+    bool from_file = options->case_name != NULL || options->scenario_path != NULL;
+
+    if (one_seed && !options->seeds_given && !(from_file && strcmp(command, "shrink") == 0)) {
         fprintf(stderr, "barriersim %s: --seed S is required\n", command);
         return CLI_EXIT_USAGE;
     }
     if (save && (options->policy_count != 1 || options->seed_first != options->seed_last)) {
-        fprintf(stderr, "barriersim save: give one --policy NAME and one --seed S; "
-                        "a saved scenario pins one policy on one seed\n");
+        fprintf(stderr, "barriersim %s: give one --policy NAME and one --seed S; "
+                        "it works on one policy and one seed\n", command);
         return CLI_EXIT_USAGE;
     }
-    if (save && options->save_path == NULL) {
+    if (strcmp(command, "save") == 0 && options->save_path == NULL) {
         fprintf(stderr, "barriersim save: --to PATH is required: the scenario file "
                         "to write\n");
         return CLI_EXIT_USAGE;
     }
     if (!save && (options->save_path != NULL || options->save_name != NULL)) {
-        fprintf(stderr, "barriersim %s: --to and --name apply to save only\n", command);
+        fprintf(stderr, "barriersim %s: --to and --name apply to save and shrink only\n",
+                command);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(command, "shrink") != 0 &&
+        (options->property >= 0 || options->budget != SIM_SHRINK_RUNS_DEFAULT)) {
+        fprintf(stderr, "barriersim %s: --property and --budget apply to shrink only\n",
+                command);
+        return CLI_EXIT_USAGE;
+    }
+    if (options->check && strcmp(command, "replay") != 0) {
+        fprintf(stderr, "barriersim %s: --check applies to replay only\n", command);
         return CLI_EXIT_USAGE;
     }
     return 0;
@@ -346,6 +376,25 @@ static int cli_parse_seeds(const char *value, cli_options_t *options)
     }
     options->seeds_given = true;
     return 0;
+}
+
+static int cli_parse_property(const char *value, int *out)
+{
+    int prop;
+
+    for (prop = 0; prop < SIM_PROP_COUNT; prop++) {
+        if (strcmp(value, sim_prop_name((sim_prop_t)prop)) == 0) {
+            *out = prop;
+            return 0;
+        }
+    }
+    fprintf(stderr, "barriersim: unknown property \"%s\" for --property; choose one of:",
+            value);
+    for (prop = 0; prop < SIM_PROP_COUNT; prop++) {
+        fprintf(stderr, " %s", sim_prop_name((sim_prop_t)prop));
+    }
+    fprintf(stderr, "\n");
+    return CLI_EXIT_USAGE;
 }
 
 static int cli_parse_count(const char *option, const char *value, int max, int *out)

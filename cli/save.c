@@ -19,10 +19,7 @@ static void cli_save_scenario(const cli_options_t *options, const core_policy_t 
                               const sim_result_t *result, scen_t *saved);
 static void cli_save_comment(const cli_options_t *options, const core_policy_t *policy,
                              const sim_result_t *result, char *buf, size_t buf_size);
-static int cli_save_write(const char *path, const scen_t *saved, const char *comment);
 static int cli_save_place(const char *tmp_path, const char *path);
-static int cli_save_verify(sim_world_t *world, const char *path,
-                           const core_policy_t *policy, const sim_result_t *result);
 static void cli_save_replay(const cli_options_t *options, const char *policy,
                             char *buf, size_t buf_size);
 
@@ -164,7 +161,7 @@ static void cli_save_comment(const cli_options_t *options, const core_policy_t *
 
 /* Write a temporary file next to path, then move it into place without
  * replacing anything that appeared at path meanwhile. */
-static int cli_save_write(const char *path, const scen_t *saved, const char *comment)
+int cli_save_write(const char *path, const scen_t *saved, const char *comment)
 {
     char tmp_path[PATH_MAX];
     char error[CLI_ERROR_MAX];
@@ -232,8 +229,8 @@ static int cli_save_place(const char *tmp_path, const char *path)
 
 /* Check that the file loads and reproduces the run with the same trace
  * hash. A file that does not is removed rather than left in the corpus. */
-static int cli_save_verify(sim_world_t *world, const char *path,
-                           const core_policy_t *policy, const sim_result_t *result)
+int cli_save_verify(sim_world_t *world, const char *path,
+                    const core_policy_t *policy, const sim_result_t *result)
 {
     char error[CLI_ERROR_MAX];
     sim_result_t again;

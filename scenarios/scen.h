@@ -27,6 +27,7 @@
 #define SCEN_RESTART_RATE_DENOMINATOR 1024
 #define SCEN_NAME_MAX 64
 #define SCEN_TEXT_MAX 512
+#define SCEN_CHOICE_MAX 2048       /* choices a scenario file can pin */
 
 /* Which entry point of the decrement the batches use. */
 typedef enum {
@@ -116,6 +117,13 @@ typedef struct {
 
     int expect_count;
     scen_expect_t expect[SCEN_EXPECT_MAX];
+
+    /* Choices a run follows instead of drawing them (sim/choice.h), as a
+     * shrunk counterexample pins them; each class is followed in order.
+     * 0 choices: every run draws from its seed. */
+    int choice_count;
+    uint8_t choice_class[SCEN_CHOICE_MAX];
+    uint64_t choice_value[SCEN_CHOICE_MAX];
 } scen_t;
 
 /* The default sweep scenario with batch and worker counts applied. */

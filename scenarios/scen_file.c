@@ -40,7 +40,8 @@ _Static_assert(SCEN_REAPER_MAX <= SIM_REAPER_MAX, "the simulator spawns every re
     X(TIMINGS, "timings") X(POOLER, "pooler") X(RESTART_RATE, "restart_rate")  \
     X(STEP_MAX, "step_max") X(REAPERS, "reapers")                              \
     X(ORCHESTRATOR, "orchestrator") X(FAULTS, "faults") X(SCHEDULE, "schedule") \
-    X(POLICIES, "policies") X(SEEDS, "seeds") X(EXPECT, "expect")
+    X(POLICIES, "policies") X(SEEDS, "seeds") X(EXPECT, "expect")             \
+    X(CHOICES, "choices")
 #define SCEN_TIMINGS_KEY_MAP(X)                                                \
     X(WORK, "work") X(LATENCY, "latency") X(LEASE, "lease")                    \
     X(DETECT_DELAY, "detect_delay") X(STUCK_TIMEOUT, "stuck_timeout")          \
@@ -183,6 +184,10 @@ static int scen_file_worker(scen_file_t *file, const yaml_node_t *node,
 static int scen_file_actor(scen_file_t *file, const yaml_node_t *node,
                            const char *where, const scen_t *scen, int *actor_out);
 static int scen_policy_names(const char **names);
+static int scen_file_parse_choices(scen_file_t *file, yaml_node_t *node, scen_t *scen);
+static int scen_file_choice_values(scen_file_t *file, yaml_node_t *node,
+                                   const char *name, sim_choice_class_t cls,
+                                   scen_t *scen);
 static int scen_file_strike_point(scen_file_t *file, yaml_node_t *node,
                                   const scen_field_t *fields, const char *where,
                                   fault_entry_t *entry);
@@ -396,7 +401,93 @@ static int scen_file_parse(scen_file_t *file, yaml_node_t *root, scen_t *scen)
                                  &fields[SCEN_TOP_FAULTS], scen) != 0) {
         return -1;
     }
+    if (fields[SCEN_TOP_CHOICES].value != NULL &&
+        scen_file_parse_choices(file, fields[SCEN_TOP_CHOICES].value, scen) != 0) {
+        return -1;
+    }
     return scen_file_parse_checks(file, fields, scen);
+}
+
+/* choices: {CLASS: [value, ...], ...}; fault values are kind names. */
+static int scen_file_parse_choices(scen_file_t *file, yaml_node_t *node, scen_t *scen)
+{
+    char classes[SCEN_LIST_MAX];
+    const char *names[SIM_CHOICE_CLASS_COUNT];
+    yaml_node_pair_t *pair;
+    int i;
+
+    for (i = 0; i < SIM_CHOICE_CLASS_COUNT; i++) {
+        names[i] = sim_choice_class_name((sim_choice_class_t)i);
+    }
+    scen_join(classes, sizeof(classes), names, SIM_CHOICE_CLASS_COUNT);
+    if (node->type != YAML_MAPPING_NODE) {
+        return scen_file_fail(file, node, "choices must be a mapping of a class (%s) "
+                              "to a list of values, not a %s", classes,
+                              scen_node_kind(node));
+    }
+    scen->choice_count = 0;
+    for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top;
+         pair++) {
+        yaml_node_t *key = yaml_document_get_node(file->doc, pair->key);
+        const char *name = scen_file_scalar(file, key, "choices", classes);
+        int cls = name == NULL ? -1 : sim_choice_class_find(name);
+
+        if (name == NULL) {
+            return -1;
+        }
+        if (cls < 0) {
+            return scen_file_invalid(file, key, "choices", classes);
+        }
+        if (scen_file_choice_values(file, yaml_document_get_node(file->doc, pair->value),
+                                    name, (sim_choice_class_t)cls, scen) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int scen_file_choice_values(scen_file_t *file, yaml_node_t *node,
+                                   const char *name, sim_choice_class_t cls,
+                                   scen_t *scen)
+{
+    char where[SCEN_WHERE_MAX];
+    yaml_node_item_t *item;
+
+    if (node->type != YAML_SEQUENCE_NODE) {
+        return scen_file_fail(file, node, "choices.%s must be a list of values, not a %s",
+                              name, scen_node_kind(node));
+    }
+    for (item = node->data.sequence.items.start; item < node->data.sequence.items.top;
+         item++) {
+        yaml_node_t *value = yaml_document_get_node(file->doc, *item);
+        int64_t number;
+
+        snprintf(where, sizeof(where), "choices.%s[%d]", name,
+                 (int)(item - node->data.sequence.items.start));
+        if (scen->choice_count == SCEN_CHOICE_MAX) {
+            return scen_file_fail(file, value, "%s: a scenario pins at most %d "
+                                  "choices; drop the trailing ones (a run continues "
+                                  "with 0 past the end)", where, SCEN_CHOICE_MAX);
+        }
+        if (cls == SIM_CHOICE_FAULT) {
+            const char *kinds[FAULT_KIND_COUNT];
+            int kind;
+
+            for (kind = 0; kind < FAULT_KIND_COUNT; kind++) {
+                kinds[kind] = fault_kind_name((fault_kind_t)kind);
+            }
+            if (scen_file_choice(file, value, where, kinds, FAULT_KIND_COUNT, &kind) != 0) {
+                return -1;
+            }
+            number = kind;
+        } else if (scen_file_int(file, value, where, 0, SCEN_DURATION_MAX_US,
+                                 &number) != 0) {
+            return -1;
+        }
+        scen->choice_class[scen->choice_count] = (uint8_t)cls;
+        scen->choice_value[scen->choice_count++] = (uint64_t)number;
+    }
+    return 0;
 }
 
 /* Sizes, then the base whose values absent keys keep: scen_fixed_base() for

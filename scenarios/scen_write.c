@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "../core/stmt.h"
+#include "../sim/choice.h"
 #include "../sim/oracle.h"
 #include "scen_file.h"
 
@@ -29,6 +30,7 @@ static void scen_write_schedule(scen_writer_t *w, const scen_t *scen);
 static void scen_write_strike(scen_writer_t *w, const scen_t *scen,
                               const fault_entry_t *entry);
 static void scen_write_checks(scen_writer_t *w, const scen_t *scen);
+static void scen_write_choices(scen_writer_t *w, const scen_t *scen);
 static void scen_write_expect(scen_writer_t *w, const scen_expect_t *expect);
 static void scen_write_props(scen_writer_t *w, const char *key, uint32_t mask);
 static void scen_emit(scen_writer_t *w, yaml_event_t *event, int initialized);
@@ -71,6 +73,7 @@ int scen_write(FILE *out, const scen_t *scen, const char *comment, char *error_o
     scen_write_faults(&w, scen);
     scen_write_schedule(&w, scen);
     scen_write_checks(&w, scen);
+    scen_write_choices(&w, scen);
     scen_map_end(&w);
     scen_emit(&w, &event, yaml_document_end_event_initialize(&event, 1));
     scen_emit(&w, &event, yaml_stream_end_event_initialize(&event));
@@ -316,6 +319,47 @@ static void scen_write_checks(scen_writer_t *w, const scen_t *scen)
         }
         scen_map_end(w);
     }
+}
+
+/* One flow list per class that has choices, in class order; a class's
+ * values keep their order, which is all a run follows. */
+static void scen_write_choices(scen_writer_t *w, const scen_t *scen)
+{
+    int cls;
+    int i;
+
+    if (scen->choice_count == 0) {
+        return;
+    }
+    scen_scalar(w, "choices");
+    scen_map_start(w, false);
+    for (cls = 0; cls < SIM_CHOICE_CLASS_COUNT; cls++) {
+        bool any = false;
+
+        for (i = 0; i < scen->choice_count && !any; i++) {
+            any = scen->choice_class[i] == cls;
+        }
+        if (!any) {
+            continue;
+        }
+        scen_scalar(w, sim_choice_class_name((sim_choice_class_t)cls));
+        scen_seq_start(w, true);
+        for (i = 0; i < scen->choice_count; i++) {
+            char number[24];
+
+            if (scen->choice_class[i] != cls) {
+                continue;
+            }
+            if (cls == SIM_CHOICE_FAULT) {
+                scen_scalar(w, fault_kind_name((fault_kind_t)scen->choice_value[i]));
+                continue;
+            }
+            snprintf(number, sizeof(number), "%" PRIu64, scen->choice_value[i]);
+            scen_scalar(w, number);
+        }
+        scen_seq_end(w);
+    }
+    scen_map_end(w);
 }
 
 static void scen_write_expect(scen_writer_t *w, const scen_expect_t *expect)

@@ -38,7 +38,9 @@ void sim_orchestrator_main(void *arg)
      * first delivery's lease lapsed. */
     if (sim_actor_draw(actor, FAULT_AT_ORCHESTRATE, &variant) == FAULT_F19 &&
         actor->index == SIM_ORCHESTRATOR) {
-        int64_t delay_us = sim_prng_range(&actor->fault_prng, 0, world->scen->lease_us);
+        int64_t delay_us = sim_choose_range(world->tape, &actor->fault_prng,
+                                            SIM_CHOICE_DELAY, actor->index, 0,
+                                            world->scen->lease_us);
 
         sim_actor_strike(actor, -1, STMT_OCLAIM, FAULT_AT_ORCHESTRATE, FAULT_F19);
         sim_world_spawn_duplicate(world, delay_us);
@@ -79,15 +81,16 @@ fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *varian
 {
     const fault_plan_t *plan = &actor->world->draw.plan;
     int occurrence = ++actor->point_occurrences[point];
-    fault_kind_t drawn = sim_world_draw_fault(actor->world, &actor->fault_prng, point);
+    fault_kind_t drawn = sim_world_draw_fault(actor->world, &actor->fault_prng, actor->index, point);
     const fault_entry_t *entry =
         fault_scheduled(plan, actor->index, STMT_BEGIN, point, occurrence);
     fault_kind_t kind = entry != NULL ? entry->kind : drawn;
     int variant = entry != NULL ? entry->variant : FAULT_VARIANT_DRAWN;
 
     if (kind != FAULT_NONE && variant == FAULT_VARIANT_DRAWN) {
-        variant = (int)sim_prng_below(&actor->fault_prng,
-                                      (uint64_t)fault_variant_count(kind));
+        variant = (int)sim_choose_below(actor->world->tape, &actor->fault_prng,
+                                        SIM_CHOICE_VARIANT, actor->index,
+                                        (uint64_t)fault_variant_count(kind));
     }
     *variant_out = variant;
 
@@ -183,7 +186,8 @@ static void sim_worker_task(sim_actor_t *actor, int msg)
 
     /* A process restart loses the cached connection; the next statement then
      * meets a fresh one. */
-    if (sim_prng_chance(&actor->restart_prng, world->draw.restart_rate, 1024)) {
+    if (sim_choose_chance(world->tape, &actor->restart_prng, SIM_CHOICE_RESTART,
+                          actor->index, world->draw.restart_rate, 1024)) {
         core_ctx_forget_conn(&actor->core);
         core_ctx_forget_conn(&actor->dispatch);
         core_ctx_forget_conn(&actor->consumer);
@@ -357,7 +361,8 @@ static int64_t sim_work_duration(const sim_world_t *world, int32_t batch_index)
     }
     sim_prng_init(&prng, world->seed,
                   SIM_STREAM_WORK ^ ((uint64_t)batch_index << 16) ^ (uint64_t)delivery);
-    return sim_prng_range(&prng, scen->work_min_us, scen->work_max_us);
+    return sim_choose_range(world->tape, &prng, SIM_CHOICE_WORK, SIM_CHOICE_NO_ACTOR,
+                            scen->work_min_us, scen->work_max_us);
 }
 
 /* F11: a worker or reaper process dies. The kernel closes its sockets, so

@@ -249,7 +249,7 @@ static void sim_conn_plan_send(sim_conn_t *conn, sim_actor_t *actor,
     /* Draw on every send so the fault stream stays aligned across runs that
      * differ only in a scheduled strike. */
     occurrence = ++actor->occurrences[send->main][send->point];
-    drawn = sim_world_draw_fault(world, &actor->fault_prng, send->point);
+    drawn = sim_world_draw_fault(world, &actor->fault_prng, actor->index, send->point);
     entry = fault_scheduled(&world->draw.plan, actor->index, send->main, send->point,
                             occurrence);
     send->fault = entry != NULL ? entry->kind : drawn;
@@ -462,7 +462,9 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
     sim_world_t *world = actor->world;
     int variant = send->variant != FAULT_VARIANT_DRAWN
                       ? send->variant
-                      : (int)sim_prng_below(&actor->fault_prng, FAULT_F6_VARIANTS);
+                      : (int)sim_choose_below(world->tape, &actor->fault_prng,
+                                               SIM_CHOICE_VARIANT, actor->index,
+                                               FAULT_F6_VARIANTS);
     const char *sqlstate = sqlstates[variant];
 
     sim_conn_strike(conn, actor, send, FAULT_F6);

@@ -98,6 +98,18 @@ void sim_trace_format(const sim_trace_t *trace, const sim_event_t *event,
     }
 }
 
+void sim_trace_fields(const sim_event_t *event, char *buf, size_t buf_size)
+{
+    buf[0] = '\0';
+    sim_trace_format_fields(event, buf, buf_size);
+}
+
+const char *sim_event_name(sim_event_kind_t kind)
+{
+    assert(kind >= 0 && kind < SIM_EV_COUNT);
+    return sim_event_names[kind];
+}
+
 static void sim_trace_flush(sim_trace_t *trace)
 {
     if (trace->buffered > 0) {

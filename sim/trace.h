@@ -86,6 +86,11 @@ void sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us, int actor,
                     int64_t d);
 uint64_t sim_trace_finish(sim_trace_t *trace);
 
+/* The key=value fields of a record (" conn=3 stmt=Q-DEC ..."), without the
+ * common prefix. */
+void sim_trace_fields(const sim_event_t *event, char *buf, size_t buf_size);
+const char *sim_event_name(sim_event_kind_t kind);
+
 /* Render one record as a text line (no newline). */
 void sim_trace_format(const sim_trace_t *trace, const sim_event_t *event,
                       char *buf, size_t buf_size);

@@ -1,9 +1,11 @@
 /* world — run set-up, the scheduler loop and the events that wake actors. */
 #include "world.h"
+#include "transcript.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SIM_STREAM_SCHED 0x7363686564ULL
@@ -12,6 +14,8 @@
 #define SIM_STREAM_FAULT 0x666c74ULL
 #define SIM_STREAM_RESTART 0x727374ULL
 #define SIM_WAKE_JITTER_MAX_US 50
+_Static_assert(SIM_ACTOR_MAX <= SIM_PCT_ACTORS, "PCT keeps a priority per actor");
+
 /* More table entries than one scheduler step can use. */
 #define SIM_STEP_MARGIN 16
 
@@ -26,6 +30,10 @@ static bool sim_world_loop(sim_world_t *world);
 static bool sim_world_near_capacity(const sim_world_t *world);
 static int sim_world_next_actor(const sim_world_t *world);
 static int sim_world_next_zombie(const sim_world_t *world);
+static int sim_world_pick_actor(sim_world_t *world, int first, int64_t horizon_us);
+static bool sim_world_due_before(const sim_world_t *world, int a, int b);
+static void sim_world_point_kinds(sim_world_t *world);
+static void sim_world_pin_choices(sim_world_t *world, const scen_t *scen);
 static int sim_world_next_callback(const sim_world_t *world);
 static void sim_world_fire_zombie(sim_world_t *world, int zombie);
 static void sim_world_after_step(sim_world_t *world);
@@ -81,15 +89,20 @@ void sim_world_destroy(sim_world_t *world)
         sim_fiber_destroy(&world->actors[i].fiber);
     }
     sim_trace_destroy(&world->trace);
+    sim_tape_destroy(&world->pinned_tape);
 }
 
 void sim_world_run(sim_world_t *world, const scen_t *scen,
                    const core_policy_t *policy, uint64_t seed, uint32_t bugs,
                    FILE *trace_out, sim_result_t *result_out)
 {
+    bool pinned = world->tape == NULL && scen->choice_count > 0;
     bool reached;
     int i;
 
+    if (pinned) {
+        sim_world_pin_choices(world, scen);
+    }
     sim_world_reset(world, scen, policy, seed, bugs, trace_out);
 
     sim_world_spawn(world, SIM_ORCHESTRATOR, SIM_ACTOR_KIND_ORCHESTRATOR,
@@ -104,6 +117,31 @@ void sim_world_run(sim_world_t *world, const scen_t *scen,
 
     reached = sim_world_loop(world);
     sim_world_collect(world, reached, result_out);
+    if (pinned) {
+        world->tape = NULL;
+    }
+}
+
+/* A scenario that pins choices runs on the world's own tape, which follows
+ * them; the tape is made on first use and kept for later runs. */
+static void sim_world_pin_choices(sim_world_t *world, const scen_t *scen)
+{
+    int i;
+
+    if (world->pinned_tape.items == NULL &&
+        sim_tape_create(&world->pinned_tape, SIM_TAPE_CAP) != 0) {
+        fprintf(stderr, "barriersim: out of memory for a choice tape\n");
+        abort();
+    }
+    for (i = 0; i < scen->choice_count; i++) {
+        sim_choice_t *choice = &world->pinned_follow[i];
+
+        memset(choice, 0, sizeof(*choice));
+        choice->cls = scen->choice_class[i];
+        choice->value = scen->choice_value[i];
+    }
+    sim_tape_rewind(&world->pinned_tape, world->pinned_follow, scen->choice_count);
+    world->tape = &world->pinned_tape;
 }
 
 void sim_world_draw(const scen_t *scen, uint64_t seed, sim_draw_t *draw_out)
@@ -162,12 +200,52 @@ void sim_actor_init_conns(sim_actor_t *actor)
 }
 
 fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
-                                  fault_point_t point)
+                                  int actor, fault_point_t point)
 {
+    uint32_t mask = world->point_kinds[point];
+    fault_kind_t kind;
+
     if (world->workers_done_us > 0) {
         return FAULT_NONE;
     }
-    return fault_draw(&world->draw.plan, prng, point);
+    if (world->tape == NULL || mask == 0) {
+        return fault_draw(&world->draw.plan, prng, point);
+    }
+
+    /* A followed kind that cannot strike here counts as no fault. */
+    if (world->tape->follow != NULL) {
+        uint64_t value = sim_tape_next(world->tape, SIM_CHOICE_FAULT);
+
+        kind = value < FAULT_KIND_COUNT && (mask & (1u << value)) != 0
+                   ? (fault_kind_t)value
+                   : FAULT_NONE;
+    } else {
+        kind = fault_draw(&world->draw.plan, prng, point);
+        assert(kind == FAULT_NONE || (mask & (1u << kind)) != 0);
+    }
+    sim_tape_record(world->tape, SIM_CHOICE_FAULT, actor, (uint64_t)kind,
+                    FAULT_KIND_COUNT, mask);
+    return kind;
+}
+
+/* The kinds a swarm can draw at each point: the scenario's kinds that fit
+ * it. F1 is timer-driven and never drawn; a fixed plan draws nothing. */
+static void sim_world_point_kinds(sim_world_t *world)
+{
+    int point;
+    int kind;
+
+    for (point = 0; point < FAULT_POINT_COUNT; point++) {
+        uint32_t mask = 0;
+
+        for (kind = FAULT_F2; kind < FAULT_KIND_COUNT && world->draw.plan.swarm; kind++) {
+            if ((world->scen->swarm_range.kinds_mask & (1u << kind)) != 0 &&
+                fault_kind_fits((fault_kind_t)kind, (fault_point_t)point)) {
+                mask |= 1u << kind;
+            }
+        }
+        world->point_kinds[point] = mask;
+    }
 }
 
 void sim_world_spawn_duplicate(sim_world_t *world, int64_t delay_us)
@@ -212,8 +290,9 @@ int64_t sim_actor_latency(sim_actor_t *actor)
 {
     const scen_t *scen = actor->world->scen;
 
-    return sim_prng_range(&actor->latency_prng, scen->latency_min_us,
-                          scen->latency_max_us);
+    return sim_choose_range(actor->world->tape, &actor->latency_prng,
+                            SIM_CHOICE_LATENCY, actor->index, scen->latency_min_us,
+                            scen->latency_max_us);
 }
 
 void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
@@ -221,6 +300,12 @@ void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
 {
     sim_trace_emit(&world->trace, world->step, world->now_us, actor, kind, a, b,
                    c, d);
+    if (world->transcript != NULL) {
+        sim_event_t event = {world->step, (uint16_t)actor, (uint16_t)kind,
+                             world->now_us, a, b, c, 0, d};
+
+        sim_transcript_line(world->transcript, world, &event);
+    }
 }
 
 void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
@@ -276,7 +361,8 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
             actor->blocked_txn = 0;
             actor->ready_at_us =
                 world->now_us +
-                sim_prng_range(&world->sched_prng, 1, SIM_WAKE_JITTER_MAX_US);
+                sim_choose_range(world->tape, &world->sched_prng, SIM_CHOICE_JITTER,
+                                 i, 1, SIM_WAKE_JITTER_MAX_US);
         }
     }
 }
@@ -329,6 +415,13 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->min_remaining = INT64_MAX;
     world->last_actor = 0;
     sim_prng_init(&world->sched_prng, seed, SIM_STREAM_SCHED);
+    sim_world_point_kinds(world);
+    if (world->tape != NULL) {
+        sim_tape_rewind(world->tape, world->tape->follow, world->tape->follow_count);
+        if (world->tape->pct != NULL) {
+            sim_pct_reset(world->tape->pct, seed);
+        }
+    }
 
     sim_oracle_reset(&world->oracle, scen->batch_count);
     sim_world_name_actors(world);
@@ -409,6 +502,11 @@ static bool sim_world_loop(sim_world_t *world)
             continue;
         }
 
+        if (world->tape != NULL) {
+            actor_index = sim_world_pick_actor(world, actor_index,
+                                               zombie_us < callback_us ? zombie_us
+                                                                       : callback_us);
+        }
         actor = &world->actors[actor_index];
         if (actor->ready_at_us > world->now_us) {
             world->now_us = actor->ready_at_us;
@@ -459,6 +557,65 @@ static int sim_world_next_actor(const sim_world_t *world)
         }
     }
     return best;
+}
+
+/* With a tape, the runnable actors due within the pick window of the first
+ * (and before the next server or queue event) are candidates, in order of
+ * due time then index; a choice picks one. Running a later one first is the
+ * same as the earlier ones' replies taking that much longer. */
+static int sim_world_pick_actor(sim_world_t *world, int first, int64_t horizon_us)
+{
+    int64_t window_us = world->tape->pick_window_us > 0 ? world->tape->pick_window_us
+                                                        : world->scen->latency_max_us;
+    int64_t limit_us = world->actors[first].ready_at_us + window_us;
+    int candidates[SIM_ACTOR_MAX];
+    int count = 0;
+    uint64_t pick;
+    int i;
+
+    if (horizon_us <= limit_us) {
+        limit_us = horizon_us - 1;
+    }
+    for (i = 0; i < world->actor_count; i++) {
+        const sim_actor_t *actor = &world->actors[i];
+        bool runnable = actor->state == SIM_ACTOR_READY ||
+                        (actor->state == SIM_ACTOR_BLOCKED_QUEUE &&
+                         actor->ready_at_us != INT64_MAX);
+        int j;
+
+        if (!runnable || (i != first && actor->ready_at_us > limit_us)) {
+            continue;
+        }
+        for (j = count; j > 0 && sim_world_due_before(world, i, candidates[j - 1]); j--) {
+            candidates[j] = candidates[j - 1];
+        }
+        candidates[j] = i;
+        count++;
+    }
+    assert(candidates[0] == first);
+
+    if (world->tape->pct != NULL) {
+        pick = (uint64_t)sim_pct_pick(world->tape->pct, world->step, candidates, count);
+    } else if (world->tape->follow != NULL && count > 1) {
+        pick = sim_tape_next(world->tape, SIM_CHOICE_PICK);
+        pick = pick < (uint64_t)count ? pick : (uint64_t)count - 1;
+    } else {
+        pick = 0;
+    }
+    if (count > 1) {
+        sim_tape_record(world->tape, SIM_CHOICE_PICK, candidates[pick], pick,
+                        (uint64_t)count, 0);
+    }
+    return candidates[pick];
+}
+
+static bool sim_world_due_before(const sim_world_t *world, int a, int b)
+{
+    const sim_actor_t *x = &world->actors[a];
+    const sim_actor_t *y = &world->actors[b];
+
+    return x->ready_at_us < y->ready_at_us ||
+           (x->ready_at_us == y->ready_at_us && a < b);
 }
 
 static int sim_world_next_callback(const sim_world_t *world)

@@ -21,8 +21,10 @@
 #include "../core/barrier.h"
 #include "../faults/fault.h"
 #include "../scenarios/scen.h"
+#include "choice.h"
 #include "fiber.h"
 #include "oracle.h"
+#include "pct.h"
 #include "prng.h"
 #include "server.h"
 #include "trace.h"
@@ -35,6 +37,7 @@
 #define SIM_DELIVERY_MAX 5         /* a message read more often is dropped as poison */
 #define SIM_FIBER_STACK_SIZE (64 * 1024)
 #define SIM_ORCHESTRATOR 0
+#define SIM_TAPE_CAP (1 << 16)     /* choices one recorded run keeps */
 
 /* Bugs a test can plant to prove a checker fires. */
 #define SIM_BUG_DEC_SKIPS_APPEND SIM_SERVER_BUG_DEC_SKIPS_APPEND /* S5 */
@@ -202,6 +205,13 @@ struct sim_world {
 
     sim_oracle_t oracle;
     sim_trace_t trace;
+
+    /* Choice recording and following (choice.h); NULL in a plain sweep. */
+    sim_tape_t *tape;
+    sim_tape_t pinned_tape;                  /* follows a scenario's pinned choices */
+    sim_choice_t pinned_follow[SCEN_CHOICE_MAX];
+    uint32_t point_kinds[FAULT_POINT_COUNT]; /* kinds a fault choice may take */
+    FILE *transcript;                        /* one line per step, or NULL */
 };
 
 /* Create a world whose fibers and buffers are reused by every run. */
@@ -236,7 +246,7 @@ void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
  * done, faults stop (liveness is judged after faults stop), so only the
  * scheduled strikes remain. */
 fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
-                                  fault_point_t point);
+                                  int actor, fault_point_t point);
 
 /* Whether a committed dedup marker (not a policy k record) is left. */
 bool sim_world_markers_left(const sim_world_t *world);
