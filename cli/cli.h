@@ -18,6 +18,7 @@
 #include "../reports/summary.h"
 #include "../scenarios/expect.h"
 #include "../scenarios/scen.h"
+#include "../sim/determinism.h"
 #include "../sim/shrink.h"
 #include "../sim/world.h"
 
@@ -40,6 +41,8 @@ typedef struct {
     bool seeds_given;
     int batch_count;
     int worker_count;
+    int batch_default;          /* the command's built-in sizes */
+    int worker_default;
     const char *json_path;
     const char *case_name;
     const char *scenario_path;  /* --scenario FILE */
@@ -54,6 +57,9 @@ typedef struct {
     int property;               /* shrink --property P, or -1 for the first broken */
     int budget;                 /* shrink --budget N: runs at most */
     bool check;                 /* replay --check: run twice, compare step hashes */
+    int fault_max;              /* explore --faults N */
+    int pick_max;               /* explore --picks N */
+    uint64_t schedule_max;      /* explore --max-schedules N, 0 for no limit */
 } cli_options_t;
 
 /* Parse argv after the subcommand and load the scenario it selects. Returns
@@ -90,6 +96,11 @@ int cli_write_json(const char *path, json_t *root);
 
 /* Shrink one failing seed (shrink.c). */
 int cli_shrink(const cli_options_t *options);
+/* Shrink the run of scen (pinned choices included) on the selected seed,
+ * print the transcript and write the scenario file (shrink.c). */
+int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen);
+/* Walk every schedule of a small scenario within bounds (explore.c). */
+int cli_explore(const cli_options_t *options);
 
 /* The policies a scenario file names, all of them when it names none.
  * Returns the count. */

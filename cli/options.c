@@ -27,6 +27,9 @@ enum {
     OPT_PROPERTY = 'P',
     OPT_BUDGET = 'B',
     OPT_CHECK = 'C',
+    OPT_FAULTS = 'F',
+    OPT_PICKS = 'K',
+    OPT_MAX_SCHEDULES = 'M',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -35,6 +38,7 @@ static int cli_parse_seeds(const char *value, cli_options_t *options);
 static int cli_parse_count(const char *option, const char *value, int max, int *out);
 static int cli_parse_option(int opt, const char *arg, cli_options_t *options);
 static int cli_parse_property(const char *value, int *out);
+static int cli_parse_count0(const char *option, const char *value, int max, int *out);
 static int cli_finish(const char *command, cli_options_t *options);
 static int cli_check_command_options(const char *command, bool save, bool one_seed,
                                      const cli_options_t *options);
@@ -60,17 +64,25 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"property", required_argument, NULL, OPT_PROPERTY},
         {"budget", required_argument, NULL, OPT_BUDGET},
         {"check", no_argument, NULL, OPT_CHECK},
+        {"faults", required_argument, NULL, OPT_FAULTS},
+        {"picks", required_argument, NULL, OPT_PICKS},
+        {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
         {NULL, 0, NULL, 0},
     };
     int opt;
     int rc = 0;
 
-    options->batch_count = 8;
-    options->worker_count = 4;
+    /* explore walks every schedule, so its built-in scenario is small. */
+    options->batch_default = strcmp(command, "explore") == 0 ? 2 : 8;
+    options->worker_default = strcmp(command, "explore") == 0 ? 2 : 4;
+    options->batch_count = options->batch_default;
+    options->worker_count = options->worker_default;
     options->seed_first = 1;
-    options->seed_last = 1000;
+    options->seed_last = strcmp(command, "explore") == 0 ? 1 : 1000;
     options->property = -1;
     options->budget = SIM_SHRINK_RUNS_DEFAULT;
+    options->fault_max = -1;
+    options->pick_max = -1;
     optind = 1;
     opterr = 0;
 
@@ -140,6 +152,12 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
     case OPT_CHECK:
         options->check = true;
         return 0;
+    case OPT_FAULTS:
+        return cli_parse_count0("--faults", arg, 8, &options->fault_max);
+    case OPT_PICKS:
+        return cli_parse_count0("--picks", arg, 8, &options->pick_max);
+    case OPT_MAX_SCHEDULES:
+        return cli_parse_u64("--max-schedules", arg, &options->schedule_max);
     default:
         return -1;
     }
@@ -148,9 +166,10 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
 /* Select the scenario and fill what a replay command must repeat. */
 static int cli_finish(const char *command, cli_options_t *options)
 {
-    bool sized = options->batch_count != 8 || options->worker_count != 4;
+    bool sized = options->batch_count != options->batch_default ||
+                 options->worker_count != options->worker_default;
     bool save = strcmp(command, "save") == 0;
-    bool shrink = strcmp(command, "shrink") == 0;
+    bool shrink = strcmp(command, "shrink") == 0 || strcmp(command, "explore") == 0;
     bool one_seed = save || shrink || strcmp(command, "replay") == 0;
     int rc = cli_check_command_options(command, save || shrink, one_seed, options);
 
@@ -186,13 +205,15 @@ static int cli_finish(const char *command, cli_options_t *options)
 static int cli_check_command_options(const char *command, bool save, bool one_seed,
                                      const cli_options_t *options)
 {
+    bool from_file = options->case_name != NULL || options->scenario_path != NULL;
+    bool explore = strcmp(command, "explore") == 0;
+    bool seed_optional = explore || (from_file && strcmp(command, "shrink") == 0);
+
     if (one_seed && options->policy_count == 0) {
         fprintf(stderr, "barriersim %s: --policy NAME is required\n", command);
         return CLI_EXIT_USAGE;
     }
-    bool from_file = options->case_name != NULL || options->scenario_path != NULL;
-
-    if (one_seed && !options->seeds_given && !(from_file && strcmp(command, "shrink") == 0)) {
+    if (one_seed && !options->seeds_given && !seed_optional) {
         fprintf(stderr, "barriersim %s: --seed S is required\n", command);
         return CLI_EXIT_USAGE;
     }
@@ -207,13 +228,21 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
         return CLI_EXIT_USAGE;
     }
     if (!save && (options->save_path != NULL || options->save_name != NULL)) {
-        fprintf(stderr, "barriersim %s: --to and --name apply to save and shrink only\n",
+        fprintf(stderr, "barriersim %s: --to and --name apply to save, shrink and "
+                        "explore only\n",
                 command);
         return CLI_EXIT_USAGE;
     }
-    if (strcmp(command, "shrink") != 0 &&
+    if (!explore && (options->fault_max >= 0 || options->pick_max >= 0 ||
+                     options->schedule_max != 0)) {
+        fprintf(stderr, "barriersim %s: --faults, --picks and --max-schedules apply to "
+                        "explore only\n", command);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(command, "shrink") != 0 && !explore &&
         (options->property >= 0 || options->budget != SIM_SHRINK_RUNS_DEFAULT)) {
-        fprintf(stderr, "barriersim %s: --property and --budget apply to shrink only\n",
+        fprintf(stderr, "barriersim %s: --property and --budget apply to shrink and "
+                        "explore only\n",
                 command);
         return CLI_EXIT_USAGE;
     }
@@ -395,6 +424,23 @@ static int cli_parse_property(const char *value, int *out)
     }
     fprintf(stderr, "\n");
     return CLI_EXIT_USAGE;
+}
+
+/* A count that may be 0. */
+static int cli_parse_count0(const char *option, const char *value, int max, int *out)
+{
+    uint64_t parsed;
+
+    if (cli_parse_u64(option, value, &parsed) != 0) {
+        return CLI_EXIT_USAGE;
+    }
+    if (parsed > (uint64_t)max) {
+        fprintf(stderr, "barriersim: invalid value \"%s\" for %s: expected 0..%d\n",
+                value, option, max);
+        return CLI_EXIT_USAGE;
+    }
+    *out = (int)parsed;
+    return 0;
 }
 
 static int cli_parse_count(const char *option, const char *value, int max, int *out)

@@ -21,6 +21,11 @@ static double cli_seconds_since(const struct timespec *start);
 
 int cli_shrink(const cli_options_t *options)
 {
+    return cli_shrink_scenario(options, options->selected);
+}
+
+int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
+{
     const core_policy_t *policy = options->policies[0];
     uint64_t seed = options->seed_first;
     char error[CLI_ERROR_MAX];
@@ -47,7 +52,7 @@ int cli_shrink(const cli_options_t *options)
 
     /* Wall-clock time measures the shrinker for the user; no run reads it. */
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (sim_shrink(world, options->selected, policy, seed, options->property,
+    if (sim_shrink(world, scen, policy, seed, options->property,
                    options->budget, &shrink, error, sizeof(error)) != 0) {
         fprintf(stderr, "barriersim shrink: %s\n", error);
         rc = CLI_EXIT_USAGE;
@@ -65,7 +70,7 @@ int cli_shrink(const cli_options_t *options)
     snprintf(out->summary, sizeof(out->summary),
              "%s under %s in %d event(s), shrunk from seed %" PRIu64 " of %s",
              sim_prop_name((sim_prop_t)shrink.prop), policy->name, shrink.events, seed,
-             options->selected->name);
+             scen->name);
     snprintf(comment, sizeof(comment),
              "Written by barriersim shrink: the smallest run found that breaks %s\n"
              "under policy %s (%d event(s), from %d; %d runs tried).\n"

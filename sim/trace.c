@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/barrier.h"
@@ -17,6 +18,7 @@ static const char *const sim_event_names[] = {
 };
 
 static void sim_trace_flush(sim_trace_t *trace);
+static void sim_trace_hash_step(sim_trace_t *trace, const sim_event_t *e);
 static int sim_trace_format_fields(const sim_event_t *e, char *buf, size_t size);
 
 int sim_trace_create(sim_trace_t *trace)
@@ -32,6 +34,9 @@ void sim_trace_destroy(sim_trace_t *trace)
         XXH3_freeState(trace->hash_state);
         trace->hash_state = NULL;
     }
+    free(trace->step_hashes);
+    trace->step_hashes = NULL;
+    trace->step_cap = 0;
 }
 
 void sim_trace_reset(sim_trace_t *trace, uint64_t seed, FILE *render,
@@ -43,6 +48,10 @@ void sim_trace_reset(sim_trace_t *trace, uint64_t seed, FILE *render,
     trace->buffered = 0;
     trace->render = render;
     trace->actor_names = actor_names;
+    if (trace->step_count > 0) {
+        memset(trace->step_hashes, 0, trace->step_count * sizeof(trace->step_hashes[0]));
+    }
+    trace->step_count = 0;
 }
 
 void sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us, int actor,
@@ -68,6 +77,9 @@ void sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us, int actor,
     e->pad = 0;
     e->d = d;
     trace->event_count++;
+    if (trace->step_hashing) {
+        sim_trace_hash_step(trace, e);
+    }
 
     if (trace->render != NULL) {
         char line[256];
@@ -95,6 +107,33 @@ void sim_trace_format(const sim_trace_t *trace, const sim_event_t *event,
 
     if (used > 0 && (size_t)used < buf_size) {
         sim_trace_format_fields(event, buf + used, buf_size - (size_t)used);
+    }
+}
+
+/* Chain the record into its step's hash; the array grows in doublings, and
+ * only a determinism check turns this on. Out of memory stops hashing. */
+static void sim_trace_hash_step(sim_trace_t *trace, const sim_event_t *e)
+{
+    if (e->step >= trace->step_cap) {
+        uint32_t cap = trace->step_cap == 0 ? 1024 : trace->step_cap;
+        uint64_t *grown;
+
+        while (cap <= e->step) {
+            cap *= 2;
+        }
+        grown = realloc(trace->step_hashes, cap * sizeof(grown[0]));
+        if (grown == NULL) {
+            trace->step_hashing = false;
+            return;
+        }
+        memset(grown + trace->step_cap, 0, (cap - trace->step_cap) * sizeof(grown[0]));
+        trace->step_hashes = grown;
+        trace->step_cap = cap;
+    }
+    trace->step_hashes[e->step] =
+        XXH3_64bits_withSeed(e, sizeof(*e), trace->step_hashes[e->step]);
+    if (e->step >= trace->step_count) {
+        trace->step_count = e->step + 1;
     }
 }
 

@@ -14,6 +14,7 @@
 #ifndef BARRIERSIM_TRACE_H
 #define BARRIERSIM_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <xxhash.h>
@@ -75,6 +76,10 @@ typedef struct {
     sim_event_t buffer[SIM_TRACE_BUFFER];
     FILE *render;            /* NULL: no text trace */
     const char *const *actor_names;
+    bool step_hashing;       /* keep a hash per step (replay --check) */
+    uint64_t *step_hashes;   /* [step]: hash of that step's records, chained */
+    uint32_t step_cap;
+    uint32_t step_count;     /* steps hashed so far: the highest step + 1 */
 } sim_trace_t;
 
 int sim_trace_create(sim_trace_t *trace);

@@ -290,9 +290,12 @@ int64_t sim_actor_latency(sim_actor_t *actor)
 {
     const scen_t *scen = actor->world->scen;
 
-    return sim_choose_range(actor->world->tape, &actor->latency_prng,
-                            SIM_CHOICE_LATENCY, actor->index, scen->latency_min_us,
-                            scen->latency_max_us);
+    int64_t drift = (actor->world->bugs & SIM_BUG_DRIFT) != 0 &&
+                    actor->world->run_count % 2 == 0;
+
+    return drift + sim_choose_range(actor->world->tape, &actor->latency_prng,
+                                    SIM_CHOICE_LATENCY, actor->index,
+                                    scen->latency_min_us, scen->latency_max_us);
 }
 
 void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
@@ -392,6 +395,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->policy = policy;
     world->seed = seed;
     world->bugs = bugs;
+    world->run_count++;
     sim_world_draw(scen, seed, &world->draw);
     fault_plan_prepare(&world->draw.plan);
 

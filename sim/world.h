@@ -43,6 +43,7 @@
 #define SIM_BUG_DEC_SKIPS_APPEND SIM_SERVER_BUG_DEC_SKIPS_APPEND /* S5 */
 #define SIM_BUG_FIRE_TWICE 0x2u         /* the sink records every fire twice (S1) */
 #define SIM_BUG_NO_RETENTION SIM_SERVER_BUG_NO_RETENTION /* L7 */
+#define SIM_BUG_DRIFT 0x8u              /* every other run's hops take 1 us longer */
 
 typedef enum {
     SIM_ACTOR_KIND_ORCHESTRATOR,
@@ -212,6 +213,7 @@ struct sim_world {
     sim_choice_t pinned_follow[SCEN_CHOICE_MAX];
     uint32_t point_kinds[FAULT_POINT_COUNT]; /* kinds a fault choice may take */
     FILE *transcript;                        /* one line per step, or NULL */
+    uint64_t run_count;                      /* runs of this world (SIM_BUG_DRIFT) */
 };
 
 /* Create a world whose fibers and buffers are reused by every run. */

@@ -1,0 +1,112 @@
+/* explore — the exhaustive mode: every schedule of a small scenario within
+ * bounds, stopping at the first violation, which is then shrunk and written
+ * like shrink's. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../sim/explore.h"
+
+#define CLI_EXPLORE_FAULTS 2
+#define CLI_EXPLORE_PICKS 1
+
+static int cli_explore_found(const cli_options_t *options, const sim_explore_t *explore);
+
+int cli_explore(const cli_options_t *options)
+{
+    const core_policy_t *policy = options->policies[0];
+    sim_explore_limits_t limits;
+    sim_explore_t explore;
+    char error[CLI_ERROR_MAX];
+    char violated[128];
+    struct timespec start;
+    struct timespec end;
+    sim_world_t *world = malloc(sizeof(*world));
+    int rc;
+
+    if (world == NULL || sim_world_create(world) != 0) {
+        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
+        free(world);
+        return CLI_EXIT_INTERNAL;
+    }
+    limits.fault_max = options->fault_max >= 0 ? options->fault_max : CLI_EXPLORE_FAULTS;
+    limits.pick_max = options->pick_max >= 0 ? options->pick_max : CLI_EXPLORE_PICKS;
+    limits.schedule_max = options->schedule_max;
+    limits.stop_mask = options->property >= 0 ? 1u << options->property : UINT32_MAX;
+
+    printf("barriersim explore: policy %s, scenario %s (%d batches, %d workers), seed %"
+           PRIu64 ", at most %d fault(s) and %d out-of-order pick(s) per schedule\n",
+           policy->name, options->selected->name, options->selected->batch_count,
+           options->selected->worker_count, options->seed_first, limits.fault_max,
+           limits.pick_max);
+
+    /* Wall-clock time is reported to the user only. */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    rc = sim_explore(world, options->selected, policy, options->seed_first, &limits,
+                     &explore, error, sizeof(error));
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    sim_world_destroy(world);
+    free(world);
+    if (rc != 0) {
+        fprintf(stderr, "barriersim explore: %s\n", error);
+        return CLI_EXIT_USAGE;
+    }
+
+    printf("explored %" PRIu64 " schedule(s) in %.2f s: %s\n", explore.schedules,
+           (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9,
+           explore.found       ? "stopped at the first violation"
+           : explore.exhausted ? "every schedule within the bounds ran, no violation"
+                               : "stopped at --max-schedules, no violation");
+    if (!explore.found) {
+        return CLI_EXIT_OK;
+    }
+    scen_mask_format(explore.result.violated_mask, violated, sizeof(violated));
+    printf("schedule %" PRIu64 " violated: %s\n\n", explore.schedules, violated);
+    rc = cli_explore_found(options, &explore);
+    sim_explore_free(&explore);
+    return rc == 0 ? CLI_EXIT_VIOLATION : rc;
+}
+
+/* Pin the schedule's choices (each class without its trailing zeros) and
+ * hand the scenario to the shrinker, which writes the counterexample. */
+static int cli_explore_found(const cli_options_t *options, const sim_explore_t *explore)
+{
+    scen_t *scen = malloc(sizeof(*scen));
+    int last[SIM_CHOICE_CLASS_COUNT];
+    int rc;
+    int i;
+
+    if (scen == NULL) {
+        fprintf(stderr, "barriersim explore: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    *scen = *options->selected;
+    for (i = 0; i < SIM_CHOICE_CLASS_COUNT; i++) {
+        last[i] = -1;
+    }
+    for (i = 0; i < explore->choice_count; i++) {
+        if (explore->choices[i].value != 0) {
+            last[explore->choices[i].cls] = i;
+        }
+    }
+    scen->choice_count = 0;
+    for (i = 0; i < explore->choice_count; i++) {
+        if (i > last[explore->choices[i].cls]) {
+            continue;
+        }
+        if (scen->choice_count == SCEN_CHOICE_MAX) {
+            fprintf(stderr, "barriersim explore: the schedule pins more than %d choices, "
+                            "more than a scenario file holds\n", SCEN_CHOICE_MAX);
+            free(scen);
+            return CLI_EXIT_INTERNAL;
+        }
+        scen->choice_class[scen->choice_count] = explore->choices[i].cls;
+        scen->choice_value[scen->choice_count++] = explore->choices[i].value;
+    }
+    rc = cli_shrink_scenario(options, scen);
+    free(scen);
+    return rc;
+}
