@@ -30,6 +30,7 @@
 #define CLI_ARGS_MAX (PATH_MAX + 64)      /* "--scenario 'PATH'" with quoting */
 #define CLI_COMMAND_MAX (CLI_ARGS_MAX + 256) /* a whole replay command */
 #define CLI_ERROR_MAX 1024
+#define CLI_PCT_STEPS 500   /* PCT's k: scheduler steps of a typical default run */
 
 typedef struct {
     const char *program;
@@ -57,6 +58,7 @@ typedef struct {
     int property;               /* shrink --property P, or -1 for the first broken */
     int budget;                 /* shrink --budget N: runs at most */
     bool check;                 /* replay --check: run twice, compare step hashes */
+    int pct_depth;              /* --pct D: PCT scheduling at depth D; 0 random */
     int fault_max;              /* explore --faults N */
     int pick_max;               /* explore --picks N */
     uint64_t schedule_max;      /* explore --max-schedules N, 0 for no limit */
@@ -90,6 +92,10 @@ int cli_save_write(const char *path, const scen_t *saved, const char *comment);
  * remove it when it does not. Returns 0 or an exit status. */
 int cli_save_verify(sim_world_t *world, const char *path,
                     const core_policy_t *policy, const sim_result_t *result);
+
+/* Apply --pct to a new world. Returns 0, or CLI_EXIT_INTERNAL after
+ * printing why. */
+int cli_world_strategy(sim_world_t *world, const cli_options_t *options);
 
 /* Write root as indented JSON through a temporary file (check.c). */
 int cli_write_json(const char *path, json_t *root);

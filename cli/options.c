@@ -30,6 +30,7 @@ enum {
     OPT_FAULTS = 'F',
     OPT_PICKS = 'K',
     OPT_MAX_SCHEDULES = 'M',
+    OPT_PCT = 'T',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -38,6 +39,7 @@ static int cli_parse_seeds(const char *value, cli_options_t *options);
 static int cli_parse_count(const char *option, const char *value, int max, int *out);
 static int cli_parse_option(int opt, const char *arg, cli_options_t *options);
 static int cli_parse_property(const char *value, int *out);
+static int cli_pct_args(cli_options_t *options);
 static int cli_parse_count0(const char *option, const char *value, int max, int *out);
 static int cli_finish(const char *command, cli_options_t *options);
 static int cli_check_command_options(const char *command, bool save, bool one_seed,
@@ -67,6 +69,7 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"faults", required_argument, NULL, OPT_FAULTS},
         {"picks", required_argument, NULL, OPT_PICKS},
         {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
+        {"pct", required_argument, NULL, OPT_PCT},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -156,6 +159,8 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
         return cli_parse_count0("--faults", arg, 8, &options->fault_max);
     case OPT_PICKS:
         return cli_parse_count0("--picks", arg, 8, &options->pick_max);
+    case OPT_PCT:
+        return cli_parse_count("--pct", arg, SIM_PCT_DEPTH_MAX, &options->pct_depth);
     case OPT_MAX_SCHEDULES:
         return cli_parse_u64("--max-schedules", arg, &options->schedule_max);
     default:
@@ -183,7 +188,8 @@ static int cli_finish(const char *command, cli_options_t *options)
                     command);
             return CLI_EXIT_USAGE;
         }
-        return cli_select_file(command, options);
+        rc = cli_select_file(command, options);
+        return rc != 0 ? rc : cli_pct_args(options);
     }
 
     if (options->policy_count == 0) {
@@ -196,6 +202,28 @@ static int cli_finish(const char *command, cli_options_t *options)
         snprintf(options->extra_args, sizeof(options->extra_args),
                  "--batches %d --workers %d", options->batch_count,
                  options->worker_count);
+    }
+    return cli_pct_args(options);
+}
+
+/* A PCT seed replays only under PCT: its replay commands say so. */
+static int cli_pct_args(cli_options_t *options)
+{
+    size_t used = strlen(options->extra_args);
+
+    if (options->pct_depth > 0) {
+        snprintf(options->extra_args + used, sizeof(options->extra_args) - used,
+                 "%s--pct %d", used > 0 ? " " : "", options->pct_depth);
+    }
+    return 0;
+}
+
+int cli_world_strategy(sim_world_t *world, const cli_options_t *options)
+{
+    if (options->pct_depth > 0 &&
+        sim_world_use_pct(world, options->pct_depth, CLI_PCT_STEPS) != 0) {
+        fprintf(stderr, "barriersim: out of memory for the PCT scheduler\n");
+        return CLI_EXIT_INTERNAL;
     }
     return 0;
 }
@@ -245,6 +273,13 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
                         "explore only\n",
                 command);
         return CLI_EXIT_USAGE;
+    }
+    if (options->pct_depth > 0 && (explore || save)) {
+        if (strcmp(command, "shrink") != 0) {
+            fprintf(stderr, "barriersim %s: --pct applies to run, replay and shrink\n",
+                    command);
+            return CLI_EXIT_USAGE;
+        }
     }
     if (options->check && strcmp(command, "replay") != 0) {
         fprintf(stderr, "barriersim %s: --check applies to replay only\n", command);

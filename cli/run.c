@@ -25,7 +25,10 @@ int cli_run(const cli_options_t *options)
         free(world);
         return CLI_EXIT_INTERNAL;
     }
-    rc = cli_sweep(options, world);
+    rc = cli_world_strategy(world, options);
+    if (rc == 0) {
+        rc = cli_sweep(options, world);
+    }
     sim_world_destroy(world);
     free(world);
     return rc;
@@ -73,6 +76,11 @@ int cli_replay(const cli_options_t *options)
         return CLI_EXIT_INTERNAL;
     }
 
+    if (cli_world_strategy(world, options) != 0) {
+        sim_world_destroy(world);
+        free(world);
+        return CLI_EXIT_INTERNAL;
+    }
     if (options->check) {
         int rc = cli_replay_check(world, options);
 

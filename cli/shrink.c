@@ -44,6 +44,9 @@ int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
         free(out);
         return CLI_EXIT_INTERNAL;
     }
+    if (cli_world_strategy(world, options) != 0) {
+        goto done;
+    }
     if (options->save_path != NULL) {
         snprintf(path, sizeof(path), "%s", options->save_path);
     } else {

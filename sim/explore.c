@@ -13,6 +13,7 @@ int sim_explore(sim_world_t *world, const scen_t *scen, const core_policy_t *pol
                 uint64_t seed, const sim_explore_limits_t *limits, sim_explore_t *out,
                 char *error, size_t error_size)
 {
+    sim_tape_t *strategy = world->tape;  /* put back after each run */
     sim_choice_t *prefix = calloc(SIM_TAPE_CAP, sizeof(prefix[0]));
     sim_tape_t tape;
     int prefix_count = 0;
@@ -32,7 +33,7 @@ int sim_explore(sim_world_t *world, const scen_t *scen, const core_policy_t *pol
         sim_tape_rewind(&tape, prefix, prefix_count);
         world->tape = &tape;
         sim_world_run(world, scen, policy, seed, 0, NULL, &out->result);
-        world->tape = NULL;
+        world->tape = strategy;
         out->schedules++;
         if (tape.overflow) {
             snprintf(error, error_size, "a schedule made more than %d choices; explore "

@@ -21,6 +21,7 @@ typedef struct {
     int prop;
     int budget;
     sim_tape_t tape;
+    sim_tape_t *strategy;      /* the world's tape before shrinking (PCT), kept */
     sim_choice_t *candidate;   /* scratch for edits */
     sim_shrink_t *best;
     sim_shrink_key_t best_key;
@@ -73,10 +74,13 @@ int sim_shrink(sim_world_t *world, const scen_t *scen, const core_policy_t *poli
     }
     out->scen = *scen;
     out->scen.choice_count = 0;
+    s.strategy = world->tape;
+    s.tape.pct = s.strategy != NULL ? s.strategy->pct : NULL;
     world->tape = &s.tape;
     sim_tape_rewind(&s.tape, scen->choice_count > 0 ? pinned : NULL, scen->choice_count);
     sim_world_run(world, &out->scen, policy, seed, 0, NULL, &out->result);
-    world->tape = NULL;
+    world->tape = s.strategy;
+    s.tape.pct = NULL;
     out->runs = 1;
     if (s.tape.overflow) {
         snprintf(error, error_size, "the run made more than %d choices, more than the "
@@ -107,7 +111,7 @@ int sim_shrink(sim_world_t *world, const scen_t *scen, const core_policy_t *poli
     world->tape = &s.tape;
     sim_tape_rewind(&s.tape, out->choices, out->choice_count);
     sim_world_run(world, &out->scen, policy, seed, 0, NULL, &out->result);
-    world->tape = NULL;
+    world->tape = s.strategy;
     rc = 0;
 
 done:
@@ -170,7 +174,7 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
     s->world->tape = &s->tape;
     sim_tape_rewind(&s->tape, follow, follow_count);
     sim_world_run(s->world, scen, s->policy, s->seed, 0, NULL, &result);
-    s->world->tape = NULL;
+    s->world->tape = s->strategy;
     if (s->tape.overflow || (result.violated_mask & (1u << s->prop)) == 0) {
         return false;
     }

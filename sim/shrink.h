@@ -40,7 +40,8 @@ typedef struct {
 } sim_shrink_t;
 
 /* Shrink the run of (scen, seed) under policy; scen's pinned choices, if
- * any, are followed. prop is the property to keep, or -1 for the first the
+ * any, are followed, and a PCT strategy set on the world schedules the
+ * first run (the rest follow its recorded picks). prop is the property to keep, or -1 for the first the
  * run breaks. Returns 0, or -1 with a message (the run breaks no property,
  * breaks not prop, or makes too many choices to record). */
 int sim_shrink(sim_world_t *world, const scen_t *scen, const core_policy_t *policy,

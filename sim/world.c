@@ -90,6 +90,19 @@ void sim_world_destroy(sim_world_t *world)
     }
     sim_trace_destroy(&world->trace);
     sim_tape_destroy(&world->pinned_tape);
+    sim_tape_destroy(&world->strategy_tape);
+}
+
+int sim_world_use_pct(sim_world_t *world, int depth, uint32_t steps)
+{
+    if (world->strategy_tape.items == NULL &&
+        sim_tape_create(&world->strategy_tape, SIM_TAPE_CAP) != 0) {
+        return -1;
+    }
+    sim_pct_init(&world->pct, depth, steps);
+    world->strategy_tape.pct = &world->pct;
+    world->tape = &world->strategy_tape;
+    return 0;
 }
 
 void sim_world_run(sim_world_t *world, const scen_t *scen,

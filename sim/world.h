@@ -211,6 +211,8 @@ struct sim_world {
     sim_tape_t *tape;
     sim_tape_t pinned_tape;                  /* follows a scenario's pinned choices */
     sim_choice_t pinned_follow[SCEN_CHOICE_MAX];
+    sim_tape_t strategy_tape;                /* records the runs PCT schedules */
+    sim_pct_t pct;
     uint32_t point_kinds[FAULT_POINT_COUNT]; /* kinds a fault choice may take */
     FILE *transcript;                        /* one line per step, or NULL */
     uint64_t run_count;                      /* runs of this world (SIM_BUG_DRIFT) */
@@ -219,6 +221,10 @@ struct sim_world {
 /* Create a world whose fibers and buffers are reused by every run. */
 int sim_world_create(sim_world_t *world);
 void sim_world_destroy(sim_world_t *world);
+
+/* Schedule every later run with PCT (pct.h) at this depth, over runs of
+ * about steps scheduler steps. Returns -1 when out of memory. */
+int sim_world_use_pct(sim_world_t *world, int depth, uint32_t steps);
 
 /* Run one seed to quiescence or to the step limit. trace_out, when given,
  * receives the text trace. */
