@@ -113,6 +113,7 @@ void sim_actor_strike(sim_actor_t *actor, int32_t conn_id, stmt_id_t stmt,
     sim_world_t *world = actor->world;
 
     sim_world_emit(world, actor->index, SIM_EV_FAULT, conn_id, stmt, point, kind);
+    world->strike_count++;
     sim_oracle_on_strike(&world->oracle, kind, stmt, point, false, 0);
 }
 

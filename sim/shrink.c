@@ -31,14 +31,15 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
                            const sim_choice_t *follow, int follow_count);
 static int sim_shrink_round(sim_shrinker_t *s);
 static int sim_shrink_sizes(sim_shrinker_t *s);
+static int sim_shrink_classes(sim_shrinker_t *s);
 static int sim_shrink_strikes(sim_shrinker_t *s);
 static int sim_shrink_zero(sim_shrinker_t *s);
 static int sim_shrink_delete(sim_shrinker_t *s);
 static int sim_shrink_earlier(sim_shrinker_t *s);
 static int sim_shrink_halve(sim_shrinker_t *s);
 static int sim_shrink_normalize(const sim_choice_t *items, int count, sim_choice_t *out);
-static sim_shrink_key_t sim_shrink_key(const scen_t *scen, const sim_choice_t *items,
-                                       int count);
+static sim_shrink_key_t sim_shrink_key(const scen_t *scen, const sim_result_t *result,
+                                       const sim_choice_t *items, int count);
 static bool sim_shrink_less(const sim_shrink_key_t *a, const sim_shrink_key_t *b);
 static int sim_shrink_first_prop(const sim_result_t *result);
 
@@ -100,7 +101,7 @@ int sim_shrink(sim_world_t *world, const scen_t *scen, const core_policy_t *poli
     s.prop = prop;
     out->prop = prop;
     out->choice_count = sim_shrink_normalize(s.tape.items, s.tape.count, out->choices);
-    s.best_key = sim_shrink_key(&out->scen, out->choices, out->choice_count);
+    s.best_key = sim_shrink_key(&out->scen, &out->result, out->choices, out->choice_count);
     out->first_events = s.best_key.events;
 
     while (out->runs < s.budget && sim_shrink_round(&s) > 0) {
@@ -181,7 +182,7 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
 
     /* The run's own record replaces the edit: it says what was really used. */
     count = sim_shrink_normalize(s->tape.items, s->tape.count, s->candidate);
-    key = sim_shrink_key(scen, s->candidate, count);
+    key = sim_shrink_key(scen, &result, s->candidate, count);
     if (!sim_shrink_less(&key, &s->best_key)) {
         return false;
     }
@@ -199,12 +200,36 @@ static int sim_shrink_round(sim_shrinker_t *s)
 {
     int kept = 0;
 
+    kept += sim_shrink_classes(s);
     kept += sim_shrink_sizes(s);
     kept += sim_shrink_strikes(s);
     kept += sim_shrink_zero(s);
     kept += sim_shrink_delete(s);
     kept += sim_shrink_earlier(s);
     kept += sim_shrink_halve(s);
+    return kept;
+}
+
+/* Drop a whole class at once (every time at its minimum, every actor in
+ * time order): one run that often removes what the faults do not need. */
+static int sim_shrink_classes(sim_shrinker_t *s)
+{
+    int kept = 0;
+    int cls;
+    int i;
+
+    for (cls = 0; cls < SIM_CHOICE_CLASS_COUNT; cls++) {
+        int count = 0;
+
+        for (i = 0; i < s->best->choice_count; i++) {
+            if (s->best->choices[i].cls != cls) {
+                s->candidate[count++] = s->best->choices[i];
+            }
+        }
+        if (count < s->best->choice_count) {
+            kept += sim_shrink_try(s, &s->best->scen, s->candidate, count);
+        }
+    }
     return kept;
 }
 
@@ -395,14 +420,20 @@ static int sim_shrink_normalize(const sim_choice_t *items, int count, sim_choice
     return kept;
 }
 
-static sim_shrink_key_t sim_shrink_key(const scen_t *scen, const sim_choice_t *items,
-                                       int count)
+/* Events: the faults that struck (idle reaps, which time decides, and
+ * scheduled strikes included), restarts, and actors run out of time order. */
+static sim_shrink_key_t sim_shrink_key(const scen_t *scen, const sim_result_t *result,
+                                       const sim_choice_t *items, int count)
 {
     sim_shrink_key_t key;
     int i;
 
     memset(&key, 0, sizeof(key));
-    key.events = sim_choice_events(items, count) + scen->fixed_plan.entry_count;
+    key.events = result->strike_count;
+    for (i = 0; i < count; i++) {
+        key.events += items[i].value != 0 && (items[i].cls == SIM_CHOICE_RESTART ||
+                                              items[i].cls == SIM_CHOICE_PICK);
+    }
     key.sizes = scen->batch_count + scen->worker_count + scen->reaper_count;
     key.length = count;
     for (i = 0; i < count; i++) {

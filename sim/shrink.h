@@ -3,8 +3,9 @@
  *
  * A run is (scenario, seed, choices). The shrinker records the failing run's
  * choices (choice.h), then tries smaller candidates and keeps any that
- * still violates the property and is smaller: fewer events (faults struck,
- * restarts, actors run out of time order, scheduled strikes), then fewer
+ * still violates the property and is smaller: fewer events (faults that
+ * struck, idle reaps and scheduled strikes included, restarts, and actors
+ * run out of time order), then fewer
  * batches and workers, then fewer and lower choices. The edits are those of
  * Hypothesis and theft, applied to the choice sequence: smaller sizes,
  * scheduled strikes dropped, values set to 0 (a fault dropped, an actor run

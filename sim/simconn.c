@@ -424,6 +424,7 @@ static void sim_conn_strike(sim_conn_t *conn, sim_actor_t *actor,
 
     sim_world_emit(world, actor->index, SIM_EV_FAULT, conn->id, send->main,
                    send->point, kind);
+    world->strike_count++;
     sim_oracle_on_strike(&world->oracle, kind, send->main, send->point,
                          send->in_call && send->fresh, attempt);
 }

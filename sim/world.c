@@ -431,6 +431,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->decrement_count = 0;
     world->min_remaining = INT64_MAX;
     world->last_actor = 0;
+    world->strike_count = 0;
     sim_prng_init(&world->sched_prng, seed, SIM_STREAM_SCHED);
     sim_world_point_kinds(world);
     if (world->tape != NULL) {
@@ -716,6 +717,7 @@ static void sim_world_collect(sim_world_t *world, bool reached,
     result->end_us = world->now_us;
     result->decrement_count = world->decrement_count;
     result->min_remaining = world->min_remaining;
+    result->strike_count = world->strike_count;
     result->trace_hash = sim_trace_finish(&world->trace);
 }
 

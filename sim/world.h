@@ -163,6 +163,7 @@ typedef struct {
     uint64_t trace_hash;
     int decrement_count;      /* committed Q-DEC transactions */
     int64_t min_remaining;    /* lowest remaining any committed Q-DEC left */
+    int strike_count;         /* faults that struck, idle reaps included */
 } sim_result_t;
 
 struct sim_world {
@@ -216,6 +217,7 @@ struct sim_world {
     uint32_t point_kinds[FAULT_POINT_COUNT]; /* kinds a fault choice may take */
     FILE *transcript;                        /* one line per step, or NULL */
     uint64_t run_count;                      /* runs of this world (SIM_BUG_DRIFT) */
+    int strike_count;                        /* faults that struck this run */
 };
 
 /* Create a world whose fibers and buffers are reused by every run. */

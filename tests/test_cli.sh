@@ -281,4 +281,48 @@ check $([ $? -eq 2 ]; echo $?) "save with an invalid --name is a usage error"
 "$BIN" run --to "$work/x.yaml" >/dev/null 2>&1
 check $([ $? -eq 2 ]; echo $?) "--to outside save is a usage error"
 
+# shrink: a transcript, a scenario file that replays, and the JSON summary.
+mkdir -p "$work/shrunk" "$work/explored"
+"$BIN" shrink --policy blind --seed 5 --property S4 --to "$work/shrunk/blind.yaml" \
+    --json "$work/shrunk.json" >"$work/shrink.txt" 2>&1
+check $? "shrink of blind seed 5 for S4 exits 0"
+grep -q '>>> S4 violated' "$work/shrink.txt" && grep -q 'FAULT F5 at commit' "$work/shrink.txt"
+check $? "the transcript shows the F5 strike and names S4 where it broke"
+"$BIN" check "$work/shrunk" >/dev/null 2>&1
+check $? "the shrunk scenario replays and breaks S4 (check exits 0)"
+python3 - "$work/shrunk.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["property"] == "S4" and doc["events"] <= 3, doc
+assert doc["events"] <= doc["events_before"], doc
+PY
+check $? "shrink --json gives the property and at most 3 events"
+"$BIN" shrink --policy phase-split --seed 5 --property S4 --to "$work/none.yaml" \
+    >"$work/err.txt" 2>&1
+check $([ $? -eq 2 ] && [ ! -e "$work/none.yaml" ]; echo $?) \
+    "shrink of a passing run exits 2 and writes nothing"
+"$BIN" shrink --policy blind --seed 5 --property S99 >"$work/err.txt" 2>&1
+check $([ $? -eq 2 ] && grep -q 'unknown property "S99"' "$work/err.txt"; echo $?) \
+    "shrink names an unknown property"
+
+# replay --check: two runs with the same step hashes.
+"$BIN" replay --check --policy blind --seed 5 >"$work/check.txt" 2>&1
+check $([ $? -eq 0 ] && grep -q 'ran twice to the same' "$work/check.txt"; echo $?) \
+    "replay --check reports the same run twice"
+"$BIN" replay --check --pct 3 --policy blind --seed 7 >/dev/null 2>&1
+check $? "replay --check under PCT reports the same run twice"
+
+# explore: a bug in a small scenario, written as a replayable file.
+"$BIN" explore --policy blind --seed 4 --property S4 --to "$work/explored/blind.yaml" \
+    >"$work/explore.txt" 2>&1
+check $([ $? -eq 1 ] && grep -q 'stopped at the first violation' "$work/explore.txt"; echo $?) \
+    "explore finds S4 under blind and exits 1"
+"$BIN" check "$work/explored" >/dev/null 2>&1
+check $? "the explored counterexample replays"
+"$BIN" explore --policy phase-split --seed 4 --property S4 >"$work/explore.txt" 2>&1
+check $([ $? -eq 0 ] && grep -q 'every schedule within the bounds ran' "$work/explore.txt"; echo $?) \
+    "explore exhausts phase-split's space for S4"
+"$BIN" run --faults 2 >/dev/null 2>&1
+check $([ $? -eq 2 ]; echo $?) "--faults outside explore is a usage error"
+
 echo "cli tests done"
