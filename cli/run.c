@@ -126,6 +126,14 @@ int cli_list(const char *what)
         }
         return CLI_EXIT_OK;
     }
+    if (what != NULL && strcmp(what, "mutants") == 0) {
+        for (i = 0; i < core_mutant_count(); i++) {
+            const core_policy_t *p = core_mutant_at(i);
+
+            printf("%-20s %s\n", p->name, p->summary);
+        }
+        return CLI_EXIT_OK;
+    }
     if (what != NULL && strcmp(what, "properties") == 0) {
         for (i = 0; i < SIM_PROP_COUNT; i++) {
             printf("%-4s %-8s %s\n", sim_prop_name((sim_prop_t)i),
@@ -141,7 +149,7 @@ int cli_list(const char *what)
         return CLI_EXIT_OK;
     }
     fprintf(stderr, "barriersim list: expected one of faults, properties, "
-                    "policies; got \"%s\"\n", what == NULL ? "" : what);
+                    "policies, mutants; got \"%s\"\n", what == NULL ? "" : what);
     return CLI_EXIT_USAGE;
 }
 

@@ -127,7 +127,7 @@ static core_rc_t core_dec_finish(core_ctx_t *ctx, const core_batch_t *batch,
         return CORE_OK;
     }
 
-    if (row->value < 0) {
+    if (row->value < 0 && (ctx->policy->mutation & CORE_MUT_FIRE_BELOW_ZERO) == 0) {
         /* A duplicate decrement against a row left at 0: delete, never fire.
          * Upstream lets this delete's failure raise. */
         rc = core__cur(ctx, core_dec_del_txn(ctx, batch), &params, &ignored);
@@ -150,16 +150,22 @@ static core_rc_t core_dec_fire(core_ctx_t *ctx, const core_batch_t *batch,
     conn_params_t params;
     core_rc_t rc;
 
+    memset(&params, 0, sizeof(params));
+    params.exec_id = batch->exec_id;
+    params.generation = batch->generation;
+    if ((ctx->policy->mutation & CORE_MUT_DELETE_FIRST) != 0) {
+        core__cleanup(ctx, core_dec_del_txn(ctx, batch), &params);
+    }
+
     rc = ctx->env_ops->fire(ctx->env, batch->exec_id, row->elements,
                             row->element_count, &out->callback_id);
     if (rc != CORE_OK) {
         return core_dec_error(ctx, rc);
     }
 
-    memset(&params, 0, sizeof(params));
-    params.exec_id = batch->exec_id;
-    params.generation = batch->generation;
-    core__cleanup(ctx, core_dec_del_txn(ctx, batch), &params);
+    if ((ctx->policy->mutation & CORE_MUT_DELETE_FIRST) == 0) {
+        core__cleanup(ctx, core_dec_del_txn(ctx, batch), &params);
+    }
     core__cleanup(ctx, &core_txn_clear, &params);
 
     out->status = CORE_DEC_COMPLETE;

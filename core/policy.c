@@ -94,6 +94,35 @@ static const core_policy_t core_policies[] = {
      CORE_POLICY_E, .claim = CORE_CLAIM_NONE},
 };
 
+/* Each mutant is the final policy with one bug planted; the harness must
+ * catch every one (tests/test_mutants.c). */
+static const core_policy_t core_mutants[] = {
+    {.name = "mut-commit-retry", .letter = '-',
+     .summary = "mutant: the COMMIT phase is retried like the execute phase",
+     CORE_POLICY_E, .retry = CORE_RETRY_WHOLE},
+    {.name = "mut-no-begin", .letter = '-',
+     .summary = "mutant: no explicit BEGIN, so every statement commits on its own",
+     CORE_POLICY_E, .send = CORE_SEND_AUTOCOMMIT},
+    {.name = "mut-reused-late", .letter = '-',
+     .summary = "mutant: \"reused\" sampled after the guard cached a connection",
+     CORE_POLICY_E, .reuse_sample = CORE_SAMPLE_AFTER_GUARD},
+    {.name = "mut-fire-below-zero", .letter = '-',
+     .summary = "mutant: fire on remaining <= 0 instead of == 0",
+     CORE_POLICY_E, .mutation = CORE_MUT_FIRE_BELOW_ZERO},
+    {.name = "mut-delete-first", .letter = '-',
+     .summary = "mutant: delete the barrier row before firing",
+     CORE_POLICY_E, .mutation = CORE_MUT_DELETE_FIRST},
+    {.name = "mut-claim-skip", .letter = '-',
+     .summary = "mutant: the claim is skipped on redelivery (keyed on the delivery)",
+     CORE_POLICY_E, .claim = CORE_CLAIM_DELIVERY},
+    {.name = "mut-attempts-3", .letter = '-',
+     .summary = "mutant: attempt bound 3 without clearing \"reused\" after a reconnect",
+     CORE_POLICY_E, .attempt_max = 3},
+    {.name = "mut-rollback-live", .letter = '-',
+     .summary = "mutant: a failed rollback is taken for a live connection",
+     CORE_POLICY_E, .mutation = CORE_MUT_ROLLBACK_LIVE},
+};
+
 #if defined(__clang__)
 #pragma clang diagnostic pop
 #else
@@ -101,6 +130,7 @@ static const core_policy_t core_policies[] = {
 #endif
 
 #define CORE_POLICY_COUNT ((int)(sizeof(core_policies) / sizeof(core_policies[0])))
+#define CORE_MUTANT_COUNT ((int)(sizeof(core_mutants) / sizeof(core_mutants[0])))
 
 const core_policy_t *core_policy_find(const char *name)
 {
@@ -111,7 +141,24 @@ const core_policy_t *core_policy_find(const char *name)
             return &core_policies[i];
         }
     }
+    for (i = 0; i < CORE_MUTANT_COUNT; i++) {
+        if (strcmp(core_mutants[i].name, name) == 0) {
+            return &core_mutants[i];
+        }
+    }
     return NULL;
+}
+
+int core_mutant_count(void)
+{
+    return CORE_MUTANT_COUNT;
+}
+
+const core_policy_t *core_mutant_at(int index)
+{
+    assert(index >= 0);
+    assert(index < CORE_MUTANT_COUNT);
+    return &core_mutants[index];
 }
 
 int core_policy_count(void)

@@ -83,12 +83,24 @@ typedef struct {
     core_resolve_t resolve;
     bool two_step_abort;      /* abort flags the row, then deletes it (the first design) */
     bool fused_claim;         /* the claim runs in the decrement's transaction, after work */
+    unsigned mutation;        /* CORE_MUT_* bits: planted bugs of the mutant table */
 } core_policy_t;
+
+/* Planted bugs that no policy field expresses; only mutants set them. */
+#define CORE_MUT_FIRE_BELOW_ZERO 0x1u   /* a decrement that sees remaining < 0 fires */
+#define CORE_MUT_DELETE_FIRST 0x2u      /* the row is deleted before the fire */
+#define CORE_MUT_ROLLBACK_LIVE 0x4u     /* a failed rollback leaves the connection cached */
 
 #define CORE_POLICY_DEFAULT "phase-split"
 
-/* Look a policy up by name; NULL when there is none. */
+/* Look a policy or a mutant up by name; NULL when there is none. */
 const core_policy_t *core_policy_find(const char *name);
+
+/* The mutants: phase-split with one planted bug each, selectable by name
+ * like a policy but left out of core_policy_at and --policy all, so that
+ * sweeps and corpora compare the real variants only. */
+int core_mutant_count(void);
+const core_policy_t *core_mutant_at(int index);
 int core_policy_count(void);
 const core_policy_t *core_policy_at(int index);
 

@@ -35,6 +35,7 @@ int sim_explore(sim_world_t *world, const scen_t *scen, const core_policy_t *pol
         sim_world_run(world, scen, policy, seed, 0, NULL, &out->result);
         world->tape = strategy;
         out->schedules++;
+        out->seen_mask |= out->result.violated_mask;
         if (tape.overflow) {
             snprintf(error, error_size, "a schedule made more than %d choices; explore "
                      "a smaller scenario", SIM_TAPE_CAP);

@@ -36,6 +36,7 @@ typedef struct {
     uint64_t schedules;       /* schedules run */
     bool exhausted;           /* every schedule within the bounds was run */
     bool found;               /* a schedule broke a property of stop_mask */
+    uint32_t seen_mask;       /* every property any schedule broke */
     sim_choice_t *choices;    /* that schedule's choices */
     int choice_count;
     sim_result_t result;      /* its result */

@@ -18,6 +18,7 @@
 #include "../scenarios/scen_write.h"
 #include "../sim/determinism.h"
 #include "../sim/explore.h"
+#include "../sim/mutants.h"
 #include "../sim/shrink.h"
 #include "../sim/world.h"
 
@@ -319,6 +320,50 @@ static void test_explore_exhausts_phase_split(void **state)
     assert_int_equal(first.schedules, second.schedules);
 }
 
+/* Every planted bug is caught within 2,000 random seeds of the default
+ * swarm or of a swarm of every fault kind. */
+static void test_mutants_are_caught(void **state)
+{
+    const core_policy_t *reference = test_policy("phase-split");
+    scen_t scens[2];
+    int kind;
+    int m;
+
+    (void)state;
+    scen_default(&scens[0], 8, 4);
+    scen_default(&scens[1], 8, 4);
+    for (kind = FAULT_F1; kind < FAULT_KIND_COUNT; kind++) {
+        scens[1].swarm_range.kinds_mask |= 1u << kind;
+    }
+    assert_int_equal(core_mutant_count(), 8);
+    for (m = 0; m < core_mutant_count(); m++) {
+        const core_policy_t *mutant = core_mutant_at(m);
+        uint64_t found = sim_mutant_detect(world, &scens[0], mutant, reference,
+                                           SIM_STRATEGY_RANDOM, 2000);
+
+        if (found == 0) {
+            found = sim_mutant_detect(world, &scens[1], mutant, reference,
+                                      SIM_STRATEGY_RANDOM, 2000);
+        }
+        if (found == 0) {
+            print_error("mutant %s was not caught\n", mutant->name);
+        }
+        assert_true(found > 0);
+    }
+}
+
+/* The reference itself is never "caught": the check is differential. */
+static void test_reference_is_not_a_mutant(void **state)
+{
+    const core_policy_t *reference = test_policy("phase-split");
+    scen_t scen;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    assert_int_equal(sim_mutant_detect(world, &scen, reference, reference,
+                                       SIM_STRATEGY_RANDOM, 500), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_pct_replays_and_changes_runs),
         cmocka_unit_test(test_explore_finds_blind_bug),
         cmocka_unit_test(test_explore_exhausts_phase_split),
+        cmocka_unit_test(test_mutants_are_caught),
+        cmocka_unit_test(test_reference_is_not_a_mutant),
     };
 
     return cmocka_run_group_tests(tests, test_setup, test_teardown);
