@@ -28,6 +28,8 @@ static int cli_check_parse(int argc, char **argv, const char **dir_out,
 static int cli_corpus_load(const char *dir, cli_corpus_t *corpus);
 static int cli_corpus_names_unique(const cli_corpus_t *corpus);
 static void cli_corpus_free(cli_corpus_t *corpus);
+static json_t *cli_check_coverage(const sim_coverage_t *coverage, const scen_t *scen,
+                                  cli_check_totals_t *totals);
 static json_t *cli_check_scenario(sim_world_t *world, const char *program,
                                   const char *path, const scen_t *scen,
                                   cli_check_totals_t *totals);
@@ -215,8 +217,15 @@ static json_t *cli_check_scenario(sim_world_t *world, const char *program,
         report_policy_init(&reports[i], policies[i]);
         scen_tally_init(&tallies[i], scen, policies[i]->name);
     }
+    world->coverage = scen->coverage_required ? calloc(1, sizeof(*world->coverage)) : NULL;
     cli_run_seeds(world, scen, policies, policy_count, scen->seed_first, scen->seed_last,
                   false, reports, tallies);
+    if (world->coverage != NULL) {
+        json_object_set_new(entry, "coverage",
+                            cli_check_coverage(world->coverage, scen, totals));
+        free(world->coverage);
+        world->coverage = NULL;
+    }
 
     for (i = 0; i < policy_count; i++) {
         scen_verdict_t verdict;
@@ -230,6 +239,26 @@ static json_t *cli_check_scenario(sim_world_t *world, const char *program,
     json_object_set_new(entry, "file", json_string(path));
     json_object_set_new(entry, "policies", verdicts);
     return entry;
+}
+
+/* coverage: faults — every fault cell the scenario enables was struck. */
+static json_t *cli_check_coverage(const sim_coverage_t *coverage, const scen_t *scen,
+                                  cli_check_totals_t *totals)
+{
+    char unreached[1024];
+    int count = sim_coverage_unreached(coverage, scen, unreached, sizeof(unreached));
+
+    totals->policy_check_count++;
+    if (count == 0) {
+        printf("PASS %s coverage: every enabled fault cell was struck\n", scen->name);
+    } else {
+        totals->failed_count++;
+        printf("FAIL %s coverage: %d enabled fault cell(s) never struck in %" PRIu64
+               " runs: %s; widen the seed range or the rates, or narrow faults.kinds\n",
+               scen->name, count, coverage->runs, unreached);
+    }
+    return json_pack("{s:b,s:I,s:s}", "match", count == 0, "runs",
+                     (json_int_t)coverage->runs, "unreached", unreached);
 }
 
 static void cli_check_print(const char *program, const char *path, const scen_t *scen,

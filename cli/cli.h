@@ -59,6 +59,7 @@ typedef struct {
     int budget;                 /* shrink --budget N: runs at most */
     bool check;                 /* replay --check: run twice, compare step hashes */
     int pct_depth;              /* --pct D: PCT scheduling at depth D; 0 random */
+    bool coverage;              /* run --coverage: count fault cells and conditions */
     int fault_max;              /* explore --faults N */
     int pick_max;               /* explore --picks N */
     uint64_t schedule_max;      /* explore --max-schedules N, 0 for no limit */

@@ -31,6 +31,7 @@ enum {
     OPT_PICKS = 'K',
     OPT_MAX_SCHEDULES = 'M',
     OPT_PCT = 'T',
+    OPT_COVERAGE = 'V',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -70,6 +71,7 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"picks", required_argument, NULL, OPT_PICKS},
         {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
         {"pct", required_argument, NULL, OPT_PCT},
+        {"coverage", no_argument, NULL, OPT_COVERAGE},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -159,6 +161,9 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
         return cli_parse_count0("--faults", arg, 8, &options->fault_max);
     case OPT_PICKS:
         return cli_parse_count0("--picks", arg, 8, &options->pick_max);
+    case OPT_COVERAGE:
+        options->coverage = true;
+        return 0;
     case OPT_PCT:
         return cli_parse_count("--pct", arg, SIM_PCT_DEPTH_MAX, &options->pct_depth);
     case OPT_MAX_SCHEDULES:
@@ -280,6 +285,10 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
                     command);
             return CLI_EXIT_USAGE;
         }
+    }
+    if (options->coverage && strcmp(command, "run") != 0) {
+        fprintf(stderr, "barriersim %s: --coverage applies to run only\n", command);
+        return CLI_EXIT_USAGE;
     }
     if (options->check && strcmp(command, "replay") != 0) {
         fprintf(stderr, "barriersim %s: --check applies to replay only\n", command);

@@ -13,6 +13,7 @@ static int cli_sweep(const cli_options_t *options, sim_world_t *world);
 static bool cli_print_expectations(const cli_options_t *options,
                                    const scen_tally_t *tallies);
 static void cli_format_mask(uint32_t mask, char *buf, size_t buf_size);
+static bool cli_print_coverage(const sim_coverage_t *coverage, const scen_t *scen);
 static void cli_print_draw(FILE *out, const scen_t *scen, uint64_t seed);
 
 int cli_run(const cli_options_t *options)
@@ -209,6 +210,7 @@ static int cli_sweep(const cli_options_t *options, sim_world_t *world)
     report_replay_t replay = {options->program, options->extra_args};
     bool violated = false;
     bool matched = true;
+    bool covered = true;
     int i;
 
     for (i = 0; i < options->policy_count; i++) {
@@ -225,6 +227,13 @@ static int cli_sweep(const cli_options_t *options, sim_world_t *world)
     }
     printf("\n");
 
+    if (options->coverage || scen->coverage_required) {
+        world->coverage = calloc(1, sizeof(*world->coverage));
+        if (world->coverage == NULL) {
+            fprintf(stderr, "barriersim run: out of memory for the coverage counts\n");
+            return CLI_EXIT_INTERNAL;
+        }
+    }
     cli_run_seeds(world, scen, options->policies, options->policy_count,
                   options->seed_first, options->seed_last, options->verbose, reports,
                   tallies);
@@ -233,6 +242,11 @@ static int cli_sweep(const cli_options_t *options, sim_world_t *world)
     }
 
     report_print_table(stdout, reports, options->policy_count, &replay);
+    if (world->coverage != NULL) {
+        covered = cli_print_coverage(world->coverage, scen);
+        free(world->coverage);
+        world->coverage = NULL;
+    }
     if (scen->expect_count > 0) {
         matched = cli_print_expectations(options, tallies);
     }
@@ -243,9 +257,25 @@ static int cli_sweep(const cli_options_t *options, sim_world_t *world)
         return CLI_EXIT_INTERNAL;
     }
     if (scen->expect_count > 0) {
-        return matched ? CLI_EXIT_OK : CLI_EXIT_VIOLATION;
+        return matched && covered ? CLI_EXIT_OK : CLI_EXIT_VIOLATION;
     }
-    return violated ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
+    return violated || !covered ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
+}
+
+/* The coverage table; false when an enabled fault cell was never struck. */
+static bool cli_print_coverage(const sim_coverage_t *coverage, const scen_t *scen)
+{
+    char unreached[1024];
+    int count = sim_coverage_unreached(coverage, scen, unreached, sizeof(unreached));
+
+    printf("\n");
+    sim_coverage_print(stdout, coverage, scen);
+    if (count == 0) {
+        printf("coverage: every fault cell the scenario enables was struck\n");
+        return true;
+    }
+    printf("coverage: %d enabled fault cell(s) never struck: %s\n", count, unreached);
+    return false;
 }
 
 /* One line per policy: how its seeds ended, which properties any seed

@@ -118,6 +118,10 @@ typedef struct {
     int expect_count;
     scen_expect_t expect[SCEN_EXPECT_MAX];
 
+    /* A check fails the scenario when a fault cell it enables (a kind at a
+     * point, sim/coverage.h) is struck by none of its runs. */
+    bool coverage_required;
+
     /* Choices a run follows instead of drawing them (sim/choice.h), as a
      * shrunk counterexample pins them; each class is followed in order.
      * 0 choices: every run draws from its seed. */

@@ -41,7 +41,7 @@ _Static_assert(SCEN_REAPER_MAX <= SIM_REAPER_MAX, "the simulator spawns every re
     X(STEP_MAX, "step_max") X(REAPERS, "reapers")                              \
     X(ORCHESTRATOR, "orchestrator") X(FAULTS, "faults") X(SCHEDULE, "schedule") \
     X(POLICIES, "policies") X(SEEDS, "seeds") X(EXPECT, "expect")             \
-    X(CHOICES, "choices")
+    X(CHOICES, "choices") X(COVERAGE, "coverage")
 #define SCEN_TIMINGS_KEY_MAP(X)                                                \
     X(WORK, "work") X(LATENCY, "latency") X(LEASE, "lease")                    \
     X(DETECT_DELAY, "detect_delay") X(STUCK_TIMEOUT, "stuck_timeout")          \
@@ -400,6 +400,16 @@ static int scen_file_parse(scen_file_t *file, yaml_node_t *root, scen_t *scen)
         scen_file_parse_schedule(file, fields[SCEN_TOP_SCHEDULE].value,
                                  &fields[SCEN_TOP_FAULTS], scen) != 0) {
         return -1;
+    }
+    if (fields[SCEN_TOP_COVERAGE].value != NULL) {
+        static const char *const levels[] = {"none", "faults"};
+        int level;
+
+        if (scen_file_choice(file, fields[SCEN_TOP_COVERAGE].value, "coverage", levels, 2,
+                             &level) != 0) {
+            return -1;
+        }
+        scen->coverage_required = level == 1;
     }
     if (fields[SCEN_TOP_CHOICES].value != NULL &&
         scen_file_parse_choices(file, fields[SCEN_TOP_CHOICES].value, scen) != 0) {

@@ -73,6 +73,9 @@ int scen_write(FILE *out, const scen_t *scen, const char *comment, char *error_o
     scen_write_faults(&w, scen);
     scen_write_schedule(&w, scen);
     scen_write_checks(&w, scen);
+    if (scen->coverage_required) {
+        scen_pair(&w, "coverage", "faults");
+    }
     scen_write_choices(&w, scen);
     scen_map_end(&w);
     scen_emit(&w, &event, yaml_document_end_event_initialize(&event, 1));

@@ -47,8 +47,7 @@ sim_api_result_t sim_api_call(sim_actor_t *actor, int op)
         /* A read can only fail; a mark has all three forms. */
         result = op == SIM_API_MARK_ERROR ? (sim_api_result_t)(1 + variant)
                                           : SIM_API_FAILED;
-        sim_oracle_on_strike(&world->oracle, FAULT_F15, STMT_BEGIN, FAULT_AT_API,
-                             false, 0);
+        sim_actor_strike(actor, -1, STMT_BEGIN, FAULT_AT_API, FAULT_F15);
     }
     sim_world_emit(world, actor->index, SIM_EV_API, op, (int32_t)world->status,
                    (int32_t)result, 0);

@@ -45,6 +45,7 @@ int sim_queue_take(sim_world_t *world, sim_actor_t *actor)
         if (sim_actor_draw(actor, FAULT_AT_TAKE, &variant) == FAULT_F12) {
             /* The lease renewal stops: the message shows up again while
              * this delivery still runs. */
+            sim_actor_strike(actor, -1, STMT_BEGIN, FAULT_AT_TAKE, FAULT_F12);
             m->lapse_at_us = world->now_us + world->scen->lease_us;
             m->wait_rearm = sim_queue_gated(world, m);
             sim_world_emit(world, actor->index, SIM_EV_QUEUE, SIM_QUEUE_LEASE_LAPSE, i,
@@ -96,6 +97,7 @@ void sim_queue_settle(sim_world_t *world, sim_actor_t *actor, int msg, bool ack)
             sim_actor_draw(actor, FAULT_AT_ACK, &variant) == FAULT_F12) {
             /* The DELETE of the acknowledgement was lost: the finished
              * message comes back after its lease. */
+            sim_actor_strike(actor, -1, STMT_BEGIN, FAULT_AT_ACK, FAULT_F12);
             op = SIM_QUEUE_ACK_LOST;
             ack = false;
         }

@@ -316,11 +316,16 @@ void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
 {
     sim_trace_emit(&world->trace, world->step, world->now_us, actor, kind, a, b,
                    c, d);
-    if (world->transcript != NULL) {
+    if (world->transcript != NULL || world->coverage != NULL) {
         sim_event_t event = {world->step, (uint16_t)actor, (uint16_t)kind,
                              world->now_us, a, b, c, 0, d};
 
-        sim_transcript_line(world->transcript, world, &event);
+        if (world->transcript != NULL) {
+            sim_transcript_line(world->transcript, world, &event);
+        }
+        if (world->coverage != NULL) {
+            sim_coverage_on_event(world->coverage, world, &event);
+        }
     }
 }
 
@@ -432,6 +437,9 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->min_remaining = INT64_MAX;
     world->last_actor = 0;
     world->strike_count = 0;
+    if (world->coverage != NULL) {
+        world->coverage->runs++;
+    }
     sim_prng_init(&world->sched_prng, seed, SIM_STREAM_SCHED);
     sim_world_point_kinds(world);
     if (world->tape != NULL) {

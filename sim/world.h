@@ -22,6 +22,7 @@
 #include "../faults/fault.h"
 #include "../scenarios/scen.h"
 #include "choice.h"
+#include "coverage.h"
 #include "fiber.h"
 #include "oracle.h"
 #include "pct.h"
@@ -218,6 +219,7 @@ struct sim_world {
     FILE *transcript;                        /* one line per step, or NULL */
     uint64_t run_count;                      /* runs of this world (SIM_BUG_DRIFT) */
     int strike_count;                        /* faults that struck this run */
+    sim_coverage_t *coverage;                /* counts over runs (coverage.h), or NULL */
 };
 
 /* Create a world whose fibers and buffers are reused by every run. */

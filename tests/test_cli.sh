@@ -322,6 +322,16 @@ check $? "the explored counterexample replays"
 "$BIN" explore --policy phase-split --seed 4 --property S4 >"$work/explore.txt" 2>&1
 check $([ $? -eq 0 ] && grep -q 'every schedule within the bounds ran' "$work/explore.txt"; echo $?) \
     "explore exhausts phase-split's space for S4"
+# coverage: a scenario that demands every fault cell but runs one seed fails.
+mkdir -p "$work/thin"
+sed -e 's/^seeds: .*/seeds: 1..1/' -e 's/^name: all-faults/name: thin/' \
+    scenarios/sweeps/all-faults.yaml >"$work/thin/thin.yaml"
+"$BIN" check "$work/thin" >"$work/thin.txt" 2>&1
+check $([ $? -eq 1 ] && grep -q '^FAIL thin coverage: .* never struck' "$work/thin.txt"; echo $?) \
+    "check fails a scenario whose enabled fault cells were not all struck"
+"$BIN" run --policy phase-split --seeds 1..300 --coverage >"$work/cov.txt" 2>&1
+grep -q '^F5 ' "$work/cov.txt" && grep -q 'ambiguous_decrement' "$work/cov.txt"
+check $? "run --coverage prints the fault cells and the sometimes conditions"
 "$BIN" run --faults 2 >/dev/null 2>&1
 check $([ $? -eq 2 ]; echo $?) "--faults outside explore is a usage error"
 

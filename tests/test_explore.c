@@ -364,6 +364,55 @@ static void test_reference_is_not_a_mutant(void **state)
                                        SIM_STRATEGY_RANDOM, 500), 0);
 }
 
+/* C3 strikes F5 at a decrement's COMMIT once per run: the cell counts it,
+ * the ambiguous-decrement condition fires, and no cell is left unreached. */
+static void test_coverage_counts_scheduled_strike(void **state)
+{
+    sim_coverage_t coverage;
+    char unreached[256];
+    char error[1024];
+    scen_t scen;
+
+    (void)state;
+    assert_int_equal(scen_file_load("scenarios/cases/C3.yaml", &scen, error, sizeof(error)),
+                     0);
+    memset(&coverage, 0, sizeof(coverage));
+    world->coverage = &coverage;
+    sim_world_run(world, &scen, test_policy("reused-guard"), 1, 0, NULL,
+                  &(sim_result_t){0});
+    world->coverage = NULL;
+    assert_int_equal(coverage.runs, 1);
+    assert_int_equal(coverage.strikes[FAULT_F5][FAULT_AT_COMMIT], 1);
+    assert_int_equal(coverage.sometimes[SIM_SOMETIMES_AMBIGUOUS], 1);
+    assert_true(coverage.sometimes[SIM_SOMETIMES_RETRY] >= 1);
+    assert_int_equal(sim_coverage_unreached(&coverage, &scen, unreached, sizeof(unreached)),
+                     0);
+}
+
+/* One seed cannot strike every kind at every point: the gaps are named. */
+static void test_coverage_reports_unreached_cells(void **state)
+{
+    sim_coverage_t coverage;
+    char unreached[1024];
+    scen_t scen;
+    int kind;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    for (kind = FAULT_F1; kind < FAULT_KIND_COUNT; kind++) {
+        scen.swarm_range.kinds_mask |= 1u << kind;
+    }
+    memset(&coverage, 0, sizeof(coverage));
+    world->coverage = &coverage;
+    sim_world_run(world, &scen, test_policy("phase-split"), 1, 0, NULL,
+                  &(sim_result_t){0});
+    world->coverage = NULL;
+    assert_true(sim_coverage_unreached(&coverage, &scen, unreached, sizeof(unreached)) > 0);
+    assert_non_null(strstr(unreached, "@"));
+    assert_false(sim_coverage_enabled(&scen, FAULT_F5, FAULT_AT_BEGIN));
+    assert_true(sim_coverage_enabled(&scen, FAULT_F5, FAULT_AT_COMMIT));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +428,8 @@ int main(void)
         cmocka_unit_test(test_explore_exhausts_phase_split),
         cmocka_unit_test(test_mutants_are_caught),
         cmocka_unit_test(test_reference_is_not_a_mutant),
+        cmocka_unit_test(test_coverage_counts_scheduled_strike),
+        cmocka_unit_test(test_coverage_reports_unreached_cells),
     };
 
     return cmocka_run_group_tests(tests, test_setup, test_teardown);
