@@ -9,8 +9,10 @@ void cli_usage(FILE *out, const char *program)
     fprintf(out,
             "usage:\n"
             "  %s run [--policy NAME|all] [--seeds A..B] [--batches N] [--workers W]\n"
-            "        [--json PATH] [--verbose]\n"
-            "      sweep seeds of the default scenario; print violations per policy\n"
+            "        [--json PATH] [--verbose] [--pct D] [--coverage]\n"
+            "      sweep seeds of the default scenario; print violations per policy;\n"
+            "      --pct D schedules with PCT at bug depth D (1..8), --coverage prints\n"
+            "      the fault cells struck and the sometimes conditions reached\n"
             "  %s run --scenario FILE [--policy NAME|all] [--seeds A..B] [--json PATH]\n"
             "        [--verbose]\n"
             "      run a scenario file's policies and seeds (the options override them)\n"
@@ -23,18 +25,32 @@ void cli_usage(FILE *out, const char *program)
             "      run every *.yaml scenario under DIR against its expectations; print\n"
             "      PASS or FAIL per scenario and policy with a replay command\n"
             "  %s replay --policy NAME --seed S [--scenario FILE | --case NAME]\n"
-            "        [--batches N] [--workers W] [--trace]\n"
-            "      re-run one seed; print its verdict, its trace and the trace hash\n"
+            "        [--batches N] [--workers W] [--trace] [--pct D] [--check]\n"
+            "      re-run one seed; print its verdict, its trace and the trace hash;\n"
+            "      --check runs it twice and names the first step where they differ\n"
+            "  %s shrink --policy NAME (--seed S | --scenario FILE | --case NAME)\n"
+            "        [--property P] [--to PATH] [--json PATH] [--budget RUNS] [--pct D]\n"
+            "      reduce a failing run to a minimal one breaking the same property;\n"
+            "      print it as a transcript and write a scenario file that replays it\n"
+            "      (default PATH: shrunk-POLICY-SEED.yaml)\n"
+            "  %s explore --policy NAME [--seed S] [--batches N --workers W |\n"
+            "        --scenario FILE] [--faults F] [--picks K] [--max-schedules N]\n"
+            "        [--property P] [--to PATH]\n"
+            "      run every schedule of a small scenario (default 2 batches, 2 workers)\n"
+            "      with at most F faults (2) and K out-of-order picks (1); stop at the\n"
+            "      first violation and shrink it like shrink does\n"
             "  %s save --policy NAME --seed S [--scenario FILE | --case NAME |\n"
             "        --batches N --workers W] --to PATH [--name NAME]\n"
             "      run one seed and write a scenario file that pins its outcome and\n"
             "      violations, for check; an existing PATH is never overwritten\n"
-            "  %s list faults|properties|policies\n"
+            "  %s list faults|properties|policies|mutants\n"
             "\n"
             "exit status: 0 no violation (with expectations: all matched), 1 violation\n"
-            "found (with expectations: a mismatch), 2 usage error or a scenario file\n"
-            "that does not load, 3 internal failure\n",
-            program, program, program, program, program, program, program);
+            "found (with expectations: a mismatch; with coverage: a fault cell never\n"
+            "struck), 2 usage error or a scenario file that does not load, 3 internal\n"
+            "failure (replay --check: the two runs differ)\n",
+            program, program, program, program, program, program, program, program,
+            program);
 }
 
 int main(int argc, char **argv)
