@@ -28,6 +28,7 @@
 #include "../core/conn.h"
 #include "../core/internal.h"
 #include "../core/policy.h"
+#include "../core/reaper.h"
 #include "../core/stmt.h"
 
 enum {
@@ -77,6 +78,7 @@ typedef struct {
     int64_t value;           /* first integer column, e.g. remaining */
     int element_count;
     conn_element_t elements[SCRIPT_STEP_ELEMENT_COUNT_MAX];
+    const char *texts[CONN_TEXT_MAX]; /* text columns of the first row, NULL: "" */
 } script_step_t;
 
 /* One backend call as the core made it. */
@@ -130,12 +132,18 @@ typedef struct {
     bool mark_confirmed;
     int mark_count;
     int mark_record_count; /* backend calls made before the mark */
+
+    core_rc_t status_rc;   /* what status_read returns */
+    core_status_t status;  /* the status it reports with CORE_OK */
+    int status_read_count;
 } script_env_t;
 
 typedef struct {
     script_backend_t backend;
     script_env_t env;
+    const core_env_ops_t *env_ops; /* script_env_ops unless a test swaps it */
     core_ctx_t ctx;
+    int dispatch_count;
 
     core_rc_t work_rc;
     bool work_skipped;
@@ -151,6 +159,14 @@ typedef struct {
     {.call = SCRIPT_CALL_EXEC, .stmt = STMT_##id, .conn_number = (n),          \
      .reply = SCRIPT_REPLY_ROWS, .row_count = (rows), .value = (first_value)}
 #define SCRIPT_EXEC_OK(n, id) SCRIPT_EXEC_ROWS(n, id, 0, 0)
+/* One row whose text columns are an execution and an organization id, as the
+ * reaper's SELECTs return them. */
+#define SCRIPT_EXEC_TEXTS(n, id, exec_id, org_id)                              \
+    {.call = SCRIPT_CALL_EXEC, .stmt = STMT_##id, .conn_number = (n),          \
+     .reply = SCRIPT_REPLY_ROWS, .row_count = 1, .texts = {(exec_id), (org_id)}}
+/* BEGIN, one statement that returns rows, COMMIT. */
+#define SCRIPT_TXN_ROWS(n, id, rows)                                           \
+    SCRIPT_EXEC_OK(n, BEGIN), SCRIPT_EXEC_ROWS(n, id, rows, 0), SCRIPT_EXEC_OK(n, COMMIT)
 #define SCRIPT_BATCHED_ROWS(n, id, rows, first_value)                          \
     {.call = SCRIPT_CALL_BATCHED, .stmt = STMT_##id, .conn_number = (n),       \
      .reply = SCRIPT_REPLY_ROWS, .row_count = (rows), .value = (first_value)}
@@ -360,6 +376,11 @@ static void script_fill_reply(const script_step_t *step, script_handle_t *handle
         raw_out->element_count = step->element_count;
         memcpy(raw_out->elements, step->elements,
                (size_t)step->element_count * sizeof(step->elements[0]));
+        for (int i = 0; i < CONN_TEXT_MAX; i++) {
+            if (step->texts[i] != NULL) {
+                snprintf(raw_out->texts[i], CONN_TEXT_SIZE, "%s", step->texts[i]);
+            }
+        }
         return;
     case SCRIPT_REPLY_ERROR:
         raw_out->answered = true;
@@ -532,11 +553,33 @@ static core_rc_t script_mark_error(void *env_ptr, const char *exec_id,
     return env->mark_rc;
 }
 
+static core_rc_t script_status_read(void *env_ptr, const char *exec_id,
+                                    const char *org_id, core_status_t *status_out)
+{
+    script_env_t *env = env_ptr;
+
+    assert_string_equal(exec_id, TEST_EXEC_ID);
+    assert_string_equal(org_id, TEST_ORG_ID);
+    env->status_read_count++;
+    *status_out = env->status;
+    return env->status_rc;
+}
+
+/* Without status_read, as the workers' environment is. */
 static const core_env_ops_t script_env_ops = {
     .sleep_us = script_sleep_us,
     .log = script_log,
     .fire = script_fire,
     .mark_error = script_mark_error,
+};
+
+/* With status_read, as the orchestrator's and the reaper's are. */
+static const core_env_ops_t script_env_ops_status = {
+    .sleep_us = script_sleep_us,
+    .log = script_log,
+    .fire = script_fire,
+    .mark_error = script_mark_error,
+    .status_read = script_status_read,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -554,6 +597,9 @@ static int test_setup(void **state)
     fx->env.fire_rc = CORE_OK;
     fx->env.mark_rc = CORE_OK;
     fx->env.mark_confirmed = true;
+    fx->env.status_rc = CORE_OK;
+    fx->env.status = CORE_STATUS_EXECUTING;
+    fx->env_ops = &script_env_ops;
     fx->work_rc = CORE_OK;
     fx->work_result = test_result;
     *state = fx;
@@ -566,6 +612,16 @@ static int test_teardown(void **state)
     return 0;
 }
 
+/* Load the script and build the context with a policy that outlives it. */
+static void test_begin_policy(test_fixture_t *fx, const core_policy_t *policy,
+                              const script_step_t *steps, int step_count)
+{
+    fx->backend.steps = steps;
+    fx->backend.step_count = step_count;
+    core_ctx_init(&fx->ctx, &script_conn_ops, &fx->backend, policy, fx->env_ops,
+                  &fx->env);
+}
+
 /* Load the script and build the context with the named policy. */
 static void test_begin(test_fixture_t *fx, const char *policy_name,
                        const script_step_t *steps, int step_count)
@@ -573,10 +629,7 @@ static void test_begin(test_fixture_t *fx, const char *policy_name,
     const core_policy_t *policy = core_policy_find(policy_name);
 
     assert_non_null(policy);
-    fx->backend.steps = steps;
-    fx->backend.step_count = step_count;
-    core_ctx_init(&fx->ctx, &script_conn_ops, &fx->backend, policy, &script_env_ops,
-                  &fx->env);
+    test_begin_policy(fx, policy, steps, step_count);
 }
 
 /* Give the context a connection left cached by an earlier call. Opening it
@@ -2549,6 +2602,836 @@ static void test_core_exec_batched_unsupported_logical(void **state)
     assert_int_equal(fx->backend.record_count, 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* conn: the remaining wrapper and classifier cases                          */
+/* ------------------------------------------------------------------------ */
+
+static void test_core_ops_check_names_each_callback(void **state)
+{
+    static const char *const names[] = {"connect", "exec", "rollback",
+                                         "txn_status", "is_closed", "close"};
+    const char *missing;
+    conn_ops_t ops;
+    int i;
+
+    (void)state;
+    for (i = 0; i < TEST_COUNT(names); i++) {
+        ops = script_conn_ops;
+        switch (i) {
+        case 0:
+            ops.connect = NULL;
+            break;
+        case 1:
+            ops.exec = NULL;
+            break;
+        case 2:
+            ops.rollback = NULL;
+            break;
+        case 3:
+            ops.txn_status = NULL;
+            break;
+        case 4:
+            ops.is_closed = NULL;
+            break;
+        default:
+            ops.close = NULL;
+            break;
+        }
+        missing = NULL;
+        assert_int_equal(conn_ops_check(&ops, &missing), -1);
+        assert_non_null(missing);
+        assert_string_equal(missing, names[i]);
+    }
+}
+
+/* exec_batched is optional: a table without it still passes the check. */
+static void test_core_ops_check_accepts_no_batched(void **state)
+{
+    conn_ops_t ops = script_conn_ops;
+    const char *missing = "unset";
+
+    (void)state;
+    ops.exec_batched = NULL;
+
+    assert_int_equal(conn_ops_check(&ops, &missing), 0);
+    assert_null(missing);
+}
+
+static void test_core_exec_batched_closed_handle_dead(void **state)
+{
+    test_fixture_t *fx = *state;
+    conn_result_t result;
+    conn_t conn;
+    script_handle_t *handle;
+
+    conn_init(&conn, &script_conn_ops, &fx->backend);
+    handle = script_open_handle(&fx->backend);
+    handle->closed = true;
+    conn.handle = handle;
+    conn_exec_batched(&conn, stmt_get(STMT_DEC), NULL, &result);
+
+    assert_int_equal(result.status, CONN_DEAD);
+    assert_int_equal(fx->backend.record_count, 0);
+}
+
+/* Strict classification: class 0A (feature not supported) shares the first
+ * digit of class 08 but is a logical error. */
+static void test_core_classify_strict_class_0a_logical(void **state)
+{
+    conn_raw_t raw;
+    conn_result_t result;
+
+    (void)state;
+    memset(&raw, 0, sizeof(raw));
+    raw.answered = true;
+    snprintf(raw.sqlstate, sizeof(raw.sqlstate), "%s", "0A000");
+    conn_classify_with(&raw, true, &result);
+
+    assert_int_equal(result.status, CONN_LOGICAL);
+    assert_string_equal(result.sqlstate, "0A000");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Names and the policy table                                                */
+/* ------------------------------------------------------------------------ */
+
+static void test_core_dec_status_names(void **state)
+{
+    (void)state;
+    assert_string_equal(core_dec_status_name(CORE_DEC_PENDING), "pending");
+    assert_string_equal(core_dec_status_name(CORE_DEC_COMPLETE), "complete");
+    assert_string_equal(core_dec_status_name(CORE_DEC_ABANDONED), "abandoned");
+    assert_string_equal(core_dec_status_name((core_dec_status_t)99), "unknown");
+}
+
+static void test_core_sweep_names(void **state)
+{
+    (void)state;
+    assert_string_equal(core_sweep_name(CORE_SWEEP_NOT_LEADER), "not_leader");
+    assert_string_equal(core_sweep_name(CORE_SWEEP_NOTHING), "nothing");
+    assert_string_equal(core_sweep_name(CORE_SWEEP_SKIPPED), "skipped");
+    assert_string_equal(core_sweep_name(CORE_SWEEP_CLEANED), "cleaned");
+    assert_string_equal(core_sweep_name(CORE_SWEEP_RECOVERED), "recovered");
+    assert_string_equal(core_sweep_name(CORE_SWEEP_FAILED), "failed");
+    assert_string_equal(core_sweep_name(CORE_SWEEP_ABORTED), "aborted");
+}
+
+/* The retry loops end inside their last attempt only when attempt_max is at
+ * least 1 (policy.h, invariant 2). */
+static void test_core_policies_attempt_max_positive(void **state)
+{
+    const core_policy_t *policy;
+    int i;
+
+    (void)state;
+    assert_true(core_policy_count() > 0);
+    for (i = 0; i < core_policy_count(); i++) {
+        policy = core_policy_at(i);
+        if (policy->attempt_max < 1) {
+            fail_msg("policy %s has attempt_max %d, expected at least 1", policy->name,
+                     policy->attempt_max);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Plumbing: get_conn, REC and IDEM edge cases                               */
+/* ------------------------------------------------------------------------ */
+
+/* With no connection there is nothing to roll back or close: REC only
+ * reports whether the error class counts as dead. */
+static void test_core_recover_without_conn_no_io(void **state)
+{
+    test_fixture_t *fx = *state;
+
+    test_begin(fx, "phase-split", NULL, 0);
+
+    assert_true(core__recover(&fx->ctx, CORE_E_DEAD));
+    assert_true(core__recover(&fx->ctx, CORE_E_CONNECT));
+    assert_false(core__recover(&fx->ctx, CORE_E_LOGICAL));
+    assert_int_equal(fx->backend.record_count, 0);
+    assert_int_equal(fx->env.log_count, 0);
+}
+
+/* A cached handle whose closed flag is set is released, not reused. */
+static void test_core_get_conn_replaces_closed_handle(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_CLOSE(1),
+        SCRIPT_CONNECT(2),
+    };
+    script_handle_t *stale;
+    const script_handle_t *fresh;
+
+    test_begin(fx, "phase-split", steps, TEST_COUNT(steps));
+    stale = test_cache_conn(fx);
+    stale->closed = true;
+
+    assert_false(core__conn_cached(&fx->ctx));
+    assert_int_equal(core__get_conn(&fx->ctx), CORE_OK);
+    fresh = fx->ctx.conn.handle;
+    assert_non_null(fresh);
+    assert_int_equal(fresh->conn_number, 2);
+    assert_true(stale->released);
+    assert_int_equal(fx->env.sleep_count, 0);
+    script_assert_finished(&fx->backend);
+}
+
+/* IDEM counts a failed connect as a dead connection: after get_conn's own
+ * three connect attempts the arm runs once more. */
+static void test_core_arm_connect_failure_retried(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_CONNECT_FAILS,
+        SCRIPT_CONNECT_FAILS,
+        SCRIPT_CONNECT_FAILS,
+        SCRIPT_CONNECT(1),
+        SCRIPT_EXEC_OK(1, BEGIN),
+        SCRIPT_EXEC_ROWS(1, ARM_UPSERT, 1, 0),
+        SCRIPT_EXEC_OK(1, ARM_WIPE),
+        SCRIPT_EXEC_OK(1, COMMIT),
+    };
+    core_rc_t rc;
+
+    test_begin(fx, "phase-split", steps, TEST_COUNT(steps));
+    rc = core_arm(&fx->ctx, TEST_EXEC_ID, TEST_ORG_ID, TEST_ARM_COUNT);
+
+    assert_int_equal(rc, CORE_OK);
+    assert_int_equal(script_call_count(&fx->backend, SCRIPT_CALL_CONNECT), 4);
+    assert_int_equal(fx->env.sleep_count, 3);
+    assert_int_equal(fx->env.sleep_us[0], 500000);
+    assert_int_equal(fx->env.sleep_us[1], 1000000);
+    assert_int_equal(fx->env.sleep_us[2], TEST_RETRY_BACKOFF_US);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_CONNECT_RETRY), 2);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_RETRY), 1);
+    script_assert_finished(&fx->backend);
+}
+
+/* The phase split with batched sending: every failure is a COMMIT failure,
+ * because COMMIT travels with the statement, so nothing is retried. No
+ * table row combines the two; the test builds the policy. */
+static void test_core_phase_split_batched_never_retries(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_BATCHED_DEAD(1, DEC),
+        SCRIPT_CLOSE(1),
+    };
+    core_policy_t policy = *core_policy_find("phase-split");
+    core_dec_t dec;
+    core_rc_t rc;
+
+    policy.send = CORE_SEND_BATCHED;
+    test_begin_policy(fx, &policy, steps, TEST_COUNT(steps));
+    test_cache_conn(fx);
+    rc = core_decrement(&fx->ctx, &test_batch, &test_result, &dec);
+
+    assert_int_equal(rc, CORE_E_DEAD);
+    assert_int_equal(fx->ctx.error.phase, CORE_PHASE_COMMIT);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_COMMIT_FAILED), 1);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_RETRY), 0);
+    assert_int_equal(fx->env.sleep_count, 0);
+    assert_int_equal(script_call_count(&fx->backend, SCRIPT_CALL_CONNECT), 0);
+    script_assert_finished(&fx->backend);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Generation guard with an unknown generation                               */
+/* ------------------------------------------------------------------------ */
+
+/* A header without a generation (0) falls back to the unguarded Q-DEC and
+ * Q-DEL, because no arming matches generation 0. */
+static void test_core_decrement_unknown_generation_unguarded(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_EXEC_OK(1, BEGIN),
+        SCRIPT_EXEC_ROWS(1, DEC, 1, -1),
+        SCRIPT_EXEC_OK(1, COMMIT),
+        SCRIPT_TXN_ROWS(1, DEL, 1),
+    };
+    core_dec_t dec;
+    core_rc_t rc;
+
+    test_begin(fx, "generation-guard", steps, TEST_COUNT(steps));
+    test_cache_conn(fx);
+    rc = core_decrement(&fx->ctx, &test_batch, &test_result, &dec);
+
+    assert_int_equal(rc, CORE_OK);
+    assert_int_equal(dec.status, CORE_DEC_ABANDONED);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_DEC), 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_DEC_G), 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_DEL), 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_DEL_G), 0);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_NEGATIVE), 1);
+    script_assert_finished(&fx->backend);
+}
+
+static void test_core_run_batch_unknown_generation_aborts_unguarded(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_TXN_ROWS(1, CLAIM_G, 1),
+        SCRIPT_TXN_ROWS(1, ABORT, 1),
+    };
+    core_rb_t rb;
+    core_rc_t rc;
+
+    test_begin(fx, "generation-guard", steps, TEST_COUNT(steps));
+    test_cache_conn(fx);
+    fx->work_rc = CORE_E_WORK;
+    rc = core_run_batch(&fx->ctx, &test_batch, test_work, fx, &rb);
+
+    assert_int_equal(rc, CORE_E_WORK);
+    assert_int_equal(fx->env.mark_count, 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_ABORT), 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_ABORT_G), 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_CLEAR), 0);
+    script_assert_finished(&fx->backend);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Error path without an organization id                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The work of a batch whose header carries no usable organization id. */
+static core_rc_t test_work_any_batch(void *arg, const core_batch_t *batch,
+                                     conn_element_t *result_out, bool *skipped_out)
+{
+    test_fixture_t *fx = arg;
+
+    assert_string_equal(batch->exec_id, TEST_EXEC_ID);
+    fx->work_count++;
+    *result_out = fx->work_result;
+    *skipped_out = false;
+    return fx->work_rc;
+}
+
+/* The org-scoped status API cannot be called, so the mark counts as
+ * unconfirmed and the row stays for the reaper. */
+static void test_check_missing_org_keeps_row(void **state, const char *org_id)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_TXN_ROWS(1, CLAIM, 1),
+    };
+    core_batch_t batch = test_batch;
+    core_rb_t rb;
+    core_rc_t rc;
+
+    batch.org_id = org_id;
+    test_begin(fx, "phase-split", steps, TEST_COUNT(steps));
+    test_cache_conn(fx);
+    fx->work_rc = CORE_E_WORK;
+    rc = core_run_batch(&fx->ctx, &batch, test_work_any_batch, fx, &rb);
+
+    assert_int_equal(rc, CORE_E_WORK);
+    assert_int_equal(fx->work_count, 1);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_MARK_UNCONFIRMED), 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_ABORT), 0);
+    script_assert_finished(&fx->backend);
+}
+
+static void test_core_run_batch_empty_org_keeps_row(void **state)
+{
+    test_check_missing_org_keeps_row(state, "");
+}
+
+static void test_core_run_batch_null_org_keeps_row(void **state)
+{
+    test_check_missing_org_keeps_row(state, NULL);
+}
+
+/* The old order aborts first, so the row and the markers are gone although
+ * no mark was possible. */
+static void test_check_delete_first_missing_org(void **state, const char *org_id)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_TXN_ROWS(1, CLAIM, 1),
+        SCRIPT_TXN_ROWS(1, ABORT, 1),
+        SCRIPT_TXN_ROWS(1, CLEAR, 1),
+    };
+    core_batch_t batch = test_batch;
+    core_rb_t rb;
+    core_rc_t rc;
+
+    batch.org_id = org_id;
+    test_begin(fx, "delete-first", steps, TEST_COUNT(steps));
+    test_cache_conn(fx);
+    fx->work_rc = CORE_E_WORK;
+    rc = core_run_batch(&fx->ctx, &batch, test_work_any_batch, fx, &rb);
+
+    assert_int_equal(rc, CORE_E_WORK);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_MARK_UNCONFIRMED), 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_ABORT), 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_CLEAR), 1);
+    script_assert_finished(&fx->backend);
+}
+
+static void test_core_run_batch_delete_first_empty_org(void **state)
+{
+    test_check_delete_first_missing_org(state, "");
+}
+
+static void test_core_run_batch_delete_first_null_org(void **state)
+{
+    test_check_delete_first_missing_org(state, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Orchestrator: the terminal-status check                                   */
+/* ------------------------------------------------------------------------ */
+
+static core_rc_t test_dispatch(void *arg, int32_t batch_index, int64_t generation)
+{
+    test_fixture_t *fx = arg;
+
+    assert_int_equal(batch_index, fx->dispatch_count);
+    assert_int_equal(generation, 0);
+    fx->dispatch_count++;
+    return CORE_OK;
+}
+
+static const script_step_t test_orchestrate_steps[] = {
+    SCRIPT_TXN_ROWS(1, OCLAIM, 1),
+    SCRIPT_EXEC_OK(1, BEGIN),
+    SCRIPT_EXEC_ROWS(1, ARM_UPSERT, 1, 0),
+    SCRIPT_EXEC_OK(1, ARM_WIPE),
+    SCRIPT_EXEC_OK(1, COMMIT),
+};
+
+/* Without a status API the claim winner arms at once. */
+static void test_core_orchestrate_without_status_read_arms(void **state)
+{
+    test_fixture_t *fx = *state;
+    core_orc_t orc = CORE_ORC_FAILED;
+    core_rc_t rc;
+
+    test_begin(fx, "phase-split", test_orchestrate_steps,
+               TEST_COUNT(test_orchestrate_steps));
+    test_cache_conn(fx);
+    rc = core_orchestrate(&fx->ctx, TEST_EXEC_ID, TEST_ORG_ID, 2, true, test_dispatch,
+                          fx, &orc);
+
+    assert_int_equal(rc, CORE_OK);
+    assert_int_equal(orc, CORE_ORC_ARMED);
+    assert_int_equal(fx->dispatch_count, 2);
+    assert_int_equal(fx->env.status_read_count, 0);
+    assert_int_equal(fx->env.mark_count, 0);
+    script_assert_finished(&fx->backend);
+}
+
+/* No recorded status is not terminal: the winner arms. */
+static void test_core_orchestrate_no_status_arms(void **state)
+{
+    test_fixture_t *fx = *state;
+    core_orc_t orc = CORE_ORC_FAILED;
+    core_rc_t rc;
+
+    fx->env_ops = &script_env_ops_status;
+    fx->env.status = CORE_STATUS_NONE;
+    test_begin(fx, "phase-split", test_orchestrate_steps,
+               TEST_COUNT(test_orchestrate_steps));
+    test_cache_conn(fx);
+    rc = core_orchestrate(&fx->ctx, TEST_EXEC_ID, TEST_ORG_ID, 2, true, test_dispatch,
+                          fx, &orc);
+
+    assert_int_equal(rc, CORE_OK);
+    assert_int_equal(orc, CORE_ORC_ARMED);
+    assert_int_equal(fx->dispatch_count, 2);
+    assert_int_equal(fx->env.status_read_count, 1);
+    script_assert_finished(&fx->backend);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Resolved and fused decrements                                             */
+/* ------------------------------------------------------------------------ */
+
+/* A logical error in the resolved decrement's transaction is rolled back and
+ * raised without a retry; only SQLSTATE class 22 makes it a data error. */
+static void test_check_resolved_logical(void **state, const script_step_t *steps,
+                                        int step_count, const char *sqlstate)
+{
+    test_fixture_t *fx = *state;
+    core_dec_t dec;
+    core_rc_t rc;
+
+    test_begin(fx, "resolved", steps, step_count);
+    test_cache_conn(fx);
+    rc = core_decrement(&fx->ctx, &test_batch, &test_result, &dec);
+
+    assert_int_equal(rc, CORE_E_LOGICAL);
+    assert_string_equal(fx->ctx.error.sqlstate, sqlstate);
+    assert_int_equal(fx->ctx.error.phase, CORE_PHASE_EXECUTE);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_DEC_XID), 0);
+    assert_int_equal(fx->env.sleep_count, 0);
+    assert_int_equal(script_call_count(&fx->backend, SCRIPT_CALL_CLOSE), 0);
+    assert_int_equal(fx->env.fire_count, 0);
+    script_assert_finished(&fx->backend);
+}
+
+static void test_core_resolved_missing_table_logical(void **state)
+{
+    static const script_step_t steps[] = {
+        SCRIPT_EXEC_OK(1, BEGIN),
+        SCRIPT_EXEC_ERROR(1, K_MARK, "42P01"),
+        SCRIPT_ROLLBACK_OK(1),
+    };
+
+    test_check_resolved_logical(state, steps, TEST_COUNT(steps), "42P01");
+}
+
+static void test_core_resolved_class_23_not_data_error(void **state)
+{
+    static const script_step_t steps[] = {
+        SCRIPT_EXEC_OK(1, BEGIN),
+        SCRIPT_EXEC_ERROR(1, K_MARK, "23505"),
+        SCRIPT_ROLLBACK_OK(1),
+    };
+
+    test_check_resolved_logical(state, steps, TEST_COUNT(steps), "23505");
+}
+
+/* The fused decrement's retry reconnects; when that fails, the connect
+ * failure is raised and neither the claim nor the decrement is sent. */
+static void test_core_fused_retry_connect_failure_raises(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_EXEC_DEAD(1, BEGIN),
+        SCRIPT_CLOSE(1),
+        SCRIPT_CONNECT_FAILS,
+        SCRIPT_CONNECT_FAILS,
+        SCRIPT_CONNECT_FAILS,
+    };
+    core_dec_t dec;
+    core_rc_t rc;
+
+    test_begin(fx, "fused-claim", steps, TEST_COUNT(steps));
+    test_cache_conn(fx);
+    rc = core_decrement(&fx->ctx, &test_batch, &test_result, &dec);
+
+    assert_int_equal(rc, CORE_E_CONNECT);
+    assert_int_equal(fx->ctx.error.phase, CORE_PHASE_CONNECT);
+    assert_int_equal(fx->env.sleep_count, 3);
+    assert_int_equal(fx->env.sleep_us[0], TEST_RETRY_BACKOFF_US);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_CLAIM), 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_DEC), 0);
+    assert_int_equal(fx->env.fire_count, 0);
+    script_assert_finished(&fx->backend);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reaper: one tick on the scripted backend                                  */
+/* ------------------------------------------------------------------------ */
+
+#define TEST_REAPER_ID "reaper-1"
+#define TEST_SWEEP_PERIOD_US (CORE_REAPER_SWEEP_PERIOD_S * 1000000LL)
+
+/* A leader whose periodic sweeps are not due; tests that need them set
+ * sweep_due_us to 0. */
+static core_reaper_t test_reaper_leader(void)
+{
+    core_reaper_t reaper;
+
+    memset(&reaper, 0, sizeof(reaper));
+    reaper.leader_id = TEST_REAPER_ID;
+    reaper.stuck_timeout_s = 60;
+    reaper.lease_s = 30;
+    reaper.retention_s = 86400;
+    reaper.is_leader = true;
+    reaper.sweep_due_us = INT64_MAX;
+    return reaper;
+}
+
+/* Run one tick with the status API and return its sweep. */
+static core_sweep_t test_reaper_tick(test_fixture_t *fx, core_reaper_t *reaper,
+                                     const script_step_t *steps, int step_count)
+{
+    core_sweep_t sweep = CORE_SWEEP_ABORTED;
+
+    fx->env_ops = &script_env_ops_status;
+    test_begin(fx, "phase-split", steps, step_count);
+    test_cache_conn(fx);
+    assert_int_equal(core_reaper_tick(&fx->ctx, reaper, 0, &sweep), CORE_OK);
+    script_assert_finished(&fx->backend);
+    return sweep;
+}
+
+/* The renewal and the stranded row that the steps below start with. */
+#define TEST_REAPER_SELECTED(org_id)                                           \
+    SCRIPT_TXN_ROWS(1, LOCK_RENEW, 1), SCRIPT_EXEC_OK(1, BEGIN),               \
+        SCRIPT_EXEC_TEXTS(1, RPR_SELECT, TEST_EXEC_ID, (org_id)),              \
+        SCRIPT_EXEC_OK(1, COMMIT)
+
+static void test_core_reaper_missing_org_skipped(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(""),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_SKIPPED);
+    assert_int_equal(fx->env.status_read_count, 0);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_DELETE), 0);
+}
+
+/* reaper.h invariant 1: a failed status read marks nothing and keeps the row. */
+static void test_core_reaper_status_failure_keeps_row(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(TEST_ORG_ID),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    fx->env.status_rc = CORE_E_STATUS;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_FAILED);
+    assert_int_equal(fx->env.status_read_count, 1);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_RECHECK), 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_DELETE), 0);
+}
+
+static void test_core_reaper_no_status_skipped(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(TEST_ORG_ID),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    fx->env.status = CORE_STATUS_NONE;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_SKIPPED);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_DELETE), 0);
+}
+
+/* The row progressed between the SELECT and the re-check: no mark. */
+static void test_core_reaper_recheck_miss_skipped(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(TEST_ORG_ID),
+        SCRIPT_TXN_ROWS(1, RPR_RECHECK, 0),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_SKIPPED);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_DELETE), 0);
+}
+
+/* reaper.h invariant 2: an unconfirmed mark keeps the row. */
+static void test_core_reaper_unconfirmed_mark_keeps_row(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(TEST_ORG_ID),
+        SCRIPT_TXN_ROWS(1, RPR_RECHECK, 1),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    fx->env.mark_confirmed = false;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_FAILED);
+    assert_int_equal(fx->env.mark_count, 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_DELETE), 0);
+}
+
+static void test_core_reaper_failed_mark_keeps_row(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(TEST_ORG_ID),
+        SCRIPT_TXN_ROWS(1, RPR_RECHECK, 1),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    fx->env.mark_rc = CORE_E_STATUS;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_FAILED);
+    assert_int_equal(fx->env.mark_count, 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_DELETE), 0);
+}
+
+/* reaper.h invariant 4: the repeated predicate matched nothing, so the markers stay. */
+static void test_core_reaper_delete_miss_skipped(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(TEST_ORG_ID),
+        SCRIPT_EXEC_OK(1, BEGIN),
+        SCRIPT_EXEC_ROWS(1, RPR_DELETE, 0, 0),
+        SCRIPT_EXEC_OK(1, COMMIT),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    fx->env.status = CORE_STATUS_COMPLETED;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_SKIPPED);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_CLEAR), 0);
+}
+
+/* The cleanup's connection dies at BEGIN: nothing deleted, and the re-arm
+ * of the same tick reconnects. */
+static void test_core_reaper_cleanup_death_fails(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_SELECTED(TEST_ORG_ID),
+        SCRIPT_EXEC_DEAD(1, BEGIN),
+        SCRIPT_CLOSE(1),
+        SCRIPT_CONNECT(2),
+        SCRIPT_TXN_ROWS(2, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    fx->env.status = CORE_STATUS_COMPLETED;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_FAILED);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_DELETE), 0);
+    assert_int_equal(fx->ctx.error.rc, CORE_E_DEAD);
+    assert_int_equal(fx->ctx.error.stmt, STMT_RPR_DELETE);
+}
+
+/* A renewal that finds the lease taken steps down and tries to acquire it
+ * at once; here another leader holds it. */
+static void test_core_reaper_lost_lease_steps_down(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_TXN_ROWS(1, LOCK_RENEW, 0),
+        SCRIPT_TXN_ROWS(1, LOCK_ACQUIRE, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_NOT_LEADER);
+    assert_false(reaper.is_leader);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_STEP_DOWN), 1);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_LEADER), 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_SELECT), 0);
+}
+
+/* The lease lapsed and no other reaper took it: the same reaper acquires it again
+ * and sweeps in the same tick. */
+static void test_core_reaper_lapsed_lease_reacquired(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_TXN_ROWS(1, LOCK_RENEW, 0),
+        SCRIPT_TXN_ROWS(1, LOCK_ACQUIRE, 1),
+        SCRIPT_TXN_ROWS(1, RPR_SELECT, 0),
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_NOTHING);
+    assert_true(reaper.is_leader);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_STEP_DOWN), 1);
+    assert_int_equal(script_log_count(&fx->env, CORE_LOG_LEADER), 1);
+}
+
+/* The periodic sweeps with an orphaned orchestration claim found. */
+#define TEST_REAPER_ORPHAN_FOUND                                               \
+    SCRIPT_TXN_ROWS(1, LOCK_RENEW, 1), SCRIPT_TXN_ROWS(1, RPR_SELECT, 0),      \
+        SCRIPT_TXN_ROWS(1, RPR_REARM, 0), SCRIPT_TXN_ROWS(1, RPR_DEDUP_SWEEP, 0), \
+        SCRIPT_EXEC_OK(1, BEGIN),                                              \
+        SCRIPT_EXEC_TEXTS(1, RPR_ORPHAN_SELECT, TEST_EXEC_ID, TEST_ORG_ID),    \
+        SCRIPT_EXEC_OK(1, COMMIT)
+
+/* Without a status the orphan cannot be judged, so its claim stays. */
+static void test_core_reaper_orphan_status_failure_keeps_claim(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_ORPHAN_FOUND,
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    reaper.sweep_due_us = 0;
+    fx->env.status_rc = CORE_E_STATUS;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_NOTHING);
+    assert_int_equal(reaper.sweep_due_us, TEST_SWEEP_PERIOD_US);
+    assert_int_equal(fx->env.status_read_count, 1);
+    assert_int_equal(fx->env.mark_count, 0);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_ORPHAN_DELETE), 0);
+}
+
+/* An orphan with no recorded status must be marked first; a failed mark
+ * keeps its claim. */
+static void test_core_reaper_orphan_failed_mark_keeps_claim(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_ORPHAN_FOUND,
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    reaper.sweep_due_us = 0;
+    fx->env.status = CORE_STATUS_NONE;
+    fx->env.mark_rc = CORE_E_STATUS;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_NOTHING);
+    assert_int_equal(fx->env.mark_count, 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_ORPHAN_DELETE), 0);
+}
+
+static void test_core_reaper_orphan_unconfirmed_mark_keeps_claim(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_ORPHAN_FOUND,
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    reaper.sweep_due_us = 0;
+    fx->env.mark_confirmed = false;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_NOTHING);
+    assert_int_equal(fx->env.mark_count, 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_ORPHAN_DELETE), 0);
+}
+
+/* A confirmed mark of an orphan that is still EXECUTING lets its claim go. */
+static void test_core_reaper_orphan_marked_then_deleted(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        TEST_REAPER_ORPHAN_FOUND,
+        SCRIPT_TXN_ROWS(1, RPR_ORPHAN_DELETE, 1),
+    };
+    core_reaper_t reaper = test_reaper_leader();
+
+    reaper.sweep_due_us = 0;
+    assert_int_equal(test_reaper_tick(fx, &reaper, steps, TEST_COUNT(steps)),
+                     CORE_SWEEP_NOTHING);
+    assert_int_equal(fx->env.mark_count, 1);
+    assert_int_equal(script_exec_count(&fx->backend, STMT_RPR_ORPHAN_DELETE), 1);
+}
+
 #define TEST_CASE(name) cmocka_unit_test_setup_teardown(name, test_setup, test_teardown)
 
 int main(void)
@@ -2636,6 +3519,43 @@ int main(void)
         TEST_CASE(test_core_claim_delivery_dedup_keys_on_delivery),
         TEST_CASE(test_core_classify_strict_dead_only_when_lost),
         TEST_CASE(test_core_exec_batched_unsupported_logical),
+
+        TEST_CASE(test_core_ops_check_names_each_callback),
+        TEST_CASE(test_core_ops_check_accepts_no_batched),
+        TEST_CASE(test_core_exec_batched_closed_handle_dead),
+        TEST_CASE(test_core_classify_strict_class_0a_logical),
+        TEST_CASE(test_core_dec_status_names),
+        TEST_CASE(test_core_sweep_names),
+        TEST_CASE(test_core_policies_attempt_max_positive),
+        TEST_CASE(test_core_recover_without_conn_no_io),
+        TEST_CASE(test_core_get_conn_replaces_closed_handle),
+        TEST_CASE(test_core_arm_connect_failure_retried),
+        TEST_CASE(test_core_phase_split_batched_never_retries),
+        TEST_CASE(test_core_decrement_unknown_generation_unguarded),
+        TEST_CASE(test_core_run_batch_unknown_generation_aborts_unguarded),
+        TEST_CASE(test_core_run_batch_empty_org_keeps_row),
+        TEST_CASE(test_core_run_batch_null_org_keeps_row),
+        TEST_CASE(test_core_run_batch_delete_first_empty_org),
+        TEST_CASE(test_core_run_batch_delete_first_null_org),
+        TEST_CASE(test_core_orchestrate_without_status_read_arms),
+        TEST_CASE(test_core_orchestrate_no_status_arms),
+        TEST_CASE(test_core_resolved_missing_table_logical),
+        TEST_CASE(test_core_resolved_class_23_not_data_error),
+        TEST_CASE(test_core_fused_retry_connect_failure_raises),
+        TEST_CASE(test_core_reaper_missing_org_skipped),
+        TEST_CASE(test_core_reaper_status_failure_keeps_row),
+        TEST_CASE(test_core_reaper_no_status_skipped),
+        TEST_CASE(test_core_reaper_recheck_miss_skipped),
+        TEST_CASE(test_core_reaper_unconfirmed_mark_keeps_row),
+        TEST_CASE(test_core_reaper_failed_mark_keeps_row),
+        TEST_CASE(test_core_reaper_delete_miss_skipped),
+        TEST_CASE(test_core_reaper_cleanup_death_fails),
+        TEST_CASE(test_core_reaper_lost_lease_steps_down),
+        TEST_CASE(test_core_reaper_lapsed_lease_reacquired),
+        TEST_CASE(test_core_reaper_orphan_status_failure_keeps_claim),
+        TEST_CASE(test_core_reaper_orphan_failed_mark_keeps_claim),
+        TEST_CASE(test_core_reaper_orphan_unconfirmed_mark_keeps_claim),
+        TEST_CASE(test_core_reaper_orphan_marked_then_deleted),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
