@@ -183,7 +183,9 @@ static core_rc_t core_reaper_cleanup(core_ctx_t *ctx, const conn_params_t *param
 
     *deleted_out = false;
     if (rc != CORE_OK) {
-        return rc;
+        /* The caller's SELECT or re-check just left the connection open and
+         * healthy, and no I/O happened since, so get_conn returns it. */
+        return rc; /* LCOV_EXCL_LINE */
     }
     conn_exec(&ctx->conn, stmt_get(STMT_BEGIN), NULL, &rows);
     if (rows.status == CONN_OK) {

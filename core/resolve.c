@@ -73,7 +73,7 @@ core_rc_t core__resolved_decrement(core_ctx_t *ctx, conn_params_t *params, bool 
         }
         core__log(ctx, CORE_LOG_RETRY, STMT_DEC, attempt, rc, 0);
     }
-    return rc;
+    return rc; /* LCOV_EXCL_LINE: attempt_max >= 1 and the last attempt returns */
 }
 
 /* BEGIN; [applied record]; the decrement; [its value]; COMMIT. *xid_out
@@ -213,5 +213,5 @@ core_rc_t core__fused_decrement(core_ctx_t *ctx, conn_params_t *params, bool reu
         core__log(ctx, CORE_LOG_COMMIT_FAILED, STMT_DEC, attempt, rc, 0);
         return rc;
     }
-    return rc;
+    return rc; /* LCOV_EXCL_LINE: attempt_max >= 1 and the last attempt returns */
 }
