@@ -56,10 +56,8 @@ int cli_check(int argc, char **argv, const char *program)
     if (rc != 0) {
         return rc;
     }
-    world = malloc(sizeof(*world));
-    if (world == NULL || sim_world_create(world) != 0) {
-        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
-        free(world);
+    world = cli_world_new(NULL);
+    if (world == NULL) {
         cli_corpus_free(&corpus);
         return CLI_EXIT_INTERNAL;
     }
@@ -86,8 +84,7 @@ int cli_check(int argc, char **argv, const char *program)
     } else {
         json_decref(scenarios);
     }
-    sim_world_destroy(world);
-    free(world);
+    cli_world_free(world);
     cli_corpus_free(&corpus);
     return rc;
 }

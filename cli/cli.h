@@ -94,6 +94,11 @@ int cli_save_write(const char *path, const scen_t *saved, const char *comment);
 int cli_save_verify(sim_world_t *world, const char *path,
                     const core_policy_t *policy, const sim_result_t *result);
 
+/* Allocate a world with the options' strategy (--pct) applied; options may
+ * be NULL. Returns NULL after printing why. */
+sim_world_t *cli_world_new(const cli_options_t *options);
+void cli_world_free(sim_world_t *world);
+
 /* Apply --pct to a new world. Returns 0, or CLI_EXIT_INTERNAL after
  * printing why. */
 int cli_world_strategy(sim_world_t *world, const cli_options_t *options);

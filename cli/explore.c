@@ -24,12 +24,10 @@ int cli_explore(const cli_options_t *options)
     char violated[128];
     struct timespec start;
     struct timespec end;
-    sim_world_t *world = malloc(sizeof(*world));
+    sim_world_t *world = cli_world_new(NULL);
     int rc;
 
-    if (world == NULL || sim_world_create(world) != 0) {
-        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
-        free(world);
+    if (world == NULL) {
         return CLI_EXIT_INTERNAL;
     }
     limits.fault_max = options->fault_max >= 0 ? options->fault_max : CLI_EXPLORE_FAULTS;
@@ -48,8 +46,7 @@ int cli_explore(const cli_options_t *options)
     rc = sim_explore(world, options->selected, policy, options->seed_first, &limits,
                      &explore, error, sizeof(error));
     clock_gettime(CLOCK_MONOTONIC, &end);
-    sim_world_destroy(world);
-    free(world);
+    cli_world_free(world);
     if (rc != 0) {
         fprintf(stderr, "barriersim explore: %s\n", error);
         return CLI_EXIT_USAGE;
@@ -75,38 +72,31 @@ int cli_explore(const cli_options_t *options)
 static int cli_explore_found(const cli_options_t *options, const sim_explore_t *explore)
 {
     scen_t *scen = malloc(sizeof(*scen));
-    int last[SIM_CHOICE_CLASS_COUNT];
-    int rc;
+    sim_choice_t *trimmed = malloc(((size_t)explore->choice_count + 1) * sizeof(*trimmed));
+    int count;
+    int rc = CLI_EXIT_INTERNAL;
     int i;
 
-    if (scen == NULL) {
+    if (scen == NULL || trimmed == NULL) {
         fprintf(stderr, "barriersim explore: out of memory\n");
-        return CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    count = sim_choice_trim(explore->choices, explore->choice_count, trimmed);
+    if (count > SCEN_CHOICE_MAX) {
+        fprintf(stderr, "barriersim explore: the schedule pins %d choices, more than a "
+                        "scenario file holds (%d)\n", count, SCEN_CHOICE_MAX);
+        goto done;
     }
     *scen = *options->selected;
-    for (i = 0; i < SIM_CHOICE_CLASS_COUNT; i++) {
-        last[i] = -1;
+    for (i = 0; i < count; i++) {
+        scen->choice_class[i] = trimmed[i].cls;
+        scen->choice_value[i] = trimmed[i].value;
     }
-    for (i = 0; i < explore->choice_count; i++) {
-        if (explore->choices[i].value != 0) {
-            last[explore->choices[i].cls] = i;
-        }
-    }
-    scen->choice_count = 0;
-    for (i = 0; i < explore->choice_count; i++) {
-        if (i > last[explore->choices[i].cls]) {
-            continue;
-        }
-        if (scen->choice_count == SCEN_CHOICE_MAX) {
-            fprintf(stderr, "barriersim explore: the schedule pins more than %d choices, "
-                            "more than a scenario file holds\n", SCEN_CHOICE_MAX);
-            free(scen);
-            return CLI_EXIT_INTERNAL;
-        }
-        scen->choice_class[scen->choice_count] = explore->choices[i].cls;
-        scen->choice_value[scen->choice_count++] = explore->choices[i].value;
-    }
+    scen->choice_count = count;
     rc = cli_shrink_scenario(options, scen);
+
+done:
     free(scen);
+    free(trimmed);
     return rc;
 }

@@ -41,7 +41,8 @@ static int cli_parse_count(const char *option, const char *value, int max, int *
 static int cli_parse_option(int opt, const char *arg, cli_options_t *options);
 static int cli_parse_property(const char *value, int *out);
 static int cli_pct_args(cli_options_t *options);
-static int cli_parse_count0(const char *option, const char *value, int max, int *out);
+static int cli_parse_range(const char *option, const char *value, int min, int max,
+                           int *out);
 static int cli_finish(const char *command, cli_options_t *options);
 static int cli_check_command_options(const char *command, bool save, bool one_seed,
                                      const cli_options_t *options);
@@ -158,9 +159,9 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
         options->check = true;
         return 0;
     case OPT_FAULTS:
-        return cli_parse_count0("--faults", arg, 8, &options->fault_max);
+        return cli_parse_range("--faults", arg, 0, 8, &options->fault_max);
     case OPT_PICKS:
-        return cli_parse_count0("--picks", arg, 8, &options->pick_max);
+        return cli_parse_range("--picks", arg, 0, 8, &options->pick_max);
     case OPT_COVERAGE:
         options->coverage = true;
         return 0;
@@ -221,6 +222,30 @@ static int cli_pct_args(cli_options_t *options)
                  "%s--pct %d", used > 0 ? " " : "", options->pct_depth);
     }
     return 0;
+}
+
+sim_world_t *cli_world_new(const cli_options_t *options)
+{
+    sim_world_t *world = malloc(sizeof(*world));
+
+    if (world == NULL || sim_world_create(world) != 0) {
+        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
+        free(world);
+        return NULL;
+    }
+    if (options != NULL && cli_world_strategy(world, options) != 0) {
+        cli_world_free(world);
+        return NULL;
+    }
+    return world;
+}
+
+void cli_world_free(sim_world_t *world)
+{
+    if (world != NULL) {
+        sim_world_destroy(world);
+        free(world);
+    }
 }
 
 int cli_world_strategy(sim_world_t *world, const cli_options_t *options)
@@ -470,17 +495,18 @@ static int cli_parse_property(const char *value, int *out)
     return CLI_EXIT_USAGE;
 }
 
-/* A count that may be 0. */
-static int cli_parse_count0(const char *option, const char *value, int max, int *out)
+/* A count of min (0 or 1) to max. */
+static int cli_parse_range(const char *option, const char *value, int min, int max,
+                           int *out)
 {
     uint64_t parsed;
 
     if (cli_parse_u64(option, value, &parsed) != 0) {
         return CLI_EXIT_USAGE;
     }
-    if (parsed > (uint64_t)max) {
-        fprintf(stderr, "barriersim: invalid value \"%s\" for %s: expected 0..%d\n",
-                value, option, max);
+    if (parsed < (uint64_t)min || parsed > (uint64_t)max) {
+        fprintf(stderr, "barriersim: invalid value \"%s\" for %s: expected %d..%d\n",
+                value, option, min, max);
         return CLI_EXIT_USAGE;
     }
     *out = (int)parsed;
@@ -489,16 +515,5 @@ static int cli_parse_count0(const char *option, const char *value, int max, int 
 
 static int cli_parse_count(const char *option, const char *value, int max, int *out)
 {
-    uint64_t parsed;
-
-    if (cli_parse_u64(option, value, &parsed) != 0) {
-        return CLI_EXIT_USAGE;
-    }
-    if (parsed < 1 || parsed > (uint64_t)max) {
-        fprintf(stderr, "barriersim: invalid value \"%s\" for %s: expected 1..%d\n",
-                value, option, max);
-        return CLI_EXIT_USAGE;
-    }
-    *out = (int)parsed;
-    return 0;
+    return cli_parse_range(option, value, 1, max, out);
 }

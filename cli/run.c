@@ -18,20 +18,14 @@ static void cli_print_draw(FILE *out, const scen_t *scen, uint64_t seed);
 
 int cli_run(const cli_options_t *options)
 {
-    sim_world_t *world = malloc(sizeof(*world));
+    sim_world_t *world = cli_world_new(options);
     int rc;
 
-    if (world == NULL || sim_world_create(world) != 0) {
-        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
-        free(world);
+    if (world == NULL) {
         return CLI_EXIT_INTERNAL;
     }
-    rc = cli_world_strategy(world, options);
-    if (rc == 0) {
-        rc = cli_sweep(options, world);
-    }
-    sim_world_destroy(world);
-    free(world);
+    rc = cli_sweep(options, world);
+    cli_world_free(world);
     return rc;
 }
 
@@ -66,27 +60,18 @@ static int cli_replay_check(sim_world_t *world, const cli_options_t *options)
 int cli_replay(const cli_options_t *options)
 {
     const core_policy_t *policy = options->policies[0];
-    sim_world_t *world = malloc(sizeof(*world));
+    sim_world_t *world = cli_world_new(options);
     sim_result_t result;
     char violated[128];
     int prop;
 
-    if (world == NULL || sim_world_create(world) != 0) {
-        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
-        free(world);
-        return CLI_EXIT_INTERNAL;
-    }
-
-    if (cli_world_strategy(world, options) != 0) {
-        sim_world_destroy(world);
-        free(world);
+    if (world == NULL) {
         return CLI_EXIT_INTERNAL;
     }
     if (options->check) {
         int rc = cli_replay_check(world, options);
 
-        sim_world_destroy(world);
-        free(world);
+        cli_world_free(world);
         return rc;
     }
     printf("seed=%" PRIu64 " policy=%s scenario=%s batches=%d workers=%d\n",
@@ -110,8 +95,7 @@ int cli_replay(const cli_options_t *options)
     }
     printf("trace_hash=%016" PRIx64 "\n", result.trace_hash);
 
-    sim_world_destroy(world);
-    free(world);
+    cli_world_free(world);
     return result.violated_mask != 0 ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
 }
 

@@ -36,11 +36,13 @@ int cli_save(const cli_options_t *options)
     if (rc != 0) {
         return rc;
     }
-    world = malloc(sizeof(*world));
+    world = cli_world_new(NULL);
     saved = malloc(sizeof(*saved));
-    if (world == NULL || saved == NULL || sim_world_create(world) != 0) {
-        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
-        free(world);
+    if (world == NULL || saved == NULL) {
+        if (saved == NULL) {
+            fprintf(stderr, "barriersim save: out of memory\n");
+        }
+        cli_world_free(world);
         free(saved);
         return CLI_EXIT_INTERNAL;
     }
@@ -61,8 +63,7 @@ int cli_save(const cli_options_t *options)
                options->seed_first, policy->name, scen_outcome_name(result.outcome),
                violated, options->save_path, saved->name);
     }
-    sim_world_destroy(world);
-    free(world);
+    cli_world_free(world);
     free(saved);
     return rc;
 }

@@ -33,18 +33,16 @@ int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
     char path[PATH_MAX];
     struct timespec start;
     sim_shrink_t shrink;
-    sim_world_t *world = malloc(sizeof(*world));
+    sim_world_t *world = cli_world_new(options);
     scen_t *out = malloc(sizeof(*out));
     double seconds;
     int rc = CLI_EXIT_INTERNAL;
 
-    if (world == NULL || out == NULL || sim_world_create(world) != 0) {
-        fprintf(stderr, "barriersim: could not allocate the simulator's memory\n");
-        free(world);
-        free(out);
-        return CLI_EXIT_INTERNAL;
+    if (world == NULL) {
+        goto done;
     }
-    if (cli_world_strategy(world, options) != 0) {
+    if (out == NULL) {
+        fprintf(stderr, "barriersim shrink: out of memory\n");
         goto done;
     }
     if (options->save_path != NULL) {
@@ -98,8 +96,7 @@ int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
     sim_shrink_free(&shrink);
 
 done:
-    sim_world_destroy(world);
-    free(world);
+    cli_world_free(world);
     free(out);
     return rc;
 }

@@ -76,6 +76,28 @@ void sim_tape_record(sim_tape_t *tape, sim_choice_class_t cls, int actor,
     choice->bound = bound;
 }
 
+int sim_choice_trim(const sim_choice_t *items, int count, sim_choice_t *out)
+{
+    int last[SIM_CHOICE_CLASS_COUNT];
+    int kept = 0;
+    int i;
+
+    for (i = 0; i < SIM_CHOICE_CLASS_COUNT; i++) {
+        last[i] = -1;
+    }
+    for (i = 0; i < count; i++) {
+        if (items[i].value != 0) {
+            last[items[i].cls] = i;
+        }
+    }
+    for (i = 0; i < count; i++) {
+        if (i <= last[items[i].cls]) {
+            out[kept++] = items[i];
+        }
+    }
+    return kept;
+}
+
 bool sim_choice_is_event(const sim_choice_t *choice)
 {
     return choice->value != 0 &&

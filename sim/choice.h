@@ -85,6 +85,10 @@ uint64_t sim_tape_next(sim_tape_t *tape, sim_choice_class_t cls);
 void sim_tape_record(sim_tape_t *tape, sim_choice_class_t cls, int actor,
                      uint64_t value, uint64_t bound, uint32_t mask);
 
+/* Copy items to out without each class's trailing zeros, which a followed
+ * class gives anyway once its values run out. Returns the count kept. */
+int sim_choice_trim(const sim_choice_t *items, int count, sim_choice_t *out);
+
 /* Whether a choice counts as an event of a schedule: a fault, a restart or
  * an actor run out of its time order. */
 bool sim_choice_is_event(const sim_choice_t *choice);

@@ -37,7 +37,6 @@ static int sim_shrink_zero(sim_shrinker_t *s);
 static int sim_shrink_delete(sim_shrinker_t *s);
 static int sim_shrink_earlier(sim_shrinker_t *s);
 static int sim_shrink_halve(sim_shrinker_t *s);
-static int sim_shrink_normalize(const sim_choice_t *items, int count, sim_choice_t *out);
 static sim_shrink_key_t sim_shrink_key(const scen_t *scen, const sim_result_t *result,
                                        const sim_choice_t *items, int count);
 static bool sim_shrink_less(const sim_shrink_key_t *a, const sim_shrink_key_t *b);
@@ -100,7 +99,7 @@ int sim_shrink(sim_world_t *world, const scen_t *scen, const core_policy_t *poli
     }
     s.prop = prop;
     out->prop = prop;
-    out->choice_count = sim_shrink_normalize(s.tape.items, s.tape.count, out->choices);
+    out->choice_count = sim_choice_trim(s.tape.items, s.tape.count, out->choices);
     s.best_key = sim_shrink_key(&out->scen, &out->result, out->choices, out->choice_count);
     out->first_events = s.best_key.events;
 
@@ -181,7 +180,7 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
     }
 
     /* The run's own record replaces the edit: it says what was really used. */
-    count = sim_shrink_normalize(s->tape.items, s->tape.count, s->candidate);
+    count = sim_choice_trim(s->tape.items, s->tape.count, s->candidate);
     key = sim_shrink_key(scen, &result, s->candidate, count);
     if (!sim_shrink_less(&key, &s->best_key)) {
         return false;
@@ -393,29 +392,6 @@ static int sim_shrink_halve(sim_shrinker_t *s)
         memcpy(s->candidate, s->best->choices, (size_t)count * sizeof(s->candidate[0]));
         s->candidate[i].value /= 2;
         kept += sim_shrink_try(s, &s->best->scen, s->candidate, count);
-    }
-    return kept;
-}
-
-/* Drop each class's trailing zeros: a followed class that runs out gives 0. */
-static int sim_shrink_normalize(const sim_choice_t *items, int count, sim_choice_t *out)
-{
-    int last[SIM_CHOICE_CLASS_COUNT];
-    int kept = 0;
-    int i;
-
-    for (i = 0; i < SIM_CHOICE_CLASS_COUNT; i++) {
-        last[i] = -1;
-    }
-    for (i = 0; i < count; i++) {
-        if (items[i].value != 0) {
-            last[items[i].cls] = i;
-        }
-    }
-    for (i = 0; i < count; i++) {
-        if (i <= last[items[i].cls]) {
-            out[kept++] = items[i];
-        }
     }
     return kept;
 }
