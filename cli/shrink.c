@@ -51,7 +51,7 @@ int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
         snprintf(path, sizeof(path), "shrunk-%s-%" PRIu64 ".yaml", policy->name, seed);
     }
 
-    /* Wall-clock time measures the shrinker for the user; no run reads it. */
+    /* Wall-clock time measures the shrinker for the user, and no run reads it. */
     clock_gettime(CLOCK_MONOTONIC, &start);
     if (sim_shrink(world, scen, policy, seed, options->property,
                    options->budget, &shrink, error, sizeof(error)) != 0) {

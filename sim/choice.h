@@ -81,7 +81,7 @@ void sim_tape_rewind(sim_tape_t *tape, const sim_choice_t *follow, int follow_co
 /* The next followed value of cls, or 0 once that class's values ran out. */
 uint64_t sim_tape_next(sim_tape_t *tape, sim_choice_class_t cls);
 
-/* Append a choice (kept up to cap; then overflow is set). */
+/* Append a choice. Past cap the choice is dropped and overflow is set. */
 void sim_tape_record(sim_tape_t *tape, sim_choice_class_t cls, int actor,
                      uint64_t value, uint64_t bound, uint32_t mask);
 

@@ -10,7 +10,7 @@
  * enables that no run reached means the sweep tested less than it claims.
  *
  * Invariants:
- *  1. Counting reads events and the world; it never changes a run.
+ *  1. Counting reads events and the world and never changes a run.
  */
 #ifndef BARRIERSIM_COVERAGE_H
 #define BARRIERSIM_COVERAGE_H

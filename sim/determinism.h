@@ -2,7 +2,7 @@
  * determinism — run a seed twice and find the first step where the two
  * runs part.
  *
- * Each run keeps a hash per scheduler step (trace.h); the first step whose
+ * Each run keeps a hash per scheduler step (trace.h). The first step whose
  * hashes differ is where something other than (scenario, seed, policy,
  * build) reached a decision. The text trace of that step from both runs is
  * kept for the report.

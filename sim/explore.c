@@ -118,8 +118,8 @@ static int sim_explore_backtrack(const sim_explore_limits_t *limits,
     return -1;
 }
 
-/* Faults step through the kinds allowed at their point; picks and forms
- * count up to their bound; times are not varied. */
+/* Step a fault through the kinds allowed at its point, and a pick or a form
+ * up to its bound. Times are not varied. */
 static bool sim_explore_next_value(const sim_choice_t *choice, uint64_t *value_out)
 {
     uint64_t value;

@@ -7,7 +7,7 @@
  * earliest actor, the shortest time, no fault), then moves to the next
  * sibling of the deepest choice that still has one. The choices it varies
  * are which runnable actor goes next, which fault kind strikes at each
- * strike point, and the form of a struck kind; times stay at their
+ * strike point, and the form of a struck kind. Times stay at their
  * minimum. Bounds keep the tree finite and small: at most fault_max faults
  * and pick_max out-of-order picks per schedule. Within them every schedule
  * is run exactly once.

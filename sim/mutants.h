@@ -28,7 +28,7 @@ typedef enum {
 
 /* Seeds (random, PCT) or schedules (exhaustive, on scen cut to 2 batches
  * and 2 workers, at most 2 faults and 1 reordering) run until the mutant
- * is caught; 0 when it is not within limit. */
+ * is caught, or 0 when it is not caught within limit. */
 uint64_t sim_mutant_detect(sim_world_t *world, const scen_t *scen,
                            const core_policy_t *mutant, const core_policy_t *reference,
                            sim_strategy_t strategy, uint64_t limit);

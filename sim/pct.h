@@ -2,9 +2,9 @@
  * pct — probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi and
  * Nagarakatte, ASPLOS 2010) as a way of picking the next actor.
  *
- * Each actor gets a distinct random priority above d; d - 1 change points
+ * Each actor gets a distinct random priority above d, and d - 1 change points
  * are drawn among the first k scheduler steps. The scheduler runs the
- * highest-priority candidate; when a change point's step comes, the actor
+ * highest-priority candidate. When a change point's step comes, the actor
  * that runs at it drops to priority j (below every starting priority). For a
  * bug that needs d ordering constraints among n actors in runs of k steps,
  * one PCT run finds it with probability at least 1 / (n * k^(d-1)).
@@ -30,7 +30,7 @@ struct sim_pct {
 
 typedef struct sim_pct sim_pct_t;
 
-/* Set depth and steps; sim_pct_reset draws the rest for each run. */
+/* Set depth and steps. sim_pct_reset draws the rest for each run. */
 void sim_pct_init(sim_pct_t *pct, int depth, uint32_t steps);
 void sim_pct_reset(sim_pct_t *pct, uint64_t seed);
 

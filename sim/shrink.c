@@ -158,7 +158,7 @@ int sim_shrink_scenario(const sim_shrink_t *shrink, const char *policy_name,
     return 0;
 }
 
-/* Run a candidate; keep it when it breaks the property and is smaller. */
+/* Run a candidate and keep it when it breaks the property and is smaller. */
 static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
                            const sim_choice_t *follow, int follow_count)
 {
@@ -194,7 +194,7 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
     return true;
 }
 
-/* One round of every edit; returns how many candidates were kept. */
+/* Run one round of every edit. Returns how many candidates were kept. */
 static int sim_shrink_round(sim_shrinker_t *s)
 {
     int kept = 0;
@@ -322,7 +322,7 @@ static int sim_shrink_zero(sim_shrinker_t *s)
     return kept;
 }
 
-/* Delete runs of 8, 4, 2 and 1 consecutive choices; deleting a class's
+/* Delete runs of 8, 4, 2 and 1 consecutive choices. Deleting a class's
  * earlier choices moves its later ones to earlier points. */
 static int sim_shrink_delete(sim_shrinker_t *s)
 {

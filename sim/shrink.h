@@ -40,7 +40,7 @@ typedef struct {
     sim_result_t result;       /* the shrunk run's result */
 } sim_shrink_t;
 
-/* Shrink the run of (scen, seed) under policy; scen's pinned choices, if
+/* Shrink the run of (scen, seed) under policy. scen's pinned choices, if
  * any, are followed, and a PCT strategy set on the world schedules the
  * first run (the rest follow its recorded picks). prop is the property to keep, or -1 for the first the
  * run breaks. Returns 0, or -1 with a message (the run breaks no property,

@@ -20,10 +20,10 @@
 
 typedef struct sim_world sim_world_t;
 
-/* The column heads. */
+/* Print the column heads. */
 void sim_transcript_header(FILE *out);
 
-/* The line of one event; events that say nothing to a reader (sleeps) are
+/* Print the line of one event. Sleeps, which say nothing to a reader, are
  * skipped. */
 void sim_transcript_line(FILE *out, const sim_world_t *world, const sim_event_t *event);
 
