@@ -54,9 +54,9 @@ void sim_trace_reset(sim_trace_t *trace, uint64_t seed, FILE *render,
     trace->step_count = 0;
 }
 
-void sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us, int actor,
-                    sim_event_kind_t kind, int32_t a, int32_t b, int32_t c,
-                    int64_t d)
+const sim_event_t *sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us,
+                                  int actor, sim_event_kind_t kind, int32_t a,
+                                  int32_t b, int32_t c, int64_t d)
 {
     sim_event_t *e;
 
@@ -87,6 +87,7 @@ void sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us, int actor,
         sim_trace_format(trace, e, line, sizeof(line));
         fprintf(trace->render, "%s\n", line);
     }
+    return e;
 }
 
 uint64_t sim_trace_finish(sim_trace_t *trace)

@@ -86,9 +86,10 @@ int sim_trace_create(sim_trace_t *trace);
 void sim_trace_destroy(sim_trace_t *trace);
 void sim_trace_reset(sim_trace_t *trace, uint64_t seed, FILE *render,
                      const char *const *actor_names);
-void sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us, int actor,
-                    sim_event_kind_t kind, int32_t a, int32_t b, int32_t c,
-                    int64_t d);
+/* Record an event. Returns the record, valid until the next emit. */
+const sim_event_t *sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us,
+                                  int actor, sim_event_kind_t kind, int32_t a,
+                                  int32_t b, int32_t c, int64_t d);
 uint64_t sim_trace_finish(sim_trace_t *trace);
 
 /* The key=value fields of a record (" conn=3 stmt=Q-DEC ..."), without the

@@ -215,12 +215,13 @@ void sim_actor_init_conns(sim_actor_t *actor)
 fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
                                   int actor, fault_point_t point)
 {
-    uint32_t mask = world->point_kinds[point];
+    uint32_t mask;
     fault_kind_t kind;
 
     if (world->workers_done_us > 0) {
         return FAULT_NONE;
     }
+    mask = world->point_kinds[point];
     if (world->tape == NULL || mask == 0) {
         return fault_draw(&world->draw.plan, prng, point);
     }
@@ -245,9 +246,16 @@ fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
  * it. F1 is timer-driven and never drawn; a fixed plan draws nothing. */
 static void sim_world_point_kinds(sim_world_t *world)
 {
+    uint32_t kinds = world->draw.plan.swarm ? world->scen->swarm_range.kinds_mask : 0;
     int point;
     int kind;
 
+    /* The table depends on the allowed kinds only: most runs reuse it. */
+    if (world->point_kinds_ready && world->point_kinds_for == kinds) {
+        return;
+    }
+    world->point_kinds_ready = true;
+    world->point_kinds_for = kinds;
     for (point = 0; point < FAULT_POINT_COUNT; point++) {
         uint32_t mask = 0;
 
@@ -314,18 +322,14 @@ int64_t sim_actor_latency(sim_actor_t *actor)
 void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
                     int32_t a, int32_t b, int32_t c, int64_t d)
 {
-    sim_trace_emit(&world->trace, world->step, world->now_us, actor, kind, a, b,
-                   c, d);
-    if (world->transcript != NULL || world->coverage != NULL) {
-        sim_event_t event = {world->step, (uint16_t)actor, (uint16_t)kind,
-                             world->now_us, a, b, c, 0, d};
+    const sim_event_t *event = sim_trace_emit(&world->trace, world->step, world->now_us,
+                                              actor, kind, a, b, c, d);
 
-        if (world->transcript != NULL) {
-            sim_transcript_line(world->transcript, world, &event);
-        }
-        if (world->coverage != NULL) {
-            sim_coverage_on_event(world->coverage, world, &event);
-        }
+    if (world->transcript != NULL) {
+        sim_transcript_line(world->transcript, world, event);
+    }
+    if (world->coverage != NULL) {
+        sim_coverage_on_event(world->coverage, world, event);
     }
 }
 

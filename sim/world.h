@@ -216,6 +216,8 @@ struct sim_world {
     sim_tape_t strategy_tape;                /* records the runs PCT schedules */
     sim_pct_t pct;
     uint32_t point_kinds[FAULT_POINT_COUNT]; /* kinds a fault choice may take */
+    uint32_t point_kinds_for;                /* the kinds mask point_kinds was made for */
+    bool point_kinds_ready;
     FILE *transcript;                        /* one line per step, or NULL */
     uint64_t run_count;                      /* runs of this world (SIM_BUG_DRIFT) */
     int strike_count;                        /* faults that struck this run */
