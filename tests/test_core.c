@@ -2734,6 +2734,29 @@ static void test_core_policies_attempt_max_positive(void **state)
     }
 }
 
+/* A mutant is found by name like a policy but is not one of the policies
+ * that --policy all and the sweeps iterate. */
+static void test_core_policy_find_mutant_apart(void **state)
+{
+    const core_policy_t *mutant;
+    int i;
+    int j;
+
+    (void)state;
+    assert_true(core_mutant_count() > 0);
+    for (i = 0; i < core_mutant_count(); i++) {
+        mutant = core_mutant_at(i);
+        assert_ptr_equal(core_policy_find(mutant->name), mutant);
+        assert_true(mutant->attempt_max >= 1);
+        for (j = 0; j < core_policy_count(); j++) {
+            if (core_policy_at(j) == mutant) {
+                fail_msg("mutant %s is policy %d of the table", mutant->name, j);
+            }
+        }
+    }
+    assert_null(core_policy_find("no-such-policy"));
+}
+
 /* ------------------------------------------------------------------------ */
 /* Plumbing: get_conn, REC and IDEM edge cases                               */
 /* ------------------------------------------------------------------------ */
@@ -3527,6 +3550,7 @@ int main(void)
         TEST_CASE(test_core_dec_status_names),
         TEST_CASE(test_core_sweep_names),
         TEST_CASE(test_core_policies_attempt_max_positive),
+        TEST_CASE(test_core_policy_find_mutant_apart),
         TEST_CASE(test_core_recover_without_conn_no_io),
         TEST_CASE(test_core_get_conn_replaces_closed_handle),
         TEST_CASE(test_core_arm_connect_failure_retried),
