@@ -5,6 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explore.h"
+
+#define SIM_SHRINK_PAIR_EVENTS 16  /* events the pair pass combines */
+#define SIM_SHRINK_LOCAL_EVENTS 3  /* above this, also search a small scenario */
+#define SIM_SHRINK_EXPLORE_SCHEDULES 20000
+
 /* The order candidates are compared in: earlier fields weigh more. */
 typedef struct {
     int events;
@@ -32,13 +38,16 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
 static int sim_shrink_round(sim_shrinker_t *s);
 static int sim_shrink_sizes(sim_shrinker_t *s);
 static int sim_shrink_classes(sim_shrinker_t *s);
+static bool sim_shrink_explore(sim_shrinker_t *s);
+static int sim_shrink_pairs(sim_shrinker_t *s);
+static bool sim_shrink_try_sizes(sim_shrinker_t *s, const scen_t *trial);
 static int sim_shrink_strikes(sim_shrinker_t *s);
 static int sim_shrink_zero(sim_shrinker_t *s);
 static int sim_shrink_delete(sim_shrinker_t *s);
 static int sim_shrink_earlier(sim_shrinker_t *s);
 static int sim_shrink_halve(sim_shrinker_t *s);
 static sim_shrink_key_t sim_shrink_key(const scen_t *scen, const sim_result_t *result,
-                                       const sim_choice_t *items, int count);
+                                       int prop, const sim_choice_t *items, int count);
 static bool sim_shrink_less(const sim_shrink_key_t *a, const sim_shrink_key_t *b);
 static int sim_shrink_first_prop(const sim_result_t *result);
 
@@ -100,10 +109,15 @@ int sim_shrink(sim_world_t *world, const scen_t *scen, const core_policy_t *poli
     s.prop = prop;
     out->prop = prop;
     out->choice_count = sim_choice_trim(s.tape.items, s.tape.count, out->choices);
-    s.best_key = sim_shrink_key(&out->scen, &out->result, out->choices, out->choice_count);
+    s.best_key = sim_shrink_key(&out->scen, &out->result, prop, out->choices,
+                                out->choice_count);
     out->first_events = s.best_key.events;
 
     while (out->runs < s.budget && sim_shrink_round(&s) > 0) {
+    }
+    if (s.best_key.events > SIM_SHRINK_LOCAL_EVENTS && sim_shrink_explore(&s)) {
+        while (out->runs < s.budget && sim_shrink_round(&s) > 0) {
+        }
     }
     out->events = s.best_key.events;
 
@@ -181,7 +195,7 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
 
     /* The run's own record replaces the edit: it says what was really used. */
     count = sim_choice_trim(s->tape.items, s->tape.count, s->candidate);
-    key = sim_shrink_key(scen, &result, s->candidate, count);
+    key = sim_shrink_key(scen, &result, s->prop, s->candidate, count);
     if (!sim_shrink_less(&key, &s->best_key)) {
         return false;
     }
@@ -194,6 +208,40 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
     return true;
 }
 
+/* Edits reach only runs near the first one. When those keep more than a few
+ * events, search a 2-batch, 2-worker cut of the scenario exhaustively (at
+ * most 2 faults and 1 reordering) and offer what it finds as a candidate. */
+static bool sim_shrink_explore(sim_shrinker_t *s)
+{
+    sim_explore_limits_t limits = {2, 1, SIM_SHRINK_EXPLORE_SCHEDULES, 1u << s->prop};
+    scen_t *trial = malloc(sizeof(*trial));
+    sim_explore_t found;
+    char error[256];
+    bool kept = false;
+
+    if (trial == NULL) {
+        return false;
+    }
+    *trial = s->best->scen;
+    trial->batch_count = trial->batch_count < 2 ? trial->batch_count : 2;
+    trial->worker_count = trial->worker_count < 2 ? trial->worker_count : 2;
+    trial->assigned = trial->assigned && trial->assign_worker[0] < trial->worker_count &&
+                      trial->assign_worker[1] < trial->worker_count;
+    if (sim_explore(s->world, trial, s->policy, s->seed, &limits, &found, error,
+                    sizeof(error)) == 0) {
+        s->best->runs += (int)found.schedules;
+        if (found.found) {
+            int count = sim_choice_trim(found.choices, found.choice_count, s->candidate);
+
+            memcpy(found.choices, s->candidate, (size_t)count * sizeof(found.choices[0]));
+            kept = sim_shrink_try(s, trial, found.choices, count);
+        }
+        sim_explore_free(&found);
+    }
+    free(trial);
+    return kept;
+}
+
 /* Run one round of every edit. Returns how many candidates were kept. */
 static int sim_shrink_round(sim_shrinker_t *s)
 {
@@ -203,6 +251,7 @@ static int sim_shrink_round(sim_shrinker_t *s)
     kept += sim_shrink_sizes(s);
     kept += sim_shrink_strikes(s);
     kept += sim_shrink_zero(s);
+    kept += sim_shrink_pairs(s);
     kept += sim_shrink_delete(s);
     kept += sim_shrink_earlier(s);
     kept += sim_shrink_halve(s);
@@ -247,7 +296,7 @@ static int sim_shrink_sizes(sim_shrinker_t *s)
     for (n = 1; n < s->best->scen.batch_count; n++) {
         *trial = s->best->scen;
         trial->batch_count = n;
-        if (sim_shrink_try(s, trial, s->best->choices, s->best->choice_count)) {
+        if (sim_shrink_try_sizes(s, trial)) {
             kept++;
             break;
         }
@@ -260,7 +309,7 @@ static int sim_shrink_sizes(sim_shrinker_t *s)
         for (i = 0; i < trial->batch_count && trial->assigned; i++) {
             fits = fits && trial->assign_worker[i] < n;
         }
-        if (fits && sim_shrink_try(s, trial, s->best->choices, s->best->choice_count)) {
+        if (fits && sim_shrink_try_sizes(s, trial)) {
             kept++;
             break;
         }
@@ -268,10 +317,31 @@ static int sim_shrink_sizes(sim_shrinker_t *s)
     if (s->best->scen.reaper_count > 0) {
         *trial = s->best->scen;
         trial->reaper_count = 0;
-        kept += sim_shrink_try(s, trial, s->best->choices, s->best->choice_count);
+        kept += sim_shrink_try_sizes(s, trial);
     }
     free(trial);
     return kept;
+}
+
+/* A smaller scenario with the same choices, else with the fault, restart,
+ * pick and form choices alone: other actors' times rarely carry over. */
+static bool sim_shrink_try_sizes(sim_shrinker_t *s, const scen_t *trial)
+{
+    int count = 0;
+    int i;
+
+    if (sim_shrink_try(s, trial, s->best->choices, s->best->choice_count)) {
+        return true;
+    }
+    for (i = 0; i < s->best->choice_count; i++) {
+        const sim_choice_t *choice = &s->best->choices[i];
+
+        if (choice->cls == SIM_CHOICE_FAULT || choice->cls == SIM_CHOICE_RESTART ||
+            choice->cls == SIM_CHOICE_PICK || choice->cls == SIM_CHOICE_VARIANT) {
+            s->candidate[count++] = *choice;
+        }
+    }
+    return count < s->best->choice_count && sim_shrink_try(s, trial, s->candidate, count);
 }
 
 /* Drop each scheduled strike of a fixed plan. */
@@ -320,6 +390,35 @@ static int sim_shrink_zero(sim_shrinker_t *s)
         }
     }
     return kept;
+}
+
+/* Drop two events at once: a pair that only works together (a fault and
+ * the restart that exposes it) survives every single drop. */
+static int sim_shrink_pairs(sim_shrinker_t *s)
+{
+    int events[SIM_SHRINK_PAIR_EVENTS];
+    int event_count = 0;
+    int i;
+    int j;
+
+    for (i = 0; i < s->best->choice_count && event_count < SIM_SHRINK_PAIR_EVENTS; i++) {
+        if (sim_choice_is_event(&s->best->choices[i])) {
+            events[event_count++] = i;
+        }
+    }
+    for (i = 0; i < event_count; i++) {
+        for (j = i + 1; j < event_count; j++) {
+            int count = s->best->choice_count;
+
+            memcpy(s->candidate, s->best->choices, (size_t)count * sizeof(s->candidate[0]));
+            s->candidate[events[i]].value = 0;
+            s->candidate[events[j]].value = 0;
+            if (sim_shrink_try(s, &s->best->scen, s->candidate, count)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 /* Delete runs of 8, 4, 2 and 1 consecutive choices. Deleting a class's
@@ -396,16 +495,18 @@ static int sim_shrink_halve(sim_shrinker_t *s)
     return kept;
 }
 
-/* Events: the faults that struck (idle reaps, which time decides, and
- * scheduled strikes included), restarts, and actors run out of time order. */
+/* Events: the faults that struck until the property broke (idle reaps,
+ * which time decides, and scheduled strikes included), restarts, and actors
+ * run out of time order. Strikes after the violation do not count: they
+ * cannot have caused it. */
 static sim_shrink_key_t sim_shrink_key(const scen_t *scen, const sim_result_t *result,
-                                       const sim_choice_t *items, int count)
+                                       int prop, const sim_choice_t *items, int count)
 {
     sim_shrink_key_t key;
     int i;
 
     memset(&key, 0, sizeof(key));
-    key.events = result->strike_count;
+    key.events = result->strikes_at[prop];
     for (i = 0; i < count; i++) {
         key.events += items[i].value != 0 && (items[i].cls == SIM_CHOICE_RESTART ||
                                               items[i].cls == SIM_CHOICE_PICK);

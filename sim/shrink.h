@@ -12,7 +12,9 @@
  * in time order), runs of a class's choices deleted (which moves later
  * faults earlier), faults moved to earlier strike points, values halved
  * (shorter waits). It stops when a whole round of edits keeps nothing, or
- * at the run budget.
+ * at the run budget. When the edits leave more than 3 events, it also
+ * searches a 2-batch, 2-worker cut of the scenario exhaustively (explore.h)
+ * and shrinks what that finds if it is smaller.
  *
  * Invariants:
  *  1. The result violates the property when replayed: every kept candidate

@@ -441,6 +441,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->min_remaining = INT64_MAX;
     world->last_actor = 0;
     world->strike_count = 0;
+    memset(world->strikes_at, 0, sizeof(world->strikes_at));
     if (world->coverage != NULL) {
         world->coverage->runs++;
     }
@@ -700,6 +701,7 @@ static void sim_world_after_step(sim_world_t *world)
         int prop = __builtin_ctz(world->oracle.fresh_mask);
 
         world->oracle.fresh_mask &= world->oracle.fresh_mask - 1;
+        world->strikes_at[prop] = world->strike_count;
         sim_world_emit(world, world->last_actor, SIM_EV_VIOLATION, prop, 0, 0, 0);
     }
 }
@@ -730,6 +732,7 @@ static void sim_world_collect(sim_world_t *world, bool reached,
     result->decrement_count = world->decrement_count;
     result->min_remaining = world->min_remaining;
     result->strike_count = world->strike_count;
+    memcpy(result->strikes_at, world->strikes_at, sizeof(result->strikes_at));
     result->trace_hash = sim_trace_finish(&world->trace);
 }
 

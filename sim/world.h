@@ -165,6 +165,7 @@ typedef struct {
     int decrement_count;      /* committed Q-DEC transactions */
     int64_t min_remaining;    /* lowest remaining any committed Q-DEC left */
     int strike_count;         /* faults that struck, idle reaps included */
+    int strikes_at[SIM_PROP_COUNT]; /* strikes up to each property's first violation */
 } sim_result_t;
 
 struct sim_world {
@@ -221,6 +222,7 @@ struct sim_world {
     FILE *transcript;                        /* one line per step, or NULL */
     uint64_t run_count;                      /* runs of this world (SIM_BUG_DRIFT) */
     int strike_count;                        /* faults that struck this run */
+    int strikes_at[SIM_PROP_COUNT];          /* strike_count when each property broke */
     sim_coverage_t *coverage;                /* counts over runs (coverage.h), or NULL */
 };
 
