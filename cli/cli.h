@@ -86,6 +86,10 @@ void cli_run_seeds(sim_world_t *world, const scen_t *scen,
                    uint64_t seed_first, uint64_t seed_last, bool verbose,
                    report_policy_t *reports, scen_tally_t *tallies);
 
+/* Reject an invalid --name and an existing target file before any work.
+ * Returns 0 or CLI_EXIT_USAGE after printing why (save.c). */
+int cli_check_target(const char *command, const char *name, const char *path);
+
 /* Write saved with comment to path through a temporary file, never
  * replacing an existing file (save.c). Returns 0 or an exit status. */
 int cli_save_write(const char *path, const scen_t *saved, const char *comment);

@@ -275,7 +275,8 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
         fprintf(stderr, "barriersim %s: --seed S is required\n", command);
         return CLI_EXIT_USAGE;
     }
-    if (save && (options->policy_count != 1 || options->seed_first != options->seed_last)) {
+    if (save && (options->policy_count != 1 ||
+                 (options->seeds_given && options->seed_first != options->seed_last))) {
         fprintf(stderr, "barriersim %s: give one --policy NAME and one --seed S; "
                         "it works on one policy and one seed\n", command);
         return CLI_EXIT_USAGE;
@@ -317,6 +318,11 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
     }
     if (options->check && strcmp(command, "replay") != 0) {
         fprintf(stderr, "barriersim %s: --check applies to replay only\n", command);
+        return CLI_EXIT_USAGE;
+    }
+    if (options->check && options->trace) {
+        fprintf(stderr, "barriersim replay: --check compares two runs and prints the first "
+                        "step where they differ; run --trace without --check\n");
         return CLI_EXIT_USAGE;
     }
     return 0;

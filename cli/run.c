@@ -43,7 +43,7 @@ static int cli_replay_check(sim_world_t *world, const cli_options_t *options)
     if (check.same) {
         printf("determinism: seed %" PRIu64 " under %s ran twice to the same %" PRIu32
                " steps, trace_hash=%016" PRIx64 " both times\n",
-               options->seed_first, policy->name, check.step, check.trace_hash[0]);
+               options->seed_first, policy->name, check.steps, check.trace_hash[0]);
         return CLI_EXIT_OK;
     }
     printf("determinism: seed %" PRIu64 " under %s: the runs differ first at step %" PRIu32

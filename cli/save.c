@@ -14,7 +14,6 @@
 
 #define CLI_COMMENT_MAX (PATH_MAX + CLI_COMMAND_MAX + 1024) /* fits the base path and a replay command */
 
-static int cli_save_check_target(const cli_options_t *options);
 static void cli_save_scenario(const cli_options_t *options, const core_policy_t *policy,
                               const sim_result_t *result, scen_t *saved);
 static void cli_save_comment(const cli_options_t *options, const core_policy_t *policy,
@@ -31,7 +30,7 @@ int cli_save(const cli_options_t *options)
     sim_result_t result;
     sim_world_t *world;
     scen_t *saved;
-    int rc = cli_save_check_target(options);
+    int rc = cli_check_target("save", options->save_name, options->save_path);
 
     if (rc != 0) {
         return rc;
@@ -68,23 +67,22 @@ int cli_save(const cli_options_t *options)
     return rc;
 }
 
-/* Reject an invalid --name and an existing target before running anything.
- * cli_save_place checks the target again when it creates the file. */
-static int cli_save_check_target(const cli_options_t *options)
+/* cli_save_place checks the target again when it creates the file. */
+int cli_check_target(const char *command, const char *name, const char *path)
 {
-    const char *name = options->save_name;
     struct stat st;
 
     if (name != NULL && (name[0] == '\0' || strlen(name) >= SCEN_NAME_MAX ||
                          strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                       "0123456789-_.") != strlen(name))) {
-        fprintf(stderr, "barriersim save: invalid value \"%s\" for --name: expected 1 to "
-                        "%d letters, digits, '-', '_' and '.'\n", name, SCEN_NAME_MAX - 1);
+        fprintf(stderr, "barriersim %s: invalid value \"%s\" for --name: expected 1 to "
+                        "%d letters, digits, '-', '_' and '.'\n", command, name,
+                SCEN_NAME_MAX - 1);
         return CLI_EXIT_USAGE;
     }
-    if (stat(options->save_path, &st) == 0) {
-        fprintf(stderr, "barriersim save: %s already exists; give another --to PATH or "
-                        "remove the file first\n", options->save_path);
+    if (stat(path, &st) == 0) {
+        fprintf(stderr, "barriersim %s: %s already exists; give another --to PATH or "
+                        "remove the file first\n", command, path);
         return CLI_EXIT_USAGE;
     }
     return 0;
@@ -172,13 +170,13 @@ int cli_save_write(const char *path, const scen_t *saved, const char *comment)
 
     if (snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.XXXXXX", path) >=
         (int)sizeof(tmp_path)) {
-        fprintf(stderr, "barriersim save: --to path is too long: %s\n", path);
+        fprintf(stderr, "barriersim: --to path is too long: %s\n", path);
         return CLI_EXIT_USAGE;
     }
     fd = mkstemp(tmp_path);
     out = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (out == NULL) {
-        fprintf(stderr, "barriersim save: could not create a file next to %s: %s; "
+        fprintf(stderr, "barriersim: could not create a file next to %s: %s; "
                         "check that the folder exists and is writable\n",
                 path, strerror(errno));
         if (fd >= 0) {
@@ -194,7 +192,7 @@ int cli_save_write(const char *path, const scen_t *saved, const char *comment)
         rc = -1;
     }
     if (rc != 0) {
-        fprintf(stderr, "barriersim save: %s: %s\n", path, error);
+        fprintf(stderr, "barriersim: %s: %s\n", path, error);
         unlink(tmp_path);
         return CLI_EXIT_INTERNAL;
     }
@@ -219,11 +217,11 @@ static int cli_save_place(const char *tmp_path, const char *path)
         return 0;
     }
     if (link_errno == EEXIST || stat(path, &st) == 0) {
-        fprintf(stderr, "barriersim save: %s already exists; give another --to PATH or "
+        fprintf(stderr, "barriersim: %s already exists; give another --to PATH or "
                         "remove the file first\n", path);
         return CLI_EXIT_USAGE;
     }
-    fprintf(stderr, "barriersim save: could not create %s: %s\n", path,
+    fprintf(stderr, "barriersim: could not create %s: %s\n", path,
             strerror(link_errno));
     return CLI_EXIT_INTERNAL;
 }
@@ -239,21 +237,21 @@ int cli_save_verify(sim_world_t *world, const char *path,
     int rc = CLI_EXIT_INTERNAL;
 
     if (loaded == NULL) {
-        fprintf(stderr, "barriersim save: out of memory checking %s\n", path);
+        fprintf(stderr, "barriersim: out of memory checking %s\n", path);
     } else if (scen_file_load(path, loaded, error, sizeof(error)) != 0) {
-        fprintf(stderr, "barriersim save: the written file does not load: %s\n", error);
+        fprintf(stderr, "barriersim: the written file does not load: %s\n", error);
     } else {
         sim_world_run(world, loaded, policy, result->seed, 0, NULL, &again);
         if (again.trace_hash == result->trace_hash) {
             rc = 0;
         } else {
-            fprintf(stderr, "barriersim save: the written file does not reproduce the "
+            fprintf(stderr, "barriersim: the written file does not reproduce the "
                             "run (trace hash %016" PRIx64 ", expected %016" PRIx64 ")\n",
                     again.trace_hash, result->trace_hash);
         }
     }
     if (rc != 0) {
-        fprintf(stderr, "barriersim save: removed %s\n", path);
+        fprintf(stderr, "barriersim: removed %s\n", path);
         remove(path);
     }
     free(loaded);

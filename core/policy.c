@@ -106,7 +106,7 @@ static const core_policy_t core_mutants[] = {
     {.name = "mut-reused-late", .letter = '-',
      .summary = "mutant: \"reused\" sampled after the guard cached a connection",
      CORE_POLICY_E, .reuse_sample = CORE_SAMPLE_AFTER_GUARD},
-    {.name = "mut-fire-below-zero", .letter = '-',
+    {.name = "mut-fire-negative", .letter = '-',
      .summary = "mutant: fire on remaining <= 0 instead of == 0",
      CORE_POLICY_E, .mutation = CORE_MUT_FIRE_BELOW_ZERO},
     {.name = "mut-delete-first", .letter = '-',

@@ -432,7 +432,7 @@ static int scen_file_parse_choices(scen_file_t *file, yaml_node_t *node, scen_t 
     scen_join(classes, sizeof(classes), names, SIM_CHOICE_CLASS_COUNT);
     if (node->type != YAML_MAPPING_NODE) {
         return scen_file_fail(file, node, "choices must be a mapping of a class (%s) "
-                              "to a list of values, not a %s", classes,
+                              "to a list of values, not %s", classes,
                               scen_node_kind(node));
     }
     scen->choice_count = 0;
@@ -464,7 +464,7 @@ static int scen_file_choice_values(scen_file_t *file, yaml_node_t *node,
     yaml_node_item_t *item;
 
     if (node->type != YAML_SEQUENCE_NODE) {
-        return scen_file_fail(file, node, "choices.%s must be a list of values, not a %s",
+        return scen_file_fail(file, node, "choices.%s must be a list of values, not %s",
                               name, scen_node_kind(node));
     }
     for (item = node->data.sequence.items.start; item < node->data.sequence.items.top;

@@ -33,6 +33,7 @@ int sim_determinism_check(sim_world_t *world, const scen_t *scen,
             goto done;
         }
         out->trace_hash[run] = result.trace_hash;
+        out->steps = run == 0 ? result.steps : out->steps;
         if (run == 0) {
             first_count = world->trace.step_count;
             first = malloc((first_count + 1) * sizeof(first[0]));

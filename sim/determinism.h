@@ -21,6 +21,7 @@
 typedef struct {
     bool same;
     uint32_t step;           /* the first step that differs */
+    uint32_t steps;          /* the first run's scheduler steps */
     uint64_t trace_hash[2];
     char *lines[2];          /* that step's trace lines from each run (malloc'd) */
 } sim_determinism_t;

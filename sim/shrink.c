@@ -99,11 +99,17 @@ int sim_shrink(sim_world_t *world, const scen_t *scen, const core_policy_t *poli
     if (prop < 0) {
         prop = sim_shrink_first_prop(&out->result);
     }
-    if (prop < 0 || (out->result.violated_mask & (1u << prop)) == 0) {
-        snprintf(error, error_size, "seed %llu under policy %s breaks %s; there is "
-                 "nothing to shrink (pick a failing seed, e.g. with `run`)",
-                 (unsigned long long)seed, policy->name,
-                 prop < 0 ? "no property" : "other properties, not the one asked for");
+    if (out->result.violated_mask == 0) {
+        snprintf(error, error_size, "seed %llu under policy %s breaks no property, so "
+                 "there is nothing to shrink; find a failing seed with `run`",
+                 (unsigned long long)seed, policy->name);
+        goto done;
+    }
+    if ((out->result.violated_mask & (1u << prop)) == 0) {
+        snprintf(error, error_size, "seed %llu under policy %s does not break %s, so "
+                 "there is nothing to shrink for it; leave out --property to shrink the "
+                 "first property it breaks", (unsigned long long)seed, policy->name,
+                 sim_prop_name((sim_prop_t)prop));
         goto done;
     }
     s.prop = prop;

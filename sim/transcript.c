@@ -93,9 +93,15 @@ static void sim_transcript_columns(const sim_event_t *e, char *what, char *clien
         snprintf(server, size, "rolled back txn %d", e->a);
         return;
     case SIM_EV_FAULT:
-        snprintf(what, size, "FAULT %s at %s of %s",
-                 fault_kind_name((fault_kind_t)e->d), fault_point_name((fault_point_t)e->c),
-                 sim_transcript_stmt(e->b));
+        /* Strikes outside a statement's transaction carry BEGIN as their statement. */
+        if (e->b == STMT_BEGIN) {
+            snprintf(what, size, "FAULT %s at %s", fault_kind_name((fault_kind_t)e->d),
+                     fault_point_name((fault_point_t)e->c));
+        } else {
+            snprintf(what, size, "FAULT %s at %s of %s",
+                     fault_kind_name((fault_kind_t)e->d),
+                     fault_point_name((fault_point_t)e->c), sim_transcript_stmt(e->b));
+        }
         return;
     case SIM_EV_REAPED:
         snprintf(what, size, "FAULT F1 idle reap of conn %d", e->a);

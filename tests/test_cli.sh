@@ -301,6 +301,22 @@ check $? "shrink --json gives the property and at most 3 events"
     >"$work/err.txt" 2>&1
 check $([ $? -eq 2 ] && [ ! -e "$work/none.yaml" ]; echo $?) \
     "shrink of a passing run exits 2 and writes nothing"
+"$BIN" shrink --policy phase-split --seed 1 --property S4 >"$work/err.txt" 2>&1
+check $([ $? -eq 2 ] && grep -q 'breaks no property' "$work/err.txt"; echo $?) \
+    "shrink of a seed that breaks nothing says so"
+"$BIN" shrink --policy blind --seed 5 --property S4 --to "$work/shrunk/blind.yaml" \
+    >"$work/again.txt" 2>"$work/err.txt"
+check $([ $? -eq 2 ] && grep -q 'already exists' "$work/err.txt" && \
+        ! grep -q 'transcript' "$work/again.txt"; echo $?) \
+    "shrink checks its target before shrinking"
+mkdir -p "$work/pct"
+"$BIN" shrink --policy blind --seed 5 --pct 3 --property S4 --to "$work/pct/blind.yaml" \
+    >/dev/null 2>&1 && "$BIN" check "$work/pct" >/dev/null 2>&1
+check $? "a PCT run shrinks to a file that replays without --pct"
+mkdir -p "$work/fromcase"
+(cd "$work/fromcase" && "$OLDPWD/$BIN" shrink --policy reused-guard --case C3 --property S4 \
+    >"$work/case.txt" 2>&1) && [ -f "$work/fromcase/shrunk-reused-guard-S4-1.yaml" ]
+check $? "shrink --case takes the file's seed and names the file by property"
 "$BIN" shrink --policy blind --seed 5 --property S99 >"$work/err.txt" 2>&1
 check $([ $? -eq 2 ] && grep -q 'unknown property "S99"' "$work/err.txt"; echo $?) \
     "shrink names an unknown property"
