@@ -94,8 +94,9 @@
       "AND generation = $2")                                                   \
     X(SEND, "Q-SEND", "kigo",                                                  \
       "INSERT INTO " STMT_SCHEMA ".pg_queue_message (queue_name, message, "    \
-      "org_id, priority, enqueued_at, vt, read_ct, state) VALUES (CASE $1 "    \
-      "WHEN 0 THEN 'headers' ELSE 'callbacks' END, jsonb_build_object("        \
+      "org_id, priority, enqueued_at, vt, read_ct, state) VALUES ("            \
+      "CASE $1::integer WHEN 0 THEN 'headers' ELSE 'callbacks' END, "          \
+      "jsonb_build_object("                                                    \
       "'batch', $2::integer, 'generation', $3::bigint), $4, 5, now(), now(), " \
       "0, 'ready') RETURNING msg_id")                                          \
     X(ACK, "Q-ACK", "M",                                                       \
