@@ -314,8 +314,10 @@ mkdir -p "$work/pct"
     >/dev/null 2>&1 && "$BIN" check "$work/pct" >/dev/null 2>&1
 check $? "a PCT run shrinks to a file that replays without --pct"
 mkdir -p "$work/fromcase"
-(cd "$work/fromcase" && "$OLDPWD/$BIN" shrink --policy reused-guard --case C3 --property S4 \
-    >"$work/case.txt" 2>&1) && [ -f "$work/fromcase/shrunk-reused-guard-S4-1.yaml" ]
+case "$BIN" in /*) bin_path=$BIN ;; *) bin_path=$PWD/$BIN ;; esac
+(cd "$work/fromcase" && BARRIERSIM_SCENARIOS="$OLDPWD/scenarios" "$bin_path" shrink \
+    --policy reused-guard --case C3 --property S4 >"$work/case.txt" 2>&1) &&
+    [ -f "$work/fromcase/shrunk-reused-guard-S4-1.yaml" ]
 check $? "shrink --case takes the file's seed and names the file by property"
 "$BIN" shrink --policy blind --seed 5 --property S99 >"$work/err.txt" 2>&1
 check $([ $? -eq 2 ] && grep -q 'unknown property "S99"' "$work/err.txt"; echo $?) \
