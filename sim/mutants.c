@@ -5,6 +5,8 @@
 
 #include "explore.h"
 
+#define SIM_MUTANT_EXPLORE_SEEDS 2
+
 static uint64_t sim_mutant_seeds(sim_world_t *world, const scen_t *scen,
                                  const core_policy_t *mutant,
                                  const core_policy_t *reference, bool pct, uint64_t limit);
@@ -64,7 +66,9 @@ static uint64_t sim_mutant_explore(sim_world_t *world, const scen_t *scen,
     sim_explore_t mut;
     char error[256];
     scen_t *small = malloc(sizeof(*small));
+    uint64_t walked = 0;
     uint64_t found = 0;
+    uint64_t seed;
 
     if (small == NULL) {
         return 0;
@@ -74,13 +78,23 @@ static uint64_t sim_mutant_explore(sim_world_t *world, const scen_t *scen,
     small->worker_count = 2;
     small->assigned = false;
     small->choice_count = 0;
-    if (sim_explore(world, small, reference, 1, &limits, &ref, error, sizeof(error)) == 0) {
-        limits.stop_mask = ~ref.seen_mask;
-        if (sim_explore(world, small, mutant, 1, &limits, &mut, error, sizeof(error)) == 0) {
-            found = mut.found ? mut.schedules : 0;
-            sim_explore_free(&mut);
+
+    /* Seeds 1 and 2 draw the two decrement paths of the default scenario. */
+    for (seed = 1; seed <= SIM_MUTANT_EXPLORE_SEEDS && found == 0; seed++) {
+        limits.stop_mask = 0;
+        if (sim_explore(world, small, reference, seed, &limits, &ref, error,
+                        sizeof(error)) != 0) {
+            break;
         }
+        limits.stop_mask = ~ref.seen_mask;
         sim_explore_free(&ref);
+        if (sim_explore(world, small, mutant, seed, &limits, &mut, error,
+                        sizeof(error)) != 0) {
+            break;
+        }
+        found = mut.found ? walked + mut.schedules : 0;
+        walked += mut.schedules;
+        sim_explore_free(&mut);
     }
     free(small);
     return found;

@@ -27,7 +27,8 @@ typedef enum {
 #define SIM_MUTANT_PCT_STEPS 500
 
 /* Seeds (random, PCT) or schedules (exhaustive, on scen cut to 2 batches
- * and 2 workers, at most 2 faults and 1 reordering) run until the mutant
+ * and 2 workers, at most 2 faults and 1 reordering, seed 1 then seed 2,
+ * schedules counted over both) run until the mutant
  * is caught, or 0 when it is not caught within limit. */
 uint64_t sim_mutant_detect(sim_world_t *world, const scen_t *scen,
                            const core_policy_t *mutant, const core_policy_t *reference,
