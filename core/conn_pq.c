@@ -104,6 +104,25 @@ static conn_status_t conn_pq_connect(void *backend, void **handle_out)
     return CONN_OK;
 }
 
+bool conn_pq_send(PGconn *conn, const stmt_t *stmt, const conn_params_t *params)
+{
+    conn_pq_params_t text;
+
+    if (stmt->params[0] == '\0') {
+        return PQsendQuery(conn, stmt->sql) == 1;
+    }
+    if (!conn_pq_build_params(stmt, params, &text)) {
+        return false; /* LCOV_EXCL_LINE: only when malloc fails */
+    }
+    return PQsendQueryParams(conn, stmt->sql, text.count, NULL, text.values, NULL, NULL,
+                             0) == 1;
+}
+
+void conn_pq_raw(PGconn *conn, PGresult *res, conn_raw_t *raw_out)
+{
+    conn_pq_read_result(conn, res, raw_out);
+}
+
 static void conn_pq_exec(void *handle, const stmt_t *stmt,
                          const conn_params_t *params, conn_raw_t *raw_out)
 {

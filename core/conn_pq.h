@@ -24,6 +24,9 @@
 #ifndef BARRIERSIM_CONN_PQ_H
 #define BARRIERSIM_CONN_PQ_H
 
+#include <libpq-fe.h>
+#include <stdbool.h>
+
 #include "conn.h"
 
 /* The backend argument of conn_pq_ops.connect(). */
@@ -32,6 +35,15 @@ typedef struct {
 } conn_pq_backend_t;
 
 extern const conn_ops_t conn_pq_ops;
+
+/* Send stmt with its parameters on conn without waiting for the reply
+ * (PQsendQuery or PQsendQueryParams). Returns false when nothing was sent.
+ * The simulator's mirror (sim/mirror.c) runs statements with it. */
+bool conn_pq_send(PGconn *conn, const stmt_t *stmt, const conn_params_t *params);
+
+/* Read a result that libpq returned for conn into raw_out, as the ops table
+ * does; res may be NULL (no result). */
+void conn_pq_raw(PGconn *conn, PGresult *res, conn_raw_t *raw_out);
 
 /* Return the server process id of an open handle, for tools that terminate
  * it with pg_terminate_backend(); 0 when the connection is bad. */
