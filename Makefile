@@ -25,7 +25,7 @@ LDLIBS += $(PKG_LIBS) -pthread
 
 ARCH := $(shell uname -m)
 ASM_SRC := $(wildcard sim/fiber_switch_$(ARCH).S)
-LIB_SRC := $(wildcard core/*.c sim/*.c faults/*.c scenarios/*.c reports/*.c)
+LIB_SRC := $(wildcard core/*.c sim/*.c faults/*.c scenarios/*.c reports/*.c confirm/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)

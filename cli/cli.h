@@ -26,6 +26,7 @@
 #define CLI_EXIT_VIOLATION 1
 #define CLI_EXIT_USAGE 2
 #define CLI_EXIT_INTERNAL 3
+#define CLI_EXIT_ENVIRONMENT 4   /* the real server could not be used */
 #define CLI_POLICY_MAX SCEN_POLICY_MAX
 #define CLI_ARGS_MAX (PATH_MAX + 64)      /* "--scenario 'PATH'" with quoting */
 #define CLI_COMMAND_MAX (CLI_ARGS_MAX + 256) /* a whole replay command */
@@ -60,6 +61,7 @@ typedef struct {
     bool check;                 /* replay --check: run twice, compare step hashes */
     int pct_depth;              /* --pct D: PCT scheduling at depth D; 0 random */
     bool coverage;              /* run --coverage: count fault cells and conditions */
+    const char *pg_conninfo;    /* confirm --pg CONNINFO: the user's server */
     int fault_max;              /* explore --faults N */
     int pick_max;               /* explore --picks N */
     uint64_t schedule_max;      /* explore --max-schedules N, 0 for no limit */
@@ -117,6 +119,8 @@ int cli_shrink(const cli_options_t *options);
 int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen);
 /* Walk every schedule of a small scenario within bounds (explore.c). */
 int cli_explore(const cli_options_t *options);
+/* Replay seeds on a real server and compare with the simulator (confirm.c). */
+int cli_confirm(const cli_options_t *options);
 
 /* The policies a scenario file names, all of them when it names none.
  * Returns the count. */

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "run") != 0 && strcmp(command, "replay") != 0 &&
         strcmp(command, "save") != 0 && strcmp(command, "shrink") != 0 &&
-        strcmp(command, "explore") != 0) {
+        strcmp(command, "explore") != 0 && strcmp(command, "confirm") != 0) {
         fprintf(stderr, "barriersim: unknown command \"%s\"; run \"%s help\"\n",
                 command, argv[0]);
         return CLI_EXIT_USAGE;
@@ -95,6 +95,8 @@ int main(int argc, char **argv)
             rc = cli_run(options);
         } else if (strcmp(command, "replay") == 0) {
             rc = cli_replay(options);
+        } else if (strcmp(command, "confirm") == 0) {
+            rc = cli_confirm(options);
         } else if (strcmp(command, "explore") == 0) {
             rc = cli_explore(options);
         } else if (strcmp(command, "shrink") == 0) {

@@ -32,6 +32,7 @@ enum {
     OPT_MAX_SCHEDULES = 'M',
     OPT_PCT = 'T',
     OPT_COVERAGE = 'V',
+    OPT_PG = 'G',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -73,6 +74,7 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"max-schedules", required_argument, NULL, OPT_MAX_SCHEDULES},
         {"pct", required_argument, NULL, OPT_PCT},
         {"coverage", no_argument, NULL, OPT_COVERAGE},
+        {"pg", required_argument, NULL, OPT_PG},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -164,6 +166,9 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
         return cli_parse_range("--picks", arg, 0, 8, &options->pick_max);
     case OPT_COVERAGE:
         options->coverage = true;
+        return 0;
+    case OPT_PG:
+        options->pg_conninfo = arg;
         return 0;
     case OPT_PCT:
         return cli_parse_count("--pct", arg, SIM_PCT_DEPTH_MAX, &options->pct_depth);
@@ -311,6 +316,10 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
                     command);
             return CLI_EXIT_USAGE;
         }
+    }
+    if (options->pg_conninfo != NULL && strcmp(command, "confirm") != 0) {
+        fprintf(stderr, "barriersim %s: --pg applies to confirm only\n", command);
+        return CLI_EXIT_USAGE;
     }
     if (options->coverage && strcmp(command, "run") != 0) {
         fprintf(stderr, "barriersim %s: --coverage applies to run only\n", command);

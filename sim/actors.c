@@ -411,6 +411,9 @@ static void sim_actor_terminate_backend(sim_actor_t *actor)
         return;
     }
     sim_actor_strike(actor, conn->id, conn->txn_stmt, FAULT_AT_STEP, FAULT_F9);
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->terminate(world->mirror, conn->id);
+    }
     conn->server_gone = true;
     if (conn->txn != 0) {
         int txn = conn->txn;

@@ -30,7 +30,6 @@
 /* X(id, name, what value 0 means) */
 #define SIM_CHOICE_CLASS_MAP(X)                                                \
     X(PICK, "pick", "the runnable actor due first")                            \
-    X(JITTER, "jitter", "a woken lock waiter runs 1 us after the lock is free") \
     X(LATENCY, "latency", "a network hop takes the minimum latency")           \
     X(WORK, "work", "a batch's work takes the minimum time")                   \
     X(FAULT, "fault", "no fault at this strike point")                         \

@@ -189,6 +189,9 @@ static void sim_env_open_caller_txn(sim_actor_t *actor)
     conn->txn_stmt = STMT_BEGIN;
     conn->caller_txn = true;
     conn->txn_status = CONN_TXN_INTRANS;
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->begin_caller(world->mirror, conn->id);
+    }
     sim_actor_strike(actor, conn->id, STMT_DEC, FAULT_AT_CALL, FAULT_F10);
 }
 

@@ -67,6 +67,9 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
                                    const sim_send_t *send, conn_raw_t *raw);
 static void sim_conn_reply(sim_conn_t *conn, sim_actor_t *actor, const stmt_t *stmt,
                            const sim_send_t *send, const conn_raw_t *raw);
+static void sim_conn_mirror(sim_world_t *world, const sim_conn_t *conn,
+                            const stmt_t *stmt, const conn_params_t *params,
+                            const conn_raw_t *raw);
 
 static conn_status_t sim_conn_connect(void *backend, void **handle_out)
 {
@@ -94,6 +97,9 @@ static conn_status_t sim_conn_connect(void *backend, void **handle_out)
     conn->idle_since_us = world->now_us;
 
     sim_world_emit(world, actor->index, SIM_EV_CONNECT, conn->id, CONN_OK, 0, 0);
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->connect(world->mirror, conn->id);
+    }
     *handle_out = conn;
     return CONN_OK;
 }
@@ -161,6 +167,9 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw)
     if (sim_actor_draw(actor, FAULT_AT_ROLLBACK, &variant) == FAULT_F7) {
         /* The ROLLBACK itself meets a broken socket. */
         sim_actor_strike(actor, conn->id, conn->txn_stmt, FAULT_AT_ROLLBACK, FAULT_F7);
+        if (world->mirror_ops != NULL) {
+            world->mirror_ops->lost(world->mirror, conn->id, conn->txn != 0);
+        }
         conn->server_gone = true;
         if (conn->txn != 0) {
             sim_world_schedule_zombie(world, conn->txn, conn->id);
@@ -178,6 +187,9 @@ static void sim_conn_rollback(void *handle, conn_raw_t *raw)
     if (conn->txn != 0) {
         sim_world_txn_end(world, conn->txn, false, 0);
         conn->txn = 0;
+    }
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->rollback(world->mirror, conn->id);
     }
     conn->caller_txn = false;
     sim_actor_sleep(actor, sim_actor_latency(actor));
@@ -209,6 +221,9 @@ static void sim_conn_close(void *handle)
 
     if (!conn->server_gone && conn->txn != 0) {
         sim_world_txn_end(world, conn->txn, false, 1);
+    }
+    if (world->mirror_ops != NULL && !conn->closed) {
+        world->mirror_ops->close(world->mirror, conn->id);
     }
     conn->txn = 0;
     conn->server_gone = true;
@@ -270,6 +285,9 @@ static bool sim_conn_reaped(sim_conn_t *conn, sim_actor_t *actor,
         return false;
     }
     conn->server_gone = true;
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->terminate(world->mirror, conn->id);
+    }
     sim_world_emit(world, actor->index, SIM_EV_REAPED, conn->id, 0, 0, idle_us);
     sim_conn_strike(conn, actor, send, FAULT_F1);
     return true;
@@ -285,6 +303,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     sim_world_t *world = actor->world;
     sim_call_t *call = &actor->call;
     int wait_txn = 0;
+    bool waited = false;
     bool autocommit;
 
     raw->answered = true;
@@ -293,6 +312,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         /* An aborted transaction rejects every command but COMMIT and
          * ROLLBACK, and stays aborted. */
         memcpy(raw->sqlstate, SIM_SQLSTATE_IN_FAILED_TXN, CONN_SQLSTATE_SIZE);
+        sim_conn_mirror(world, conn, stmt, params, raw);
         return true;
     }
     if (send->point == FAULT_AT_BEGIN) {
@@ -301,6 +321,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
             conn->txn = sim_server_begin(&world->server, conn->id);
             conn->txn_stmt = STMT_BEGIN;
         }
+        sim_conn_mirror(world, conn, stmt, params, raw);
         return true;
     }
     if (send->point == FAULT_AT_COMMIT && !send->batched) {
@@ -314,6 +335,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
             conn->txn = 0;
             sim_world_txn_end(world, txn, conn->txn_status != CONN_TXN_INERROR, 0);
         }
+        sim_conn_mirror(world, conn, stmt, params, raw);
         return true;
     }
 
@@ -351,6 +373,14 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
                            world->now_us, raw, &wait_txn) == SIM_EXEC_WAIT) {
         sim_world_emit(world, actor->index, SIM_EV_LOCK_WAIT, conn->txn, stmt->id,
                        wait_txn, 0);
+        if (!waited) {
+            /* A waiter keeps its place in the lock queue when it re-blocks. */
+            actor->wait_seq = ++world->wait_seq_next;
+            if (world->mirror_ops != NULL) {
+                world->mirror_ops->wait(world->mirror, conn->id, stmt, params);
+            }
+        }
+        waited = true;
         sim_actor_block_on_txn(actor, wait_txn);
         if (conn->server_gone) {
             return false;
@@ -359,6 +389,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     conn->txn_stmt = sim_stmt_family(stmt->id);
     sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
                    raw->row_count, raw->value);
+    sim_conn_mirror(world, conn, stmt, params, raw);
     if (send->in_call && sim_stmt_family(stmt->id) == STMT_DEC && stmt->id != STMT_K_MARK && stmt->id != STMT_K_STORE && raw->row_count > 0 && raw->value < 0) {
         call->saw_negative = true;
     }
@@ -384,6 +415,9 @@ static void sim_conn_break(sim_conn_t *conn, sim_actor_t *actor)
 {
     sim_world_t *world = actor->world;
 
+    if (world->mirror_ops != NULL && !conn->server_gone) {
+        world->mirror_ops->lost(world->mirror, conn->id, conn->txn != 0);
+    }
     conn->server_gone = true;
     if (conn->txn != 0) {
         sim_world_schedule_zombie(world, conn->txn, conn->id);
@@ -469,6 +503,9 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
     const char *sqlstate = sqlstates[variant];
 
     sim_conn_strike(conn, actor, send, FAULT_F6);
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->logical_error(world->mirror, conn->id, sqlstate);
+    }
     if (conn->txn == 0) {
         conn->txn = sim_server_begin(&world->server, conn->id);
         sim_world_txn_end(world, conn->txn, false, 0);
@@ -481,6 +518,16 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
     conn->idle_since_us = world->now_us;
     sim_world_emit(world, actor->index, SIM_EV_REPLY, conn->id, send->main,
                    CONN_LOGICAL, -1);
+}
+
+/* Hand a statement the simulated server answered to the mirror, if any. */
+static void sim_conn_mirror(sim_world_t *world, const sim_conn_t *conn,
+                            const stmt_t *stmt, const conn_params_t *params,
+                            const conn_raw_t *raw)
+{
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->exec(world->mirror, conn->id, stmt, params, raw);
+    }
 }
 
 /* The forms of the decrement and the claim that policies n and k send

@@ -13,7 +13,6 @@
 #define SIM_STREAM_LATENCY 0x6c6174ULL
 #define SIM_STREAM_FAULT 0x666c74ULL
 #define SIM_STREAM_RESTART 0x727374ULL
-#define SIM_WAKE_JITTER_MAX_US 50
 _Static_assert(SIM_ACTOR_MAX <= SIM_PCT_ACTORS, "PCT keeps a priority per actor");
 
 /* More table entries than one scheduler step can use. */
@@ -34,6 +33,7 @@ static int sim_world_pick_actor(sim_world_t *world, int first, int64_t horizon_u
 static bool sim_world_due_before(const sim_world_t *world, int a, int b);
 static void sim_world_point_kinds(sim_world_t *world);
 static void sim_world_pin_choices(sim_world_t *world, const scen_t *scen);
+static void sim_world_wake_waiters(sim_world_t *world, int txn);
 static int sim_world_next_callback(const sim_world_t *world);
 static void sim_world_fire_zombie(sim_world_t *world, int zombie);
 static void sim_world_after_step(sim_world_t *world);
@@ -377,18 +377,34 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
                              row->remaining, row->element_count);
     }
 
-    /* Waiters re-run their statement against the newest version. */
+    sim_world_wake_waiters(world, txn);
+}
+
+/* Waiters re-run their statement against the newest version, in the order
+ * they started to wait: PostgreSQL queues row-lock waiters on the tuple
+ * lock, first come first served, so the first waiter takes the lock and the
+ * others wait on it in turn. */
+static void sim_world_wake_waiters(sim_world_t *world, int txn)
+{
+    int i;
+    int j;
+
     for (i = 0; i < world->actor_count; i++) {
         sim_actor_t *actor = &world->actors[i];
+        int rank = 0;
 
-        if (actor->state == SIM_ACTOR_BLOCKED_TXN && actor->blocked_txn == txn) {
-            actor->state = SIM_ACTOR_READY;
-            actor->blocked_txn = 0;
-            actor->ready_at_us =
-                world->now_us +
-                sim_choose_range(world->tape, &world->sched_prng, SIM_CHOICE_JITTER,
-                                 i, 1, SIM_WAKE_JITTER_MAX_US);
+        if (actor->state != SIM_ACTOR_BLOCKED_TXN || actor->blocked_txn != txn) {
+            continue;
         }
+        for (j = 0; j < world->actor_count; j++) {
+            const sim_actor_t *other = &world->actors[j];
+
+            rank += other->state == SIM_ACTOR_BLOCKED_TXN && other->blocked_txn == txn &&
+                    other->wait_seq < actor->wait_seq;
+        }
+        actor->state = SIM_ACTOR_READY;
+        actor->blocked_txn = 0;
+        actor->ready_at_us = world->now_us + 1 + rank;
     }
 }
 
@@ -441,6 +457,7 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->min_remaining = INT64_MAX;
     world->last_actor = 0;
     world->strike_count = 0;
+    world->wait_seq_next = 0;
     memset(world->strikes_at, 0, sizeof(world->strikes_at));
     if (world->coverage != NULL) {
         world->coverage->runs++;
@@ -689,6 +706,9 @@ static void sim_world_fire_zombie(sim_world_t *world, int zombie)
     z->txn = 0;
     if (sim_server_txn(&world->server, txn)->state == SIM_TXN_ACTIVE) {
         sim_world_txn_end(world, txn, false, 2);
+    }
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->terminate(world->mirror, sim_server_txn(&world->server, txn)->conn_id);
     }
 }
 

@@ -91,6 +91,30 @@ typedef struct {
 
 typedef struct sim_world sim_world_t;
 
+/* A mirror runs every server-side action of a run on a real server as well
+ * (confirm/mirror.c) and compares the replies; NULL in the simulator. The
+ * hooks observe: they never change what the simulated run does. conn_id is
+ * the simulated connection's id. */
+typedef struct {
+    void (*connect)(void *mirror, int conn_id);
+    /* The statement reached the server and the simulated server answered
+     * (after any lock wait); the mirror runs it and compares the reply. */
+    void (*exec)(void *mirror, int conn_id, const stmt_t *stmt,
+                 const conn_params_t *params, const conn_raw_t *sim_raw);
+    /* The statement reached the server and waits for a row lock. */
+    void (*wait)(void *mirror, int conn_id, const stmt_t *stmt,
+                 const conn_params_t *params);
+    void (*begin_caller)(void *mirror, int conn_id);                 /* F10 */
+    void (*logical_error)(void *mirror, int conn_id, const char *sqlstate); /* F6 */
+    void (*rollback)(void *mirror, int conn_id);
+    /* The client's socket broke; an open transaction lives on in its backend
+     * until terminate. */
+    void (*lost)(void *mirror, int conn_id, bool txn_open);
+    /* The backend ends now: an idle reap, F9, or a dead peer noticed. */
+    void (*terminate)(void *mirror, int conn_id);
+    void (*close)(void *mirror, int conn_id);
+} sim_mirror_ops_t;
+
 /* A simulated client connection and its backend. */
 typedef struct {
     int id;
@@ -129,6 +153,7 @@ typedef struct {
     int occurrences[STMT_COUNT][3]; /* sends per (statement, point), for schedules */
     int point_occurrences[FAULT_POINT_COUNT]; /* arrivals at the other points */
     bool crash_pending;       /* crashed inside its fiber; the scheduler restarts it */
+    uint64_t wait_seq;        /* when its statement started to wait for a lock */
 } sim_actor_t;
 
 typedef struct {
@@ -221,9 +246,12 @@ struct sim_world {
     bool point_kinds_ready;
     FILE *transcript;                        /* one line per step, or NULL */
     uint64_t run_count;                      /* runs of this world (SIM_BUG_DRIFT) */
+    uint64_t wait_seq_next;                  /* the lock queue's arrival counter */
     int strike_count;                        /* faults that struck this run */
     int strikes_at[SIM_PROP_COUNT];          /* strike_count when each property broke */
     sim_coverage_t *coverage;                /* counts over runs (coverage.h), or NULL */
+    const sim_mirror_ops_t *mirror_ops;      /* a real server mirrored, or NULL */
+    void *mirror;
 };
 
 /* Create a world whose fibers and buffers are reused by every run. */

@@ -1,0 +1,179 @@
+/* confirm — replay seeds on a real PostgreSQL server and compare each with
+ * the simulator's prediction; print both transcripts where they part. */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../confirm/confirm.h"
+
+#define CLI_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
+
+typedef struct {
+    int counts[CONFIRM_UNSUPPORTED + 1];
+} cli_confirm_tally_t;
+
+static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
+                            const cli_options_t *options, const core_policy_t *policy,
+                            uint64_t seed, cli_confirm_tally_t *tally, json_t *runs);
+static void cli_confirm_print_diffs(const confirm_report_t *report);
+static json_t *cli_confirm_json(const core_policy_t *policy, uint64_t seed,
+                                const confirm_report_t *report);
+
+int cli_confirm(const cli_options_t *options)
+{
+    const char *conninfo = options->pg_conninfo != NULL ? options->pg_conninfo
+                                                        : getenv(CLI_CONNINFO_ENV);
+    cli_confirm_tally_t tally;
+    confirm_mirror_t *mirror;
+    sim_world_t *world;
+    char error[CLI_ERROR_MAX];
+    json_t *runs = json_array();
+    int rc = CLI_EXIT_OK;
+    int p;
+
+    if (conninfo == NULL || conninfo[0] == '\0') {
+        fprintf(stderr, "barriersim confirm: no server: give --pg CONNINFO or set %s to a "
+                        "server that has the schema of scripts/schema.sql\n",
+                CLI_CONNINFO_ENV);
+        json_decref(runs);
+        return CLI_EXIT_USAGE;
+    }
+    memset(&tally, 0, sizeof(tally));
+    world = cli_world_new(NULL);
+    mirror = malloc(sizeof(*mirror));
+    if (world == NULL || mirror == NULL) {
+        cli_world_free(world);
+        free(mirror);
+        json_decref(runs);
+        return CLI_EXIT_INTERNAL;
+    }
+    if (confirm_mirror_open(mirror, conninfo, world, error, sizeof(error)) != 0) {
+        fprintf(stderr, "barriersim confirm: %s\n", error);
+        rc = CLI_EXIT_ENVIRONMENT;
+    }
+
+    for (p = 0; rc == CLI_EXIT_OK && p < options->policy_count; p++) {
+        uint64_t seed;
+
+        for (seed = options->seed_first; rc == CLI_EXIT_OK; seed++) {
+            rc = cli_confirm_seed(world, mirror, options, options->policies[p], seed, &tally,
+                                  runs);
+            if (seed == options->seed_last) {
+                break;
+            }
+        }
+    }
+    if (rc == CLI_EXIT_OK || rc == CLI_EXIT_VIOLATION) {
+        printf("barriersim confirm: %d agree, %d sim-only, %d real-only, %d disagree\n",
+               tally.counts[CONFIRM_AGREE], tally.counts[CONFIRM_SIM_ONLY],
+               tally.counts[CONFIRM_REAL_ONLY], tally.counts[CONFIRM_DISAGREE]);
+    }
+    if (options->json_path != NULL && rc != CLI_EXIT_INTERNAL) {
+        json_t *root = json_pack("{s:i,s:O}", "schema", 1, "runs", runs);
+
+        if (cli_write_json(options->json_path, root) != 0) {
+            rc = CLI_EXIT_INTERNAL;
+        }
+        json_decref(root);
+    }
+    json_decref(runs);
+    if (mirror->admin != NULL) {
+        confirm_mirror_close(mirror);
+    }
+    free(mirror);
+    cli_world_free(world);
+    return rc;
+}
+
+/* One seed: a line with the verdict; on anything but agree, the mirrored
+ * run's transcript (each real reply under the simulated one) and the
+ * differences. Returns the exit status so far. */
+static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
+                            const cli_options_t *options, const core_policy_t *policy,
+                            uint64_t seed, cli_confirm_tally_t *tally, json_t *runs)
+{
+    confirm_report_t *report = malloc(sizeof(*report));
+    char *text = NULL;
+    size_t size = 0;
+    FILE *transcript = open_memstream(&text, &size);
+    confirm_verdict_t verdict;
+    int rc = CLI_EXIT_OK;
+
+    if (report == NULL || transcript == NULL) {
+        free(report);
+        if (transcript != NULL) {
+            fclose(transcript);
+        }
+        free(text);
+        return CLI_EXIT_INTERNAL;
+    }
+    verdict = confirm_run(world, mirror, options->selected, policy, seed, 0, transcript,
+                          report);
+    fclose(transcript);
+    tally->counts[verdict]++;
+    printf("%-17s seed %-8" PRIu64 " %-11s %d replies compared, %d differ\n", policy->name,
+           seed, confirm_verdict_name(verdict), report->statements, report->diff_count);
+
+    if (verdict == CONFIRM_UNSUPPORTED || verdict == CONFIRM_ENVIRONMENT) {
+        fprintf(stderr, "barriersim confirm: %s\n", report->reason);
+        rc = verdict == CONFIRM_UNSUPPORTED ? CLI_EXIT_USAGE : CLI_EXIT_ENVIRONMENT;
+    } else if (report->hash_changed) {
+        fprintf(stderr, "barriersim confirm: the mirrored run's trace hash differs from the "
+                        "prediction's; the mirror changed the run (a bug)\n");
+        rc = CLI_EXIT_INTERNAL;
+    } else if (verdict != CONFIRM_AGREE) {
+        printf("\nsimulated run with the real server's replies (policy %s, seed %" PRIu64
+               "):\n%s\n", policy->name, seed, text != NULL ? text : "");
+        cli_confirm_print_diffs(report);
+        rc = CLI_EXIT_VIOLATION;
+    }
+    json_array_append_new(runs, cli_confirm_json(policy, seed, report));
+    free(text);
+    free(report);
+    return rc;
+}
+
+static void cli_confirm_print_diffs(const confirm_report_t *report)
+{
+    int i;
+
+    printf("differences (simulator | real server):\n");
+    for (i = 0; i < report->diff_count && i < CONFIRM_DIFF_MAX; i++) {
+        const confirm_diff_t *diff = &report->diffs[i];
+
+        printf("  step %-6u conn %-4d %-16s %-30s | %s\n", diff->step, diff->conn_id,
+               stmt_label(diff->stmt), diff->sim, diff->real);
+    }
+    printf("  barrier row: %s remaining %" PRId64 ", results [%s] | %s remaining %" PRId64
+           ", results [%s]\n\n",
+           report->sim_row.exists ? "exists," : "gone;", report->sim_row.remaining,
+           report->sim_row.batches, report->real_row.exists ? "exists," : "gone;",
+           report->real_row.remaining, report->real_row.batches);
+}
+
+static json_t *cli_confirm_json(const core_policy_t *policy, uint64_t seed,
+                                const confirm_report_t *report)
+{
+    json_t *diffs = json_array();
+    int i;
+
+    for (i = 0; i < report->diff_count && i < CONFIRM_DIFF_MAX; i++) {
+        json_array_append_new(diffs, json_pack("{s:i,s:i,s:s,s:s,s:s}", "step",
+                                               (int)report->diffs[i].step, "conn",
+                                               report->diffs[i].conn_id, "statement",
+                                               stmt_label(report->diffs[i].stmt), "sim",
+                                               report->diffs[i].sim, "real",
+                                               report->diffs[i].real));
+    }
+    return json_pack("{s:s,s:I,s:s,s:i,s:o,s:{s:b,s:I,s:s},s:{s:b,s:I,s:s}}", "policy",
+                     policy->name, "seed", (json_int_t)seed, "verdict",
+                     confirm_verdict_name(report->verdict), "replies", report->statements,
+                     "differences", diffs, "sim_row", "exists", report->sim_row.exists,
+                     "remaining", (json_int_t)report->sim_row.remaining, "results",
+                     report->sim_row.batches, "real_row", "exists",
+                     report->real_row.exists, "remaining",
+                     (json_int_t)report->real_row.remaining, "results",
+                     report->real_row.batches);
+}

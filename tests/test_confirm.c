@@ -1,0 +1,226 @@
+/*
+ * Conformance of the simulator with a real PostgreSQL server: the
+ * protocol's schedules, the field cases marked real, and seeded random runs
+ * of policies a-e and k replayed through the mirror must all agree, and a
+ * planted simulator bug must be reported with both transcripts.
+ *
+ * Needs BARRIERSIM_PG_CONNINFO naming a server with the schema of
+ * scripts/schema.sql; `make test` starts a throwaway one (tests/with_pg.sh).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../confirm/confirm.h"
+#include "../scenarios/scen_file.h"
+
+#define TEST_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
+#define TEST_RANDOM_SEEDS 34       /* per policy: 6 policies, 204 runs */
+
+static sim_world_t *world;
+static confirm_mirror_t *mirror;
+static confirm_report_t report;
+static int replies;                /* replies compared by the agreeing runs */
+
+static int test_setup(void **state)
+{
+    const char *conninfo = getenv(TEST_CONNINFO_ENV);
+    char error[512];
+
+    (void)state;
+    if (conninfo == NULL) {
+        fprintf(stderr, "%s is not set: run through tests/with_pg.sh\n", TEST_CONNINFO_ENV);
+        return -1;
+    }
+    world = malloc(sizeof(*world));
+    mirror = malloc(sizeof(*mirror));
+    if (world == NULL || mirror == NULL || sim_world_create(world) != 0) {
+        return -1;
+    }
+    if (confirm_mirror_open(mirror, conninfo, world, error, sizeof(error)) != 0) {
+        fprintf(stderr, "%s\n", error);
+        return -1;
+    }
+    return 0;
+}
+
+static int test_teardown(void **state)
+{
+    (void)state;
+    confirm_mirror_close(mirror);
+    sim_world_destroy(world);
+    free(world);
+    free(mirror);
+    return 0;
+}
+
+static const core_policy_t *test_policy(const char *name)
+{
+    const core_policy_t *policy = core_policy_find(name);
+
+    assert_non_null(policy);
+    return policy;
+}
+
+/* Confirm one run and require agreement, printing the differences when not. */
+static void test_agree(const scen_t *scen, const core_policy_t *policy, uint64_t seed)
+{
+    confirm_verdict_t verdict = confirm_run(world, mirror, scen, policy, seed, 0, NULL,
+                                            &report);
+
+    if (verdict != CONFIRM_AGREE) {
+        print_error("%s under %s seed %llu: %s (%s), %d difference(s), first at step %u: "
+                    "sim %s, real %s\n",
+                    scen->name, policy->name, (unsigned long long)seed,
+                    confirm_verdict_name(verdict), report.reason, report.diff_count,
+                    report.diff_count > 0 ? report.diffs[0].step : 0,
+                    report.diff_count > 0 ? report.diffs[0].sim : "-",
+                    report.diff_count > 0 ? report.diffs[0].real : "-");
+    }
+    assert_int_equal(verdict, CONFIRM_AGREE);
+    assert_false(report.hash_changed);
+    replies += report.statements;
+}
+
+/* Every policy and seed of a scenario file. Returns the runs confirmed. */
+static int test_agree_file(const char *path)
+{
+    char error[1024];
+    scen_t *scen = malloc(sizeof(*scen));
+    int runs = 0;
+    int p;
+
+    assert_non_null(scen);
+    if (scen_file_load(path, scen, error, sizeof(error)) != 0) {
+        print_error("%s\n", error);
+        fail();
+    }
+    for (p = 0; p < scen->policy_count; p++) {
+        const core_policy_t *policy = test_policy(scen->policies[p]);
+        uint64_t seed;
+
+        if (policy->send == CORE_SEND_BATCHED) {
+            continue;
+        }
+        for (seed = scen->seed_first; seed <= scen->seed_last; seed++) {
+            test_agree(scen, policy, seed);
+            runs++;
+        }
+    }
+    free(scen);
+    return runs;
+}
+
+/* The protocol's single-fault schedules without a reaper (section 5). */
+static void test_confirm_sigma_schedules(void **state)
+{
+    static const char *const files[] = {"sigma1", "sigma2", "sigma3", "sigma4", "sigma6",
+                                        "sigma7", "sigma8", "sigma11", "sigma11-duplicate"};
+    char path[128];
+    int runs = 0;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "scenarios/schedules/%s.yaml", files[i]);
+        runs += test_agree_file(path);
+    }
+    assert_true(runs >= 60);
+}
+
+/* The field cases that CASES.md marks real, with their variants. */
+static void test_confirm_real_cases(void **state)
+{
+    static const char *const files[] = {"C1", "C3", "C3-autocommit", "C4", "C5", "C7",
+                                        "C7-control"};
+    char path[128];
+    int runs = 0;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "scenarios/cases/%s.yaml", files[i]);
+        runs += test_agree_file(path);
+    }
+    assert_true(runs >= 35);
+}
+
+/* Seeded random runs of the default swarm: policies a-e and k. */
+static void test_confirm_random_seeds(void **state)
+{
+    static const char *const policies[] = {"no-retry", "blind", "reused-guard",
+                                           "phase-split-late", "phase-split", "resolved"};
+    scen_t scen;
+    uint64_t seed;
+    int p;
+
+    (void)state;
+    scen_default(&scen, 8, 4);
+    replies = 0;
+    for (p = 0; p < 6; p++) {
+        for (seed = 1; seed <= TEST_RANDOM_SEEDS; seed++) {
+            test_agree(&scen, test_policy(policies[p]), seed);
+        }
+    }
+    assert_true(replies > 100 * 6 * TEST_RANDOM_SEEDS / 4);
+}
+
+/* A planted simulator bug (a decrement that does not append its result)
+ * must be reported, with the real reply under each simulated one. */
+static void test_confirm_reports_planted_bug(void **state)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *transcript = open_memstream(&text, &size);
+    confirm_verdict_t verdict;
+    scen_t scen;
+
+    (void)state;
+    assert_non_null(transcript);
+    scen_default(&scen, 4, 2);
+    verdict = confirm_run(world, mirror, &scen, test_policy("phase-split"), 1,
+                          SIM_BUG_DEC_SKIPS_APPEND, transcript, &report);
+    fclose(transcript);
+    assert_int_not_equal(verdict, CONFIRM_AGREE);
+    assert_int_not_equal(verdict, CONFIRM_ENVIRONMENT);
+    assert_non_null(strstr(text, "(real server)"));
+    assert_non_null(strstr(text, "client sees"));
+    assert_true(report.diff_count > 0 || strcmp(report.sim_row.batches,
+                                                report.real_row.batches) != 0);
+    free(text);
+}
+
+/* The reaper's choices follow the server clock: such a scenario is refused
+ * with the reason, and nothing runs. */
+static void test_confirm_refuses_reaper(void **state)
+{
+    scen_t scen;
+
+    (void)state;
+    scen_default(&scen, 2, 2);
+    scen.reaper_count = 1;
+    assert_int_equal(confirm_run(world, mirror, &scen, test_policy("phase-split"), 1, 0,
+                                 NULL, &report),
+                     CONFIRM_UNSUPPORTED);
+    assert_non_null(strstr(report.reason, "reaper"));
+    assert_int_equal(report.statements, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_confirm_sigma_schedules),
+        cmocka_unit_test(test_confirm_real_cases),
+        cmocka_unit_test(test_confirm_random_seeds),
+        cmocka_unit_test(test_confirm_reports_planted_bug),
+        cmocka_unit_test(test_confirm_refuses_reaper),
+    };
+
+    return cmocka_run_group_tests(tests, test_setup, test_teardown);
+}
