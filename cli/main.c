@@ -46,14 +46,20 @@ void cli_usage(FILE *out, const char *program)
             "        --batches N --workers W] --to PATH [--name NAME]\n"
             "      run one seed and write a scenario file that pins its outcome and\n"
             "      violations, for check; an existing PATH is never overwritten\n"
+            "  %s confirm [--policy NAME] [--seed S | --seeds A..B] [--scenario FILE |\n"
+            "        --case NAME] [--pg CONNINFO] [--json PATH]\n"
+            "      replay each seed on a real PostgreSQL server (--pg, else\n"
+            "      $BARRIERSIM_PG_CONNINFO) and compare with the simulator: agree,\n"
+            "      sim-only, real-only or disagree, with both transcripts when not agree\n"
             "  %s list faults|properties|policies|mutants\n"
             "\n"
             "exit status: 0 no violation (with expectations: all matched), 1 violation\n"
             "found (with expectations: a mismatch; with coverage: a fault cell never\n"
-            "struck), 2 usage error or a scenario file that does not load, 3 internal\n"
-            "failure (replay --check: the two runs differ)\n",
+            "struck; confirm: a run that does not agree), 2 usage error or a scenario\n"
+            "file that does not load, 3 internal failure (replay --check: the two runs\n"
+            "differ), 4 environment error (confirm: the server cannot be used)\n",
             program, program, program, program, program, program, program, program,
-            program);
+            program, program);
 }
 
 int main(int argc, char **argv)

@@ -353,4 +353,34 @@ check $? "run --coverage prints the fault cells and the sometimes conditions"
 "$BIN" run --faults 2 >/dev/null 2>&1
 check $([ $? -eq 2 ]; echo $?) "--faults outside explore is a usage error"
 
+# confirm: seeds replayed on the real server of tests/with_pg.sh agree.
+if [ -n "${BARRIERSIM_PG_CONNINFO:-}" ]; then
+    "$BIN" confirm --policy blind --seeds 1..3 --json "$work/confirm.json" \
+        >"$work/confirm.txt" 2>&1
+    check $([ $? -eq 0 ] && grep -q '^barriersim confirm: 3 agree' "$work/confirm.txt"; echo $?) \
+        "confirm of three blind seeds agrees with the real server"
+    python3 - "$work/confirm.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["schema"] == 1 and len(doc["runs"]) == 3, doc
+assert all(r["verdict"] == "agree" and r["replies"] >= 0 for r in doc["runs"]), doc
+PY
+    check $? "confirm --json lists each run's verdict"
+    "$BIN" confirm --scenario scenarios/schedules/sigma9.yaml --policy phase-split \
+        >"$work/err.txt" 2>&1
+    check $([ $? -eq 2 ] && grep -q 'reaper' "$work/err.txt"; echo $?) \
+        "confirm refuses a reaper scenario and says why"
+else
+    check 1 "confirm needs BARRIERSIM_PG_CONNINFO (run the tests with make test)"
+fi
+env -u BARRIERSIM_PG_CONNINFO "$BIN" confirm --policy blind --seed 1 >"$work/err.txt" 2>&1
+check $([ $? -eq 2 ] && grep -q -- '--pg CONNINFO' "$work/err.txt"; echo $?) \
+    "confirm without a server is a usage error naming --pg"
+"$BIN" confirm --pg "host=$work/nosocket port=1 connect_timeout=2" --policy blind --seed 1 \
+    >"$work/err.txt" 2>&1
+check $([ $? -eq 4 ] && grep -q 'could not connect' "$work/err.txt"; echo $?) \
+    "confirm against a server that is not there exits 4"
+"$BIN" run --pg x >/dev/null 2>&1
+check $([ $? -eq 2 ]; echo $?) "--pg outside confirm is a usage error"
+
 echo "cli tests done"
