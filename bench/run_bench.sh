@@ -81,6 +81,21 @@ run "$fiber_bin"
 run "$sim_bin"
 run "$BUILD/bench/mutants_bench"
 
+# pq_bench needs a server: tests/with_pg.sh starts a throwaway one and
+# stops it after.
+pq_out=$out_dir/pq_bench.out
+status=0
+sh tests/with_pg.sh "$BUILD/bench/pq_bench" >"$pq_out" || status=$?
+cat "$pq_out"
+if [ "$status" -ne 0 ]; then
+    echo "run_bench.sh: pq_bench failed with exit status $status; $page was not changed" >&2
+    exit 1
+fi
+pq_core=$(field "pq decrement" core_per_s "$pq_out")
+pq_pgbench=$(field "pq decrement" pgbench_tps "$pq_out")
+pq_ratio=$(field "pq decrement" ratio "$pq_out")
+confirm_per_minute=$(field "confirm" runs_per_minute "$pq_out")
+
 fiber_out=$out_dir/fiber_bench.out
 fiber_impl=$(field "fiber switch" impl "$fiber_out")
 fiber_ns=$(field "fiber switch" ns_per_switch "$fiber_out")
@@ -213,6 +228,19 @@ built with $compiler.
 Simulator: policy \`$policy\`, default scenario with $batches batches and
 $workers workers, seeds 1 to $seeds, $repeats repetitions. Fiber switch:
 $fiber_round_trips round trips per repetition.
+
+### The libpq backend on a real server
+
+| figure | median |
+|---|---:|
+| decrements per second through the core on libpq (BEGIN, Q-DEC, COMMIT) | $pq_core |
+| pgbench, the same Q-DEC text, 1 client, extended protocol, same server | $pq_pgbench |
+| ratio (goal: at least 0.8) | $pq_ratio |
+| confirmation runs per minute (default scenario, phase-split) | $confirm_per_minute |
+
+Both sides run 5 barriers of 200 decrements per repetition on a throwaway
+server (fsync off) on the same machine; medians of 5 repetitions. The
+results column grows the same way on both sides.
 
 ### Shrinking, exhaustive search and planted bugs
 

@@ -362,7 +362,7 @@ static void confirm_describe(const conn_raw_t *raw, bool with_value, char *buf, 
         snprintf(buf, size, "connection is dead");
     } else if (raw->sqlstate[0] != '\0') {
         snprintf(buf, size, "error %s", raw->sqlstate);
-    } else if (with_value && raw->row_count > 0 && raw->element_count > 0) {
+    } else if (with_value && raw->row_count > 0 && raw->value <= 0) {
         snprintf(buf, size, "ok %d row(s), value %" PRId64 ", %d result(s)", raw->row_count,
                  raw->value, raw->element_count);
     } else if (with_value && raw->row_count > 0) {

@@ -20,6 +20,8 @@
  *     be classified as success.
  *  5. Parameters are sent as text in $1.. order of the descriptor's letters;
  *     the result parameter is the JSON object {"batch": i, "value": v}.
+ *  6. A results column is parsed only when the row's first integer (the
+ *     counter a decrement returns) is 0 or below: only a fire reads it.
  */
 #ifndef BARRIERSIM_CONN_PQ_H
 #define BARRIERSIM_CONN_PQ_H
