@@ -10,10 +10,10 @@
  * hold (the committed decrements per batch). Callbacks and statuses live in
  * the simulated queue and API on both sides, so they match by construction.
  *
- * Verdicts: agree; sim-only (the simulator shows a double-applied batch or
- * a broken counter the real server does not); real-only (the reverse);
- * disagree (replies or rows differ without that); environment (the real
- * server failed the mirror).
+ * Verdicts: agree. Sim-only: the simulator shows a double-applied batch or
+ * a broken counter that the real server does not. Real-only: the reverse.
+ * Disagree: replies or rows differ without that. Environment: the real
+ * server failed the mirror.
  *
  * Invariants:
  *  1. The mirrored run has the prediction's trace hash: the mirror only

@@ -132,7 +132,7 @@ static void confirm_connect(void *m, int conn_id)
 }
 
 /* COMMIT or ROLLBACK outside a transaction draws a warning, as the
- * simulator expects; it would only clutter the output. */
+ * simulator expects, and it would only clutter the output. */
 static void confirm_discard_notice(void *arg, const char *message)
 {
     (void)arg;
@@ -250,7 +250,7 @@ static void confirm_rollback(void *m, int conn_id)
 }
 
 /* The client gives the connection up. A backend with an open transaction
- * keeps it, with its locks, until confirm_terminate; one without ends now. */
+ * keeps it, with its locks, until confirm_terminate. One without ends now. */
 static void confirm_lost(void *m, int conn_id, bool txn_open)
 {
     confirm_mirror_t *mirror = m;
@@ -297,7 +297,7 @@ static void confirm_close(void *m, int conn_id)
     confirm_finish(&mirror->links[conn_id]);
 }
 
-/* Read every result of the statement; the last one is its reply. */
+/* Read every result of the statement. The last one is its reply. */
 static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
                                conn_raw_t *raw)
 {
@@ -373,7 +373,7 @@ static void confirm_describe(const conn_raw_t *raw, bool with_value, char *buf, 
 }
 
 /* Transaction ids, timestamps and the reaper's clock-based choices differ
- * between the two servers by design; counters, claims and ids do not. */
+ * between the two servers by design, while counters, claims and ids do not. */
 static bool confirm_value_compared(stmt_id_t stmt)
 {
     switch (stmt) {
@@ -416,7 +416,7 @@ static void confirm_env_fail(confirm_mirror_t *mirror, const char *format, ...)
     va_end(args);
 }
 
-/* One integer from an admin query with a backend pid as $1; -1 on error. */
+/* Return one integer from an admin query with a backend pid as $1, or -1. */
 static int64_t confirm_admin_integer(confirm_mirror_t *mirror, const char *sql, int pid)
 {
     char text[16];

@@ -5,14 +5,17 @@
  * The simulator stays in charge: its scheduler, choices and faults decide
  * everything, and the mirror follows through the hooks of sim_mirror_ops_t.
  * One real connection stands for each simulated connection. Each fault takes
- * its real mechanism: a statement lost before the server is not sent; a
- * reply lost after it is read and dropped, and the client then abandons the
- * connection; a backend that outlives its client (a zombie) keeps its
- * transaction and locks open until the simulator says it notices, when
- * pg_terminate_backend ends it; an idle reap and F9 are pg_terminate_backend
- * too; F6 is a server-raised error with the same SQLSTATE. A statement the
- * simulator says waits for a row lock is sent without waiting, and the real
- * backend must show up as blocked (pg_blocking_pids).
+ * its real mechanism:
+ *  - a statement lost before the server is not sent;
+ *  - a reply lost after it is read and dropped, and the client then
+ *    abandons the connection;
+ *  - a backend that outlives its client (a zombie) keeps its transaction
+ *    and locks open until the simulator says it notices, when
+ *    pg_terminate_backend ends it;
+ *  - an idle reap and F9 are pg_terminate_backend too;
+ *  - F6 is a server-raised error with the same SQLSTATE.
+ * A statement the simulator says waits for a row lock is sent without
+ * waiting, and the real backend must show up as blocked (pg_blocking_pids).
  *
  * Invariants:
  *  1. The mirror never changes the simulated run: with or without it, a
