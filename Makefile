@@ -25,7 +25,7 @@ LDLIBS += $(PKG_LIBS) -pthread
 
 ARCH := $(shell uname -m)
 ASM_SRC := $(wildcard sim/fiber_switch_$(ARCH).S)
-LIB_SRC := $(wildcard core/*.c sim/*.c faults/*.c scenarios/*.c reports/*.c confirm/*.c)
+LIB_SRC := $(wildcard core/*.c sim/*.c faults/*.c scenarios/*.c reports/*.c confirm/*.c server/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -53,6 +53,15 @@ $(BUILD)/%.o: %.c
 $(BUILD)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# server/pg_server.c embeds scripts/schema.sql, the only copy of the schema,
+# as a C string literal, so the installed binary needs no repository.
+$(BUILD)/gen/schema_sql.h: scripts/schema.sql
+	@mkdir -p $(dir $@)
+	awk 'BEGIN { print "/* Generated from scripts/schema.sql by the Makefile. */"; print "static const char server_schema_sql[] =" } { gsub(/[\\"?]/, "\\\\&"); print "    \"" $$0 "\\n\"" } END { print "    \"\";" }' $< >$@
+
+$(BUILD)/server/pg_server.o: $(BUILD)/gen/schema_sql.h
+$(BUILD)/server/pg_server.o: CFLAGS += -I$(BUILD)/gen
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="make gcc clang pkg-config python3 libpq-dev libcmocka-dev libfiu-dev
 fiu-utils libjansson-dev libxxhash-dev libyaml-dev lcov postgresql
-postgresql-contrib"
+postgresql-contrib pgbouncer"
 
 missing=""
 for package in $PACKAGES; do
