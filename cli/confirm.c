@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../confirm/confirm.h"
+#include "../server/pg_server.h"
 
 #define CLI_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
 
@@ -20,11 +21,58 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
 static void cli_confirm_print_diffs(const confirm_report_t *report);
 static json_t *cli_confirm_json(const core_policy_t *policy, uint64_t seed,
                                 const confirm_report_t *report);
+static int cli_confirm_server(const cli_options_t *options, pg_server_t *server);
+static int cli_confirm_all(const cli_options_t *options, const char *conninfo);
 
 int cli_confirm(const cli_options_t *options)
 {
+    pg_server_t server;
+    int rc = cli_confirm_server(options, &server);
+
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_confirm_all(options, server.direct_conninfo);
+    }
+    if (server.kind != PG_SERVER_NONE && pg_server_stop(&server) != PG_SERVER_OK) {
+        fprintf(stderr, "barriersim confirm: %s\n", server.error);
+        rc = rc == CLI_EXIT_OK ? CLI_EXIT_ENVIRONMENT : rc;
+    }
+    return rc;
+}
+
+/* The user's server (--pg, else $BARRIERSIM_PG_CONNINFO), whose barriersim
+ * schema is created when missing and nothing else touched; or by default a
+ * throwaway server of our own, stopped at the end and on SIGINT. */
+static int cli_confirm_server(const cli_options_t *options, pg_server_t *server)
+{
     const char *conninfo = options->pg_conninfo != NULL ? options->pg_conninfo
                                                         : getenv(CLI_CONNINFO_ENV);
+    char error[CLI_ERROR_MAX];
+
+    memset(server, 0, sizeof(*server));
+    if (conninfo != NULL && conninfo[0] != '\0') {
+        if (pg_server_use_external(server, conninfo, NULL, error, sizeof(error)) !=
+                PG_SERVER_OK ||
+            pg_server_create_schema(conninfo, error, sizeof(error)) != PG_SERVER_OK) {
+            fprintf(stderr, "barriersim confirm: %s\n", error);
+            return CLI_EXIT_ENVIRONMENT;
+        }
+        return CLI_EXIT_OK;
+    }
+    if (pg_server_start(server, NULL, error, sizeof(error)) != PG_SERVER_OK) {
+        fprintf(stderr, "barriersim confirm: could not start a throwaway PostgreSQL: %s; "
+                        "give --pg CONNINFO to use a server of your own\n", error);
+        return CLI_EXIT_ENVIRONMENT;
+    }
+    if (pg_server_stop_on_signal(server) != PG_SERVER_OK) {
+        fprintf(stderr, "barriersim confirm: could not register the server for SIGINT\n");
+    }
+    printf("barriersim confirm: started a throwaway PostgreSQL under %s\n",
+           server->base_path);
+    return CLI_EXIT_OK;
+}
+
+static int cli_confirm_all(const cli_options_t *options, const char *conninfo)
+{
     cli_confirm_tally_t tally;
     confirm_mirror_t *mirror;
     sim_world_t *world;
@@ -33,16 +81,9 @@ int cli_confirm(const cli_options_t *options)
     int rc = CLI_EXIT_OK;
     int p;
 
-    if (conninfo == NULL || conninfo[0] == '\0') {
-        fprintf(stderr, "barriersim confirm: no server: give --pg CONNINFO or set %s to a "
-                        "server that has the schema of scripts/schema.sql\n",
-                CLI_CONNINFO_ENV);
-        json_decref(runs);
-        return CLI_EXIT_USAGE;
-    }
     memset(&tally, 0, sizeof(tally));
     world = cli_world_new(NULL);
-    mirror = malloc(sizeof(*mirror));
+    mirror = calloc(1, sizeof(*mirror));
     if (world == NULL || mirror == NULL) {
         cli_world_free(world);
         free(mirror);

@@ -373,9 +373,29 @@ PY
 else
     check 1 "confirm needs BARRIERSIM_PG_CONNINFO (run the tests with make test)"
 fi
-env -u BARRIERSIM_PG_CONNINFO "$BIN" confirm --policy blind --seed 1 >"$work/err.txt" 2>&1
-check $([ $? -eq 2 ] && grep -q -- '--pg CONNINFO' "$work/err.txt"; echo $?) \
-    "confirm without a server is a usage error naming --pg"
+# Without a server named, confirm runs its own and removes it after.
+env -u BARRIERSIM_PG_CONNINFO "$BIN" confirm --policy blind --seeds 1..2 >"$work/own.txt" 2>&1
+own_status=$?
+own_base=$(sed -n 's/^barriersim confirm: started a throwaway PostgreSQL under //p' "$work/own.txt")
+check $([ $own_status -eq 0 ] && [ -n "$own_base" ] && [ ! -e "$own_base" ] && \
+        grep -q '^barriersim confirm: 2 agree' "$work/own.txt"; echo $?) \
+    "confirm without --pg starts its own server, agrees and removes it"
+
+# SIGINT stops that server and removes its folder.
+env -u BARRIERSIM_PG_CONNINFO "$BIN" confirm --policy blind --seeds 1..100000 \
+    >"$work/int.txt" 2>&1 &
+int_pid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    grep -q 'started a throwaway' "$work/int.txt" && grep -q 'seed 3 ' "$work/int.txt" && break
+    sleep 0.5
+done
+int_base=$(sed -n 's/^barriersim confirm: started a throwaway PostgreSQL under //p' "$work/int.txt")
+kill -INT "$int_pid"
+wait "$int_pid"
+int_status=$?
+sleep 1
+check $([ "$int_status" -eq 130 ] && [ -n "$int_base" ] && [ ! -e "$int_base" ]; echo $?) \
+    "SIGINT stops confirm's own server and removes its folder"
 "$BIN" confirm --pg "host=$work/nosocket port=1 connect_timeout=2" --policy blind --seed 1 \
     >"$work/err.txt" 2>&1
 check $([ $? -eq 4 ] && grep -q 'could not connect' "$work/err.txt"; echo $?) \
