@@ -62,6 +62,7 @@ typedef struct {
     int pct_depth;              /* --pct D: PCT scheduling at depth D; 0 random */
     bool coverage;              /* run --coverage: count fault cells and conditions */
     const char *pg_conninfo;    /* confirm --pg CONNINFO: the user's server */
+    uint32_t bugs;              /* confirm --plant NAME: simulator bugs (world.h) */
     int fault_max;              /* explore --faults N */
     int pick_max;               /* explore --picks N */
     uint64_t schedule_max;      /* explore --max-schedules N, 0 for no limit */

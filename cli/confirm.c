@@ -150,8 +150,8 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
         free(text);
         return CLI_EXIT_INTERNAL;
     }
-    verdict = confirm_run(world, mirror, options->selected, policy, seed, 0, transcript,
-                          report);
+    verdict = confirm_run(world, mirror, options->selected, policy, seed, options->bugs,
+                          transcript, report);
     fclose(transcript);
     tally->counts[verdict]++;
     printf("%-17s seed %-8" PRIu64 " %-11s %d replies compared, %d differ\n", policy->name,

@@ -33,6 +33,7 @@ enum {
     OPT_PCT = 'T',
     OPT_COVERAGE = 'V',
     OPT_PG = 'G',
+    OPT_PLANT = 'L',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -41,6 +42,7 @@ static int cli_parse_seeds(const char *value, cli_options_t *options);
 static int cli_parse_count(const char *option, const char *value, int max, int *out);
 static int cli_parse_option(int opt, const char *arg, cli_options_t *options);
 static int cli_parse_property(const char *value, int *out);
+static int cli_parse_plant(const char *value, uint32_t *bugs);
 static int cli_pct_args(cli_options_t *options);
 static int cli_parse_range(const char *option, const char *value, int min, int max,
                            int *out);
@@ -75,6 +77,7 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"pct", required_argument, NULL, OPT_PCT},
         {"coverage", no_argument, NULL, OPT_COVERAGE},
         {"pg", required_argument, NULL, OPT_PG},
+        {"plant", required_argument, NULL, OPT_PLANT},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -170,6 +173,8 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
     case OPT_PG:
         options->pg_conninfo = arg;
         return 0;
+    case OPT_PLANT:
+        return cli_parse_plant(arg, &options->bugs);
     case OPT_PCT:
         return cli_parse_count("--pct", arg, SIM_PCT_DEPTH_MAX, &options->pct_depth);
     case OPT_MAX_SCHEDULES:
@@ -317,8 +322,9 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
             return CLI_EXIT_USAGE;
         }
     }
-    if (options->pg_conninfo != NULL && strcmp(command, "confirm") != 0) {
-        fprintf(stderr, "barriersim %s: --pg applies to confirm only\n", command);
+    if ((options->pg_conninfo != NULL || options->bugs != 0) &&
+        strcmp(command, "confirm") != 0) {
+        fprintf(stderr, "barriersim %s: --pg and --plant apply to confirm only\n", command);
         return CLI_EXIT_USAGE;
     }
     if (options->coverage && strcmp(command, "run") != 0) {
@@ -507,6 +513,19 @@ static int cli_parse_property(const char *value, int *out)
         fprintf(stderr, " %s", sim_prop_name((sim_prop_t)prop));
     }
     fprintf(stderr, "\n");
+    return CLI_EXIT_USAGE;
+}
+
+/* A simulator bug to plant, so that confirm shows what a model bug looks
+ * like: the simulated server's decrement forgets to append its result. */
+static int cli_parse_plant(const char *value, uint32_t *bugs)
+{
+    if (strcmp(value, "dec-skips-append") == 0) {
+        *bugs |= SIM_BUG_DEC_SKIPS_APPEND;
+        return 0;
+    }
+    fprintf(stderr, "barriersim: unknown simulator bug \"%s\" for --plant; the one "
+                    "there is: dec-skips-append\n", value);
     return CLI_EXIT_USAGE;
 }
 

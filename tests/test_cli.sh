@@ -366,6 +366,12 @@ assert doc["schema"] == 1 and len(doc["runs"]) == 3, doc
 assert all(r["verdict"] == "agree" and r["replies"] >= 0 for r in doc["runs"]), doc
 PY
     check $? "confirm --json lists each run's verdict"
+    "$BIN" confirm --policy phase-split --seed 3 --plant dec-skips-append \
+        >"$work/plant.txt" 2>&1
+    check $([ $? -eq 1 ] && grep -q '(real server)' "$work/plant.txt" && \
+            grep -q 'DIFFERS from the simulator' "$work/plant.txt" && \
+            grep -q '^differences (simulator | real server):' "$work/plant.txt"; echo $?) \
+        "confirm prints both transcripts on a planted simulator bug and exits 1"
     "$BIN" confirm --scenario scenarios/schedules/sigma9.yaml --policy phase-split \
         >"$work/err.txt" 2>&1
     check $([ $? -eq 2 ] && grep -q 'reaper' "$work/err.txt"; echo $?) \
