@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <fiu.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 
@@ -17,6 +19,7 @@
 #define CONN_PQ_PARAM_MAX 8
 #define CONN_PQ_NUMBER_SIZE 24 /* INT64_MIN in decimal plus the NUL */
 #define CONN_PQ_JSON_SIZE 64   /* {"batch":INT32_MIN,"value":INT32_MIN} */
+#define CONN_PQ_DRAIN_SIZE 4096 /* bytes dropped per read after a cut */
 
 /* Fixed type OIDs of the built-in types (pg_type.dat); client programs have
  * no header for them. */
@@ -47,6 +50,9 @@ static void conn_pq_format_number(conn_pq_params_t *text, int index, int64_t num
 static bool conn_pq_format_element(conn_pq_params_t *text, int index,
                                    const conn_element_t *element);
 static void conn_pq_discard_notice(void *arg, const char *message);
+static PGresult *conn_pq_exec_cut(PGconn *conn, const stmt_t *stmt,
+                                  const conn_params_t *params);
+static void conn_pq_cut(PGconn *conn);
 static void conn_pq_read_result(PGconn *conn, PGresult *res, conn_raw_t *raw);
 static void conn_pq_read_texts(PGresult *res, conn_raw_t *raw);
 static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw);
@@ -129,11 +135,19 @@ static void conn_pq_exec(void *handle, const stmt_t *stmt,
     PGconn *conn = handle;
     conn_pq_params_t text;
     PGresult *res;
+    bool commit;
 
     assert(conn != NULL);
     assert(stmt != NULL);
 
-    if (stmt->params[0] == '\0') {
+    /* The fail points of conn_pq.h, armed from a run's plan. */
+    commit = stmt->id == STMT_COMMIT;
+    if (fiu_fail(commit ? CONN_PQ_FIU_F4_SEND : CONN_PQ_FIU_F2_SEND) != 0) {
+        conn_pq_cut(conn);
+    }
+    if (fiu_fail(commit ? CONN_PQ_FIU_F5_REPLY : CONN_PQ_FIU_F3_REPLY) != 0) {
+        res = conn_pq_exec_cut(conn, stmt, params);
+    } else if (stmt->params[0] == '\0') {
         res = PQexec(conn, stmt->sql);
     } else if (conn_pq_build_params(stmt, params, &text)) {
         res = PQexecParams(conn, stmt->sql, text.count, NULL, text.values, NULL,
@@ -311,6 +325,43 @@ static void conn_pq_discard_notice(void *arg, const char *message)
 {
     (void)arg;
     (void)message;
+}
+
+/* Send stmt, cut the connection, and read what libpq makes of that: the
+ * server runs the whole statement, flushed by the send, and loses its
+ * reply. Returns the last result, or NULL when nothing was sent. */
+static PGresult *conn_pq_exec_cut(PGconn *conn, const stmt_t *stmt,
+                                  const conn_params_t *params)
+{
+    PGresult *last = NULL;
+    PGresult *res;
+
+    if (!conn_pq_send(conn, stmt, params)) {
+        return NULL;
+    }
+    conn_pq_cut(conn);
+    while ((res = PQgetResult(conn)) != NULL) {
+        PQclear(last);
+        last = res;
+    }
+    return last;
+}
+
+/* Shut the socket down both ways and drop what the server sent already,
+ * so that libpq's next read meets end of file whatever the timing. After
+ * the shutdown the server can queue nothing more, so the drain ends. */
+static void conn_pq_cut(PGconn *conn)
+{
+    char drain[CONN_PQ_DRAIN_SIZE];
+    int fd = PQsocket(conn);
+
+    if (fd < 0) {
+        return;
+    }
+    (void)shutdown(fd, SHUT_RDWR);
+    while (recv(fd, drain, sizeof(drain), MSG_DONTWAIT) > 0) {
+        /* A reply that came back before the cut is lost with the rest. */
+    }
 }
 
 /* Fill raw from one libpq call's result; res may be NULL. */

@@ -38,6 +38,16 @@ typedef struct {
 
 extern const conn_ops_t conn_pq_ops;
 
+/* libfiu fail points of conn_pq_ops.exec, named after the fault catalogue
+ * (faults/fault.h). Each shuts the socket down: before the send, so the
+ * statement never reaches the server (F2; F4 for COMMIT), or after it, so
+ * the server runs the statement and its reply is lost (F3; F5 for COMMIT).
+ * pqfault_fiu_arm() (pqfault/pqfault.h) arms them for one thread. */
+#define CONN_PQ_FIU_F2_SEND "barriersim/F2/send"
+#define CONN_PQ_FIU_F3_REPLY "barriersim/F3/reply"
+#define CONN_PQ_FIU_F4_SEND "barriersim/F4/commit-send"
+#define CONN_PQ_FIU_F5_REPLY "barriersim/F5/commit-reply"
+
 /* Send stmt with its parameters on conn without waiting for the reply
  * (PQsendQuery or PQsendQueryParams). Returns false when nothing was sent.
  * The simulator's mirror (sim/mirror.c) runs statements with it. */
