@@ -179,7 +179,7 @@ static conn_txn_t conn_pq_txn_status(void *handle)
     case PQTRANS_IDLE:
         return CONN_TXN_IDLE;
     /* LCOV_EXCL_START: libpq reports ACTIVE only while an asynchronous query
-     * runs, and this backend sends every query with the blocking PQexec. */
+     * runs, and exec reads every result of its query before it returns. */
     case PQTRANS_ACTIVE:
         return CONN_TXN_ACTIVE;
     /* LCOV_EXCL_STOP */
