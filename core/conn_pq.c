@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <fiu.h>
@@ -53,6 +54,10 @@ static void conn_pq_discard_notice(void *arg, const char *message);
 static PGresult *conn_pq_exec_cut(PGconn *conn, const stmt_t *stmt,
                                   const conn_params_t *params);
 static void conn_pq_cut(PGconn *conn);
+static PGresult *conn_pq_wait(PGconn *conn);
+
+/* How long one wait for a reply may take (conn_pq_set_wait_ms). */
+static int conn_pq_wait_ms = CONN_PQ_WAIT_MS_DEFAULT;
 static void conn_pq_read_result(PGconn *conn, PGresult *res, conn_raw_t *raw);
 static void conn_pq_read_texts(PGresult *res, conn_raw_t *raw);
 static void conn_pq_read_rows(PGresult *res, conn_raw_t *raw);
@@ -133,7 +138,6 @@ static void conn_pq_exec(void *handle, const stmt_t *stmt,
                          const conn_params_t *params, conn_raw_t *raw_out)
 {
     PGconn *conn = handle;
-    conn_pq_params_t text;
     PGresult *res;
     bool commit;
 
@@ -147,19 +151,48 @@ static void conn_pq_exec(void *handle, const stmt_t *stmt,
     }
     if (fiu_fail(commit ? CONN_PQ_FIU_F5_REPLY : CONN_PQ_FIU_F3_REPLY) != 0) {
         res = conn_pq_exec_cut(conn, stmt, params);
-    } else if (stmt->params[0] == '\0') {
-        res = PQexec(conn, stmt->sql);
-    } else if (conn_pq_build_params(stmt, params, &text)) {
-        res = PQexecParams(conn, stmt->sql, text.count, NULL, text.values, NULL,
-                           NULL, 0);
+    } else if (conn_pq_send(conn, stmt, params)) {
+        res = conn_pq_wait(conn);
     } else {
-        /* Out of memory while serialising: nothing was sent, which the
-         * classifier treats like a libpq call that returned no result. */
-        res = NULL; /* LCOV_EXCL_LINE: only when malloc fails */
+        /* Nothing was sent, which the classifier treats like a libpq call
+         * that returned no result. */
+        res = NULL;
     }
 
     conn_pq_read_result(conn, res, raw_out);
     PQclear(res);
+}
+
+void conn_pq_set_wait_ms(int wait_ms)
+{
+    conn_pq_wait_ms = wait_ms;
+}
+
+/* Wait for the reply with a deadline, then read every result; the last one
+ * is the reply. A socket that went quiet (a failed send() does not close
+ * it, REAL_PG.md) would make PQexec wait forever, so after the deadline the
+ * socket is shut down and the connection reads as bad. */
+static PGresult *conn_pq_wait(PGconn *conn)
+{
+    struct pollfd fd = {PQsocket(conn), POLLIN, 0};
+    PGresult *last = NULL;
+    PGresult *res;
+
+    while (PQisBusy(conn)) {
+        if (poll(&fd, 1, conn_pq_wait_ms) <= 0) {
+            conn_pq_cut(conn);
+            PQconsumeInput(conn);
+            break;
+        }
+        if (!PQconsumeInput(conn)) {
+            break;
+        }
+    }
+    while ((res = PQgetResult(conn)) != NULL) {
+        PQclear(last);
+        last = res;
+    }
+    return last;
 }
 
 static void conn_pq_rollback(void *handle, conn_raw_t *raw_out)
@@ -168,7 +201,7 @@ static void conn_pq_rollback(void *handle, conn_raw_t *raw_out)
     PGresult *res;
 
     assert(conn != NULL);
-    res = PQexec(conn, "ROLLBACK");
+    res = PQsendQuery(conn, "ROLLBACK") == 1 ? conn_pq_wait(conn) : NULL;
     conn_pq_read_result(conn, res, raw_out);
     PQclear(res);
 }

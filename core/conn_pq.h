@@ -38,6 +38,12 @@ typedef struct {
 
 extern const conn_ops_t conn_pq_ops;
 
+/* The ops table sends each statement with the asynchronous API and waits
+ * for its reply at most this long (30 s unless set); a reply that does not
+ * come by then leaves the connection dead, so the core discards it. */
+#define CONN_PQ_WAIT_MS_DEFAULT 30000
+void conn_pq_set_wait_ms(int wait_ms);
+
 /* libfiu fail points of conn_pq_ops.exec, named after the fault catalogue
  * (faults/fault.h). Each shuts the socket down: before the send, so the
  * statement never reaches the server (F2; F4 for COMMIT), or after it, so

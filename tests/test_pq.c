@@ -485,6 +485,35 @@ static void test_pq_begin_defers_until_commit(void **state)
     assert_int_equal(test_admin_remaining(), 0);
 }
 
+/* A reply that does not come within the wait leaves the connection dead,
+ * so the core discards it: here the decrement waits on a row lock that
+ * another transaction holds past the deadline. */
+static void test_pq_wait_deadline_kills_connection(void **state)
+{
+    conn_params_t params = test_params(0, 1);
+    conn_result_t result;
+    PGconn *holder;
+
+    (void)state;
+    test_start();
+    test_arm("phase-split", 2);
+    test_conn_open();
+    holder = PQconnectdb(fixture.backend.conninfo);
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    PQclear(PQexec(holder, "BEGIN"));
+    PQclear(PQexec(holder, "SELECT 1 FROM barriersim.pg_barrier_state FOR UPDATE"));
+
+    assert_int_equal(conn_begin(&fixture.conn), CONN_OK);
+    conn_pq_set_wait_ms(300);
+    conn_exec(&fixture.conn, stmt_get(STMT_DEC), &params, &result);
+    conn_pq_set_wait_ms(CONN_PQ_WAIT_MS_DEFAULT);
+    PQclear(PQexec(holder, "ROLLBACK"));
+    PQfinish(holder);
+
+    assert_int_equal(result.status, CONN_DEAD);
+    assert_true(conn_is_closed(&fixture.conn));
+}
+
 /* A decrement that leaves the counter above 0 returns no results: only a
  * fire reads them, and parsing them each time slowed the backend. */
 static void test_pq_pending_decrement_skips_results(void **state)
@@ -1308,6 +1337,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pq_bare_statement_autocommits,
                                         test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_pq_pending_decrement_skips_results, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_wait_deadline_kills_connection, test_setup,
                                         test_teardown),
         cmocka_unit_test_setup_teardown(test_pq_begin_defers_until_commit,
                                         test_setup, test_teardown),
