@@ -13,24 +13,9 @@
 #include "../sim/explore.h"
 #include "../sim/mutants.h"
 #include "../sim/shrink.h"
+#include "bench_clock.h"
 
 #define BENCH_REPEATS 5
-
-static double bench_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int bench_compare(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
 
 /* Shrink (policy, seed, prop) BENCH_REPEATS times; print the median. */
 static void bench_shrink(sim_world_t *world, const scen_t *scen, const char *policy,

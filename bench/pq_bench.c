@@ -22,6 +22,7 @@
 
 #include "../confirm/confirm.h"
 #include "../core/conn_pq.h"
+#include "bench_clock.h"
 
 #define BENCH_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
 #define BENCH_DECREMENTS 200      /* a barrier returns at most CONN_ELEMENTS_MAX results */
@@ -72,22 +73,6 @@ static const core_env_ops_t bench_env_ops = {
     .fire = bench_fire,
     .mark_error = bench_mark_error,
 };
-
-static double bench_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int bench_compare(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
 
 /* N decrements through the core on the libpq backend; returns per second. */
 static double bench_core(core_ctx_t *ctx, const char *exec_id)
