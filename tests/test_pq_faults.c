@@ -1093,6 +1093,7 @@ static core_rc_t test_core_decrement_f5(const char *policy_name, core_dec_t *dec
     conn_element_t result = {0, 42, 0};
     const core_policy_t *policy = core_policy_find(policy_name);
     core_rc_t rc;
+    int pid;
 
     assert_non_null(policy);
     core_ctx_init(&fixture.ctx, &conn_pq_ops, &fixture.backend, policy, &test_env_ops,
@@ -1102,10 +1103,17 @@ static core_rc_t test_core_decrement_f5(const char *policy_name, core_dec_t *dec
     /* Arming leaves the connection cached, as a worker's would be. */
     assert_int_equal(core_arm(&fixture.ctx, TEST_EXEC_ID, TEST_ORG_ID, 2), CORE_OK);
     assert_int_equal(test_remaining(), 2);
+    pid = conn_pq_backend_pid(fixture.ctx.conn.handle);
+    assert_true(pid > 0);
 
     test_assert_rc(pqfault_fiu_arm(FAULT_F5, FAULT_AT_COMMIT), PQFAULT_OK);
     rc = core_decrement(&fixture.ctx, &batch, &result, dec_out);
     assert_true(pqfault_fiu_disarm());
+
+    /* The cut COMMIT still sits in the backend's socket: the counter is
+     * final only once that backend has read it and ended. */
+    test_assert_rc(pqfault_wait_backend_gone(fixture.admin, pid, TEST_WAIT_MAX_MS),
+                   PQFAULT_OK);
     return rc;
 }
 
