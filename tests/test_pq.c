@@ -14,7 +14,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,7 +23,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -36,8 +34,8 @@
 #include "../core/barrier.h"
 #include "../core/conn_pq.h"
 #include "../core/reaper.h"
+#include "pq_fixture.h"
 
-#define TEST_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
 #define TEST_EXEC_ID "exec-pq"
 #define TEST_ORG_ID "org-pq"
 #define TEST_CTX_MAX 2
@@ -88,19 +86,10 @@ static conn_ops_t test_kill_after_ops;
 static stmt_id_t test_kill_after_stmt;
 static int test_kill_after_count;
 
-static void test_nap_us(int64_t duration_us)
-{
-    struct timespec delay = {duration_us / 1000000, (duration_us % 1000000) * 1000};
-
-    while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
-        /* Interrupted by a signal: sleep the rest. */
-    }
-}
-
 static void test_sleep_us(void *env, int64_t duration_us)
 {
     ((test_env_t *)env)->slept_us += duration_us;
-    test_nap_us(duration_us);
+    pq_fixture_nap_us(duration_us);
 }
 
 static void test_log(void *env, const core_log_t *event)
@@ -169,7 +158,7 @@ static int test_setup(void **state)
 {
     (void)state;
     memset(&fixture, 0, sizeof(fixture));
-    fixture.backend.conninfo = getenv(TEST_CONNINFO_ENV);
+    fixture.backend.conninfo = getenv(PQ_FIXTURE_CONNINFO_ENV);
     return 0;
 }
 
@@ -190,35 +179,14 @@ static int test_teardown(void **state)
 
 static void test_admin_exec(const char *sql)
 {
-    PGresult *res = PQexec(fixture.admin, sql);
-    ExecStatusType status = PQresultStatus(res);
-
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        fail_msg("admin statement failed: %s: %s", sql,
-                 PQerrorMessage(fixture.admin));
-    }
-    PQclear(res);
+    pq_fixture_exec(fixture.admin, sql);
 }
 
 /* Open the admin connection and empty the tables. Runs in the test body, not
  * in the setup, so that a missing server counts as one failure per test. */
 static void test_start(void)
 {
-    if (fixture.backend.conninfo == NULL) {
-        fail_msg("%s is not set. Run these tests with make test or run_tests.sh, "
-                 "which start a throwaway cluster, or set it to the conninfo of a "
-                 "database with scripts/schema.sql loaded",
-                 TEST_CONNINFO_ENV);
-    }
-
-    fixture.admin = PQconnectdb(fixture.backend.conninfo);
-    if (PQstatus(fixture.admin) != CONNECTION_OK) {
-        fail_msg("could not connect to %s=\"%s\": %s", TEST_CONNINFO_ENV,
-                 fixture.backend.conninfo, PQerrorMessage(fixture.admin));
-    }
-
-    /* A transaction left open by a broken test must fail TRUNCATE, not hang it. */
-    test_admin_exec("SET lock_timeout = '5s'");
+    pq_fixture_connect(fixture.backend.conninfo, &fixture.admin);
     test_admin_exec("TRUNCATE barriersim.pg_barrier_state, barriersim.pg_batch_dedup, "
                     "barriersim.pg_orchestration_claim, barriersim.pg_batch_dedup_gen, "
                     "barriersim.pg_dec_applied, barriersim.pg_queue_message");
@@ -294,7 +262,7 @@ static void test_admin_wait_backends(const char *pids, const char *condition,
         if (test_admin_count_backends(pids, condition) == count) {
             return;
         }
-        test_nap_us(TEST_POLL_INTERVAL_US);
+        pq_fixture_nap_us(TEST_POLL_INTERVAL_US);
     }
     fail_msg("backends %s: expected %lld matching \"%s\" within 5 s", pids,
              (long long)count, condition);
@@ -440,22 +408,30 @@ static void *test_worker_run(void *arg)
     return NULL;
 }
 
-static void test_pq_bare_statement_autocommits(void **state)
+/* Arm a barrier of 2 and decrement it for batch_index on fixture.conn
+ * without BEGIN. The admin connection reads the counter as 1 at once. */
+static void test_bare_decrement(int64_t batch_index, conn_result_t *result_out)
 {
-    conn_params_t params = test_params(0, 42);
-    conn_result_t result;
+    conn_params_t params = test_params(batch_index, 42);
 
-    (void)state;
     test_start();
     test_arm("phase-split", 2);
     test_conn_open();
 
-    /* Without BEGIN libpq commits at once: this is why the core sends it. */
-    conn_exec(&fixture.conn, stmt_get(STMT_DEC), &params, &result);
-    assert_int_equal(result.status, CONN_OK);
-    assert_int_equal(result.value, 1);
-    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_IDLE);
+    conn_exec(&fixture.conn, stmt_get(STMT_DEC), &params, result_out);
+    assert_int_equal(result_out->status, CONN_OK);
+    assert_int_equal(result_out->value, 1);
     assert_int_equal(test_admin_remaining(), 1);
+}
+
+/* Without BEGIN libpq commits at once: this is why the core sends it. */
+static void test_pq_bare_statement_autocommits(void **state)
+{
+    conn_result_t result;
+
+    (void)state;
+    test_bare_decrement(0, &result);
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_IDLE);
 }
 
 /* The last decrement returns 0 and the results it fires with. */
@@ -518,19 +494,11 @@ static void test_pq_wait_deadline_kills_connection(void **state)
  * fire reads them, and parsing them each time slowed the backend. */
 static void test_pq_pending_decrement_skips_results(void **state)
 {
-    conn_params_t params = test_params(3, 42);
     conn_result_t result;
 
     (void)state;
-    test_start();
-    test_arm("phase-split", 2);
-    test_conn_open();
-
-    conn_exec(&fixture.conn, stmt_get(STMT_DEC), &params, &result);
-    assert_int_equal(result.status, CONN_OK);
-    assert_int_equal(result.value, 1);
+    test_bare_decrement(3, &result);
     assert_int_equal(result.element_count, 0);
-    assert_int_equal(test_admin_remaining(), 1);
 }
 
 static void test_pq_decrement_pending(void **state)

@@ -8,7 +8,10 @@
  * hits victim connections of its own. Every test checks both sides: what
  * the client saw (result status, CONNECTION_BAD, SQLSTATE) and what the
  * server did (the counter, pg_xact_status() on the admin connection once
- * the victim's backend has left pg_stat_activity).
+ * the victim's backend has left pg_stat_activity). Most tests are cases of
+ * two tables, and one function runs each table's cases: test_victim_case_t
+ * for the drivers and test_fiu_case_t for the fail points. A test with
+ * checks that no case field covers is a function of its own.
  *
  * The PgBouncer tests start a PgBouncer of their own on a Unix socket in a
  * folder under /tmp, as the postgres user when run as root. They stop it by
@@ -43,8 +46,8 @@
 #include "../core/barrier.h"
 #include "../core/conn_pq.h"
 #include "../pqfault/pqfault.h"
+#include "pq_fixture.h"
 
-#define TEST_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
 #define TEST_EXEC_ID "exec-pq-faults"
 #define TEST_ORG_ID "org-pq-faults"
 #define TEST_REMAINING 3
@@ -97,6 +100,63 @@ typedef struct {
     bool standby_armed;
 } test_fixture_t;
 
+/* The state of a victim when its fault strikes. */
+typedef enum {
+    TEST_BEFORE_IDLE,      /* connected, nothing sent */
+    TEST_BEFORE_SELECT,    /* SELECT 1 ran: a pooler has served it once */
+    TEST_BEFORE_BEGIN,     /* in a transaction that has done nothing */
+    TEST_BEFORE_DECREMENT, /* BEGIN and the decrement: the row is locked */
+} test_before_t;
+
+/* The pqfault driver that strikes a victim. */
+typedef enum {
+    TEST_STRIKE_TERMINATE,    /* pg_terminate_backend(), then the statement */
+    TEST_STRIKE_IDLE_SESSION, /* idle_session_timeout, then the statement */
+    TEST_STRIKE_IDLE_IN_TXN,  /* idle_in_transaction_session_timeout, then it */
+    TEST_STRIKE_POOLER_CLOSE, /* PgBouncer closes the client, then the statement */
+    TEST_STRIKE_SEND_CUT,     /* the socket shut before the statement is sent */
+    TEST_STRIKE_REPLY_CUT,    /* the statement sent, the socket shut before its reply */
+    TEST_STRIKE_RECV_RESET,   /* COMMIT sent, libfiu fails the recv() of its reply */
+} test_strike_t;
+
+/* The moment after the strike at which the victim's transaction has ended. */
+typedef enum {
+    TEST_SETTLED,        /* when the driver returns */
+    TEST_SETTLE_BACKEND, /* once its backend has left pg_stat_activity */
+    TEST_SETTLE_XACT,    /* once pg_xact_status() leaves "in progress": through a
+                            pooler, PQbackendPID() is not the backend's pid */
+} test_settle_t;
+
+/* A test of a pqfault driver. A victim in state before is struck by strike
+ * on sql. The client must see a dead connection, with message in its error
+ * text when set. The server must show the decrement applied applied_count
+ * times (0 or 1) in the counter and, after TEST_BEFORE_DECREMENT, in the
+ * transaction's status. */
+typedef struct {
+    const char *pgbouncer; /* settings of a PgBouncer in front, or NULL for none */
+    test_before_t before;
+    test_strike_t strike;
+    const char *sql;
+    const char *message; /* text the client's error message contains, or NULL */
+    test_settle_t settle;
+    int64_t applied_count;
+    bool results_empty; /* true: check that the row's results are still empty */
+} test_victim_case_t;
+
+/* A test of one of the libpq backend's fail points. With kind armed at
+ * point, stmt_id fails on a conn_pq_ops handle, after BEGIN and a decrement
+ * when in_transaction. The server must show the decrement applied
+ * applied_count times (0 or 1) in the counter and, when results_checked,
+ * in the row's results. */
+typedef struct {
+    bool in_transaction;
+    fault_kind_t kind;
+    fault_point_t point;
+    stmt_id_t stmt_id;
+    int64_t applied_count;
+    bool results_checked;
+} test_fiu_case_t;
+
 /* A conn_pq_ops exec run on another thread. */
 typedef struct {
     void *handle;
@@ -105,15 +165,6 @@ typedef struct {
 } test_thread_exec_t;
 
 static test_fixture_t fixture;
-
-static void test_nap_us(int64_t duration_us)
-{
-    struct timespec delay = {duration_us / 1000000, (duration_us % 1000000) * 1000};
-
-    while (nanosleep(&delay, &delay) != 0 && errno == EINTR) {
-        /* Interrupted by a signal: sleep the rest. */
-    }
-}
 
 static void test_discard_notice(void *arg, const char *message)
 {
@@ -125,7 +176,7 @@ static int test_setup(void **state)
 {
     (void)state;
     memset(&fixture, 0, sizeof(fixture));
-    fixture.backend.conninfo = getenv(TEST_CONNINFO_ENV);
+    fixture.backend.conninfo = getenv(PQ_FIXTURE_CONNINFO_ENV);
     return 0;
 }
 
@@ -159,34 +210,15 @@ static int test_teardown(void **state)
 
 static void test_admin_exec(const char *sql)
 {
-    PGresult *res = PQexec(fixture.admin, sql);
-    ExecStatusType status = PQresultStatus(res);
-
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        fail_msg("admin statement failed: %s: %s", sql, PQerrorMessage(fixture.admin));
-    }
-    PQclear(res);
+    pq_fixture_exec(fixture.admin, sql);
 }
 
 /* Open the admin connection and arm this file's barrier row with
  * TEST_REMAINING. Runs in the test body, so a missing server fails each test. */
 static void test_start(void)
 {
-    if (fixture.backend.conninfo == NULL) {
-        fail_msg("%s is not set. Run these tests with make test or run_tests.sh, "
-                 "which start a throwaway cluster, or set it to the conninfo of a "
-                 "database with scripts/schema.sql loaded",
-                 TEST_CONNINFO_ENV);
-    }
-    fixture.admin = PQconnectdb(fixture.backend.conninfo);
-    if (PQstatus(fixture.admin) != CONNECTION_OK) {
-        fail_msg("could not connect to %s=\"%s\": %s", TEST_CONNINFO_ENV,
-                 fixture.backend.conninfo, PQerrorMessage(fixture.admin));
-    }
+    pq_fixture_connect(fixture.backend.conninfo, &fixture.admin);
     PQsetNoticeProcessor(fixture.admin, test_discard_notice, NULL);
-
-    /* A victim a broken test left holding the row must fail this, not hang it. */
-    test_admin_exec("SET lock_timeout = '5s'");
     test_admin_exec("DELETE FROM barriersim.pg_barrier_state WHERE execution_id = '"
                     TEST_EXEC_ID "'");
     test_admin_exec("INSERT INTO barriersim.pg_barrier_state (execution_id, "
@@ -337,7 +369,7 @@ static void test_wait_xact_settled(const char *xid)
         if (strcmp(status, "in progress") != 0) {
             return;
         }
-        test_nap_us(TEST_POLL_INTERVAL_US);
+        pq_fixture_nap_us(TEST_POLL_INTERVAL_US);
     }
     fail_msg("transaction %s still in progress after 5 s", xid);
 }
@@ -477,7 +509,7 @@ static void test_pgbouncer_start(const char *settings)
         if (bouncer->pid > 0 && access(socket_path, F_OK) == 0) {
             break;
         }
-        test_nap_us(TEST_POLL_INTERVAL_US);
+        pq_fixture_nap_us(TEST_POLL_INTERVAL_US);
     }
     if (bouncer->pid <= 0 || access(socket_path, F_OK) != 0) {
         fail_msg("PgBouncer did not start within 5 s; see %s/pgbouncer.log", bouncer->dir);
@@ -521,7 +553,7 @@ static void test_pgbouncer_stop(void)
     }
     if (bouncer->pid > 0 && kill(bouncer->pid, SIGTERM) == 0) {
         for (poll = 0; poll < TEST_POLL_MAX && !test_process_gone(bouncer->pid); poll++) {
-            test_nap_us(TEST_POLL_INTERVAL_US);
+            pq_fixture_nap_us(TEST_POLL_INTERVAL_US);
         }
         if (!test_process_gone(bouncer->pid)) {
             fprintf(stderr, "PgBouncer %ld did not stop within 5 s\n", (long)bouncer->pid);
@@ -538,6 +570,144 @@ static void test_pgbouncer_stop(void)
     bouncer->dir[0] = '\0';
 }
 
+/* Assert that the server applied the decrement applied_count times (0 or
+ * 1). When xid is not NULL, also assert that its transaction committed (1)
+ * or aborted (0). */
+static void test_assert_applied(const char *xid, int64_t applied_count)
+{
+    if (xid != NULL) {
+        test_assert_xact(xid, applied_count == 1 ? "committed" : "aborted");
+    }
+    assert_int_equal(test_remaining(), TEST_REMAINING - applied_count);
+}
+
+/* Start the test, connect a victim and bring it to state before. The
+ * victim goes through a PgBouncer of the test's own with settings
+ * pgbouncer, or straight to the server when pgbouncer is NULL. xid_out
+ * receives the decrement's transaction id for TEST_BEFORE_DECREMENT and may
+ * be NULL otherwise. */
+static PGconn *test_victim_open(const char *pgbouncer, test_before_t before, char *xid_out)
+{
+    PGconn *victim;
+
+    test_start();
+    if (pgbouncer == NULL) {
+        victim = test_victim_connect();
+    } else {
+        test_pgbouncer_start(pgbouncer);
+        victim = test_victim_connect_to(fixture.pgbouncer.conninfo);
+    }
+
+    switch (before) {
+    case TEST_BEFORE_IDLE:
+        break;
+    case TEST_BEFORE_SELECT:
+        test_victim_exec(victim, "SELECT 1");
+        break;
+    case TEST_BEFORE_BEGIN:
+        test_victim_exec(victim, "BEGIN");
+        break;
+    case TEST_BEFORE_DECREMENT:
+        test_victim_begin_decrement(victim, xid_out);
+        break;
+    }
+    return victim;
+}
+
+/* Strike victim by strike on sql and store what the client saw of sql in
+ * *outcome_out. Fails the test unless the driver returned PQFAULT_OK. */
+static void test_victim_strike(PGconn *victim, test_strike_t strike, const char *sql,
+                               pqfault_outcome_t *outcome_out)
+{
+    pqfault_rc_t rc = PQFAULT_RC_COUNT;
+    bool sent = true; /* the driver sent sql itself */
+
+    switch (strike) {
+    case TEST_STRIKE_TERMINATE:
+        rc = pqfault_terminate(fixture.admin, victim, TEST_WAIT_MAX_MS);
+        sent = false;
+        break;
+    case TEST_STRIKE_IDLE_SESSION:
+        rc = pqfault_idle_session_timeout(victim, TEST_IDLE_TIMEOUT_MS, TEST_WAIT_MAX_MS);
+        sent = false;
+        break;
+    case TEST_STRIKE_IDLE_IN_TXN:
+        rc = pqfault_idle_in_transaction_timeout(victim, TEST_IDLE_TIMEOUT_MS,
+                                                 TEST_WAIT_MAX_MS);
+        sent = false;
+        break;
+    case TEST_STRIKE_POOLER_CLOSE:
+        rc = pqfault_wait_closed(victim, TEST_WAIT_MAX_MS);
+        sent = false;
+        break;
+    case TEST_STRIKE_SEND_CUT:
+        rc = pqfault_send_cut(fixture.admin, victim, sql, TEST_WAIT_MAX_MS, outcome_out);
+        break;
+    case TEST_STRIKE_REPLY_CUT:
+        rc = pqfault_reply_cut(fixture.admin, victim, sql, TEST_WAIT_MAX_MS, outcome_out);
+        break;
+    case TEST_STRIKE_RECV_RESET:
+        assert_string_equal(sql, "COMMIT"); /* the statement the driver sends */
+        rc = pqfault_commit_recv_reset(fixture.admin, victim, TEST_WAIT_MAX_MS,
+                                       outcome_out);
+        break;
+    }
+    test_assert_rc(rc, PQFAULT_OK);
+
+    /* The driver only left the fault behind, so sql meets it now. */
+    if (!sent) {
+        pqfault_exec(victim, sql, outcome_out);
+    }
+}
+
+/* Wait until the victim's transaction xid has ended, in the way settle
+ * names. backend_pid is the victim's PQbackendPID() from before the strike. */
+static void test_victim_settle(test_settle_t settle, int backend_pid, const char *xid)
+{
+    switch (settle) {
+    case TEST_SETTLED:
+        break;
+    case TEST_SETTLE_BACKEND:
+        test_assert_rc(pqfault_wait_backend_gone(fixture.admin, backend_pid,
+                                                 TEST_WAIT_MAX_MS),
+                       PQFAULT_OK);
+        break;
+    case TEST_SETTLE_XACT:
+        test_wait_xact_settled(xid);
+        break;
+    }
+}
+
+/* Run the victim case in *state as one test. It checks that the client sees
+ * a dead connection and that the server applied the decrement as expected. */
+static void test_victim_case(void **state)
+{
+    const test_victim_case_t *victim_case = *state;
+    char xid[TEST_XID_SIZE] = "";
+    pqfault_outcome_t outcome;
+    PGconn *victim;
+    int backend_pid;
+
+    victim = test_victim_open(victim_case->pgbouncer, victim_case->before, xid);
+    backend_pid = PQbackendPID(victim);
+    test_victim_strike(victim, victim_case->strike, victim_case->sql, &outcome);
+
+    test_assert_dead(&outcome);
+    if (victim_case->message != NULL) {
+        test_assert_message_has(&outcome, victim_case->message);
+    }
+    test_victim_settle(victim_case->settle, backend_pid, xid);
+    test_assert_applied(victim_case->before == TEST_BEFORE_DECREMENT ? xid : NULL,
+                        victim_case->applied_count);
+    if (victim_case->results_empty) {
+        assert_int_equal(test_result_count(), 0);
+    }
+}
+
+/* The tests of the drivers. Each test_victim_case_t below is one test, which
+ * test_victim_case() runs under the case's name (TEST_VICTIM_CASE in main).
+ * The functions among them are tests with checks that no case field covers. */
+
 /* F1, pg_terminate_backend() while idle: the next statement fails before
  * doing anything. */
 static void test_pq_faults_f1_terminate_idle(void **state)
@@ -546,8 +716,7 @@ static void test_pq_faults_f1_terminate_idle(void **state)
     PGconn *victim;
 
     (void)state;
-    test_start();
-    victim = test_victim_connect();
+    victim = test_victim_open(NULL, TEST_BEFORE_IDLE, NULL);
 
     test_assert_rc(pqfault_terminate(fixture.admin, victim, TEST_WAIT_MAX_MS), PQFAULT_OK);
     assert_int_equal(PQstatus(victim), CONNECTION_OK); /* the client has not noticed */
@@ -555,90 +724,30 @@ static void test_pq_faults_f1_terminate_idle(void **state)
 
     test_assert_dead(&outcome);
     test_assert_message_has(&outcome, "terminating connection due to administrator command");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
+    test_assert_applied(NULL, 0);
 }
 
 /* F1, idle_session_timeout: FATAL 57P05 reaches the client only as text. */
-static void test_pq_faults_f1_idle_session_timeout(void **state)
-{
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-
-    test_assert_rc(pqfault_idle_session_timeout(victim, TEST_IDLE_TIMEOUT_MS,
-                                                TEST_WAIT_MAX_MS),
-                   PQFAULT_OK);
-    pqfault_exec(victim, TEST_DEC_SQL, &outcome);
-
-    test_assert_dead(&outcome);
-    test_assert_message_has(&outcome, "idle-session timeout");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f1_idle_session_timeout = {
+    .before = TEST_BEFORE_IDLE, .strike = TEST_STRIKE_IDLE_SESSION, .sql = TEST_DEC_SQL,
+    .message = "idle-session timeout"};
 
 /* F1, PgBouncer client_idle_timeout in transaction pooling: the first
  * statement after the gap fails and never reaches PostgreSQL. */
-static void test_pq_faults_f1_pgbouncer_client_idle_timeout(void **state)
-{
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    test_pgbouncer_start("client_idle_timeout = 1");
-    victim = test_victim_connect_to(fixture.pgbouncer.conninfo);
-    test_victim_exec(victim, "SELECT 1");
-
-    test_assert_rc(pqfault_wait_closed(victim, TEST_WAIT_MAX_MS), PQFAULT_OK);
-    pqfault_exec(victim, TEST_DEC_SQL, &outcome);
-
-    test_assert_dead(&outcome);
-    test_assert_message_has(&outcome, "client_idle_timeout");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f1_pgbouncer_client_idle_timeout = {
+    .pgbouncer = "client_idle_timeout = 1", .before = TEST_BEFORE_SELECT,
+    .strike = TEST_STRIKE_POOLER_CLOSE, .sql = TEST_DEC_SQL,
+    .message = "client_idle_timeout"};
 
 /* F2, the backend terminated after BEGIN: the statement fails, nothing
  * ran. */
-static void test_pq_faults_f2_terminate_before_statement(void **state)
-{
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_exec(victim, "BEGIN");
-
-    test_assert_rc(pqfault_terminate(fixture.admin, victim, TEST_WAIT_MAX_MS), PQFAULT_OK);
-    pqfault_exec(victim, TEST_DEC_SQL, &outcome);
-
-    test_assert_dead(&outcome);
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f2_terminate_before_statement = {
+    .before = TEST_BEFORE_BEGIN, .strike = TEST_STRIKE_TERMINATE, .sql = TEST_DEC_SQL};
 
 /* F2, the socket shut before the second statement is sent: it never
  * reaches the server, and the backend rolls back the first at end of file. */
-static void test_pq_faults_f2_send_cut_rolls_back(void **state)
-{
-    char xid[TEST_XID_SIZE];
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
-
-    test_assert_rc(pqfault_send_cut(fixture.admin, victim, TEST_DEC_SQL, TEST_WAIT_MAX_MS,
-                                    &outcome),
-                   PQFAULT_OK);
-
-    test_assert_dead(&outcome);
-    test_assert_xact(xid, "aborted");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f2_send_cut_rolls_back = {
+    .before = TEST_BEFORE_DECREMENT, .strike = TEST_STRIKE_SEND_CUT, .sql = TEST_DEC_SQL};
 
 /* F3, the backend terminated after the statement ran and while it held
  * the row lock. The client learns at its next I/O; the server rolls back. */
@@ -650,9 +759,7 @@ static void test_pq_faults_f3_terminate_after_statement(void **state)
     PGconn *victim;
 
     (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
+    victim = test_victim_open(NULL, TEST_BEFORE_DECREMENT, xid);
     snprintf(pid_text, sizeof(pid_text), "%d", PQbackendPID(victim));
     assert_int_equal(test_admin_integer("SELECT count(*) FROM pg_locks WHERE pid = $1 "
                                         "AND relation = 'barriersim.pg_barrier_state'"
@@ -661,189 +768,82 @@ static void test_pq_faults_f3_terminate_after_statement(void **state)
                      1);
     test_assert_xact(xid, "in progress");
 
-    test_assert_rc(pqfault_terminate(fixture.admin, victim, TEST_WAIT_MAX_MS), PQFAULT_OK);
-    pqfault_exec(victim, "SELECT 1", &outcome);
+    test_victim_strike(victim, TEST_STRIKE_TERMINATE, "SELECT 1", &outcome);
 
     test_assert_dead(&outcome);
-    test_assert_xact(xid, "aborted");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
+    test_assert_applied(xid, 0);
 }
 
 /* F3, the reply lost after an autocommit statement: the client sees a dead
  * connection, yet the statement ran and committed. */
-static void test_pq_faults_f3_reply_cut_autocommit_applies(void **state)
-{
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-
-    test_assert_rc(pqfault_reply_cut(fixture.admin, victim, TEST_DEC_SQL, TEST_WAIT_MAX_MS,
-                                     &outcome),
-                   PQFAULT_OK);
-
-    test_assert_dead(&outcome);
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
-}
+static const test_victim_case_t test_pq_faults_f3_reply_cut_autocommit_applies = {
+    .before = TEST_BEFORE_IDLE, .strike = TEST_STRIKE_REPLY_CUT, .sql = TEST_DEC_SQL,
+    .applied_count = 1};
 
 /* F3 inside a transaction: the statement's reply is lost and the backend
  * rolls it back as it dies. */
-static void test_pq_faults_f3_reply_cut_rolls_back(void **state)
-{
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_exec(victim, "BEGIN");
-
-    test_assert_rc(pqfault_reply_cut(fixture.admin, victim, TEST_DEC_SQL, TEST_WAIT_MAX_MS,
-                                     &outcome),
-                   PQFAULT_OK);
-
-    test_assert_dead(&outcome);
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-    assert_int_equal(test_result_count(), 0);
-}
+static const test_victim_case_t test_pq_faults_f3_reply_cut_rolls_back = {
+    .before = TEST_BEFORE_BEGIN, .strike = TEST_STRIKE_REPLY_CUT, .sql = TEST_DEC_SQL,
+    .results_empty = true};
 
 /* F4, the backend terminated before COMMIT: COMMIT fails, rolled back. */
-static void test_pq_faults_f4_terminate_before_commit(void **state)
-{
-    char xid[TEST_XID_SIZE];
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
-
-    test_assert_rc(pqfault_terminate(fixture.admin, victim, TEST_WAIT_MAX_MS), PQFAULT_OK);
-    pqfault_exec(victim, "COMMIT", &outcome);
-
-    test_assert_dead(&outcome);
-    test_assert_xact(xid, "aborted");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f4_terminate_before_commit = {
+    .before = TEST_BEFORE_DECREMENT, .strike = TEST_STRIKE_TERMINATE, .sql = "COMMIT"};
 
 /* F4, idle_in_transaction_session_timeout: the server ends the session
  * between the statement and COMMIT. */
-static void test_pq_faults_f4_idle_in_transaction_timeout(void **state)
-{
-    char xid[TEST_XID_SIZE];
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-    int pid;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
-    pid = PQbackendPID(victim);
-
-    test_assert_rc(pqfault_idle_in_transaction_timeout(victim, TEST_IDLE_TIMEOUT_MS,
-                                                       TEST_WAIT_MAX_MS),
-                   PQFAULT_OK);
-    pqfault_exec(victim, "COMMIT", &outcome);
-
-    test_assert_dead(&outcome);
-    test_assert_message_has(&outcome, "idle-in-transaction timeout");
-    test_assert_rc(pqfault_wait_backend_gone(fixture.admin, pid, TEST_WAIT_MAX_MS),
-                   PQFAULT_OK);
-    test_assert_xact(xid, "aborted");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f4_idle_in_transaction_timeout = {
+    .before = TEST_BEFORE_DECREMENT, .strike = TEST_STRIKE_IDLE_IN_TXN, .sql = "COMMIT",
+    .message = "idle-in-transaction timeout", .settle = TEST_SETTLE_BACKEND};
 
 /* F4, PgBouncer idle_transaction_timeout: PgBouncer closes both sides and
  * the backend rolls back. */
-static void test_pq_faults_f4_pgbouncer_idle_transaction(void **state)
-{
-    char xid[TEST_XID_SIZE];
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    test_pgbouncer_start("idle_transaction_timeout = 1");
-    victim = test_victim_connect_to(fixture.pgbouncer.conninfo);
-    test_victim_begin_decrement(victim, xid);
-
-    test_assert_rc(pqfault_wait_closed(victim, TEST_WAIT_MAX_MS), PQFAULT_OK);
-    pqfault_exec(victim, "COMMIT", &outcome);
-
-    test_assert_dead(&outcome);
-    test_assert_message_has(&outcome, "idle transaction timeout");
-    test_wait_xact_settled(xid);
-    test_assert_xact(xid, "aborted");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f4_pgbouncer_idle_transaction = {
+    .pgbouncer = "idle_transaction_timeout = 1", .before = TEST_BEFORE_DECREMENT,
+    .strike = TEST_STRIKE_POOLER_CLOSE, .sql = "COMMIT",
+    .message = "idle transaction timeout", .settle = TEST_SETTLE_XACT};
 
 /* F4, the socket shut before COMMIT is sent: rolled back. */
-static void test_pq_faults_f4_send_cut_commit_rolls_back(void **state)
-{
-    char xid[TEST_XID_SIZE];
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
-
-    test_assert_rc(pqfault_send_cut(fixture.admin, victim, "COMMIT", TEST_WAIT_MAX_MS,
-                                    &outcome),
-                   PQFAULT_OK);
-
-    test_assert_dead(&outcome);
-    test_assert_xact(xid, "aborted");
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-}
+static const test_victim_case_t test_pq_faults_f4_send_cut_commit_rolls_back = {
+    .before = TEST_BEFORE_DECREMENT, .strike = TEST_STRIKE_SEND_CUT, .sql = "COMMIT"};
 
 /* F5, COMMIT sent and the socket shut before its reply: the client sees a
  * dead connection, the server committed. */
-static void test_pq_faults_f5_commit_cut_commits(void **state)
-{
-    char xid[TEST_XID_SIZE];
-    pqfault_outcome_t outcome;
-    PGconn *victim;
-
-    (void)state;
-    test_start();
-    victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
-
-    test_assert_rc(pqfault_reply_cut(fixture.admin, victim, "COMMIT", TEST_WAIT_MAX_MS,
-                                     &outcome),
-                   PQFAULT_OK);
-
-    test_assert_dead(&outcome);
-    test_assert_xact(xid, "committed");
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
-}
+static const test_victim_case_t test_pq_faults_f5_commit_cut_commits = {
+    .before = TEST_BEFORE_DECREMENT, .strike = TEST_STRIKE_REPLY_CUT, .sql = "COMMIT",
+    .applied_count = 1};
 
 /* F5 by libfiu: recv() fails once with ECONNRESET while libpq reads the
  * COMMIT's reply. */
-static void test_pq_faults_f5_commit_recv_reset_commits(void **state)
+static const test_victim_case_t test_pq_faults_f5_commit_recv_reset_commits = {
+    .before = TEST_BEFORE_DECREMENT, .strike = TEST_STRIKE_RECV_RESET, .sql = "COMMIT",
+    .applied_count = 1};
+
+/* Run C7's COMMIT on a throwaway server, and skip the test on any other. A
+ * victim inside the decrement sends COMMIT through
+ * pqfault_commit_terminated(), which must return expected. When armed is
+ * true, a synchronous standby that does not exist is armed first. */
+static PGconn *test_c7_commit(bool armed, pqfault_rc_t expected, char *xid_out,
+                              pqfault_outcome_t *outcome_out)
 {
-    char xid[TEST_XID_SIZE];
-    pqfault_outcome_t outcome;
     PGconn *victim;
 
-    (void)state;
     test_start();
+    if (!test_server_is_throwaway()) {
+        skip();
+    }
     victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
+    if (armed) {
+        fixture.standby_armed = true;
+        test_assert_rc(pqfault_sync_standby_arm(fixture.admin, TEST_WAIT_MAX_MS),
+                       PQFAULT_OK);
+    }
+    test_victim_begin_decrement(victim, xid_out);
 
-    test_assert_rc(pqfault_commit_recv_reset(fixture.admin, victim, TEST_WAIT_MAX_MS,
-                                             &outcome),
-                   PQFAULT_OK);
-
-    test_assert_dead(&outcome);
-    test_assert_xact(xid, "committed");
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
+    test_assert_rc(pqfault_commit_terminated(fixture.admin, victim, TEST_WAIT_MAX_MS,
+                                             outcome_out),
+                   expected);
+    return victim;
 }
 
 /* C7, committed while terminated: the COMMIT waits for a standby that does
@@ -853,26 +853,13 @@ static void test_pq_faults_c7_commit_terminated_commits(void **state)
 {
     char xid[TEST_XID_SIZE];
     pqfault_outcome_t outcome;
-    PGconn *victim;
 
     (void)state;
-    test_start();
-    if (!test_server_is_throwaway()) {
-        skip();
-    }
-    victim = test_victim_connect();
-    fixture.standby_armed = true;
-    test_assert_rc(pqfault_sync_standby_arm(fixture.admin, TEST_WAIT_MAX_MS), PQFAULT_OK);
-    test_victim_begin_decrement(victim, xid);
-
-    test_assert_rc(pqfault_commit_terminated(fixture.admin, victim, TEST_WAIT_MAX_MS,
-                                             &outcome),
-                   PQFAULT_OK);
+    test_c7_commit(true, PQFAULT_OK, xid, &outcome);
 
     test_assert_dead(&outcome);
     assert_string_equal(outcome.notice_sqlstate, "57P01");
-    test_assert_xact(xid, "committed");
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
+    test_assert_applied(xid, 1);
 }
 
 /* Without a standby armed the COMMIT completes, and the driver reports it. */
@@ -883,22 +870,12 @@ static void test_pq_faults_c7_unarmed_commit_not_waiting(void **state)
     PGconn *victim;
 
     (void)state;
-    test_start();
-    if (!test_server_is_throwaway()) {
-        skip();
-    }
-    victim = test_victim_connect();
-    test_victim_begin_decrement(victim, xid);
-
-    test_assert_rc(pqfault_commit_terminated(fixture.admin, victim, TEST_WAIT_MAX_MS,
-                                             &outcome),
-                   PQFAULT_NOT_WAITING);
+    victim = test_c7_commit(false, PQFAULT_NOT_WAITING, xid, &outcome);
 
     assert_int_equal(outcome.status, PGRES_COMMAND_OK);
     assert_false(outcome.connection_bad);
     assert_int_equal(PQstatus(victim), CONNECTION_OK);
-    test_assert_xact(xid, "committed");
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
+    test_assert_applied(xid, 1);
 }
 
 /* Through a pooler, PQbackendPID() is not the server's pid: the driver
@@ -908,14 +885,12 @@ static void test_pq_faults_terminate_rejects_pooled_victim(void **state)
     PGconn *victim;
 
     (void)state;
-    test_start();
-    test_pgbouncer_start("");
-    victim = test_victim_connect_to(fixture.pgbouncer.conninfo);
+    victim = test_victim_open("", TEST_BEFORE_IDLE, NULL);
 
     test_assert_rc(pqfault_terminate(fixture.admin, victim, TEST_WAIT_MAX_MS),
                    PQFAULT_VICTIM_STATE);
     test_victim_decrement(victim, TEST_REMAINING - 1, (char[TEST_XID_SIZE]){0});
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
+    test_assert_applied(NULL, 1);
 }
 
 /* Open a conn_pq_ops handle, as the core does. */
@@ -959,87 +934,76 @@ static void test_assert_raw_dead(const conn_raw_t *raw)
     assert_string_equal(raw->sqlstate, "");
 }
 
-/* Exec stmt_id with kind armed at point; assert it struck and the
- * connection is dead, then wait until the backend is gone. */
-static void test_handle_strike(void *handle, fault_kind_t kind, fault_point_t point,
-                               stmt_id_t stmt_id)
+/* Exec stmt_id with kind armed at point, and assert that the point struck
+ * and the client sees a dead connection. */
+static void test_handle_strike_dead(void *handle, fault_kind_t kind, fault_point_t point,
+                                    stmt_id_t stmt_id)
 {
-    int pid = conn_pq_backend_pid(handle);
     conn_raw_t raw;
 
     test_assert_rc(pqfault_fiu_arm(kind, point), PQFAULT_OK);
     test_handle_exec(handle, stmt_id, &raw);
     assert_true(pqfault_fiu_disarm());
     test_assert_raw_dead(&raw);
+}
+
+/* Strike as test_handle_strike_dead() does, then wait until the backend is
+ * gone, so that its effect on the row is final. */
+static void test_handle_strike(void *handle, fault_kind_t kind, fault_point_t point,
+                               stmt_id_t stmt_id)
+{
+    int pid = conn_pq_backend_pid(handle);
+
+    test_handle_strike_dead(handle, kind, point, stmt_id);
     test_assert_rc(pqfault_wait_backend_gone(fixture.admin, pid, TEST_WAIT_MAX_MS),
                    PQFAULT_OK);
 }
 
-static void test_pq_faults_fiu_f2_send_loses_statement(void **state)
+/* Run the fail point case in *state as one test. */
+static void test_fiu_case(void **state)
 {
+    const test_fiu_case_t *fiu_case = *state;
     conn_raw_t raw;
     void *handle;
 
-    (void)state;
     test_start();
     handle = test_handle_open();
-    test_handle_exec(handle, STMT_BEGIN, &raw);
-    test_assert_raw_ok(&raw);
-    test_handle_exec(handle, STMT_DEC, &raw);
-    test_assert_raw_ok(&raw);
+    if (fiu_case->in_transaction) {
+        test_handle_exec(handle, STMT_BEGIN, &raw);
+        test_assert_raw_ok(&raw);
+        test_handle_exec(handle, STMT_DEC, &raw);
+        test_assert_raw_ok(&raw);
+    }
 
-    test_handle_strike(handle, FAULT_F2, FAULT_AT_STATEMENT, STMT_DEC);
-    assert_int_equal(test_remaining(), TEST_REMAINING);
+    test_handle_strike(handle, fiu_case->kind, fiu_case->point, fiu_case->stmt_id);
+    assert_int_equal(test_remaining(), TEST_REMAINING - fiu_case->applied_count);
+    if (fiu_case->results_checked) {
+        assert_int_equal(test_result_count(), fiu_case->applied_count);
+    }
 }
+
+/* The tests of the fail points. Each test_fiu_case_t below is one test,
+ * which test_fiu_case() runs under the case's name (TEST_FIU_CASE in main). */
+
+/* A second decrement that never reaches the server: the backend rolls
+ * back the first as it dies. */
+static const test_fiu_case_t test_pq_faults_fiu_f2_send_loses_statement = {
+    .in_transaction = true, .kind = FAULT_F2, .point = FAULT_AT_STATEMENT,
+    .stmt_id = STMT_DEC};
 
 /* Without BEGIN the decrement autocommits, which shows that it ran although
  * its reply was lost. */
-static void test_pq_faults_fiu_f3_reply_lost_after_execution(void **state)
-{
-    void *handle;
+static const test_fiu_case_t test_pq_faults_fiu_f3_reply_lost_after_execution = {
+    .kind = FAULT_F3, .point = FAULT_AT_STATEMENT, .stmt_id = STMT_DEC,
+    .applied_count = 1, .results_checked = true};
 
-    (void)state;
-    test_start();
-    handle = test_handle_open();
+static const test_fiu_case_t test_pq_faults_fiu_f4_commit_send_rolls_back = {
+    .in_transaction = true, .kind = FAULT_F4, .point = FAULT_AT_COMMIT,
+    .stmt_id = STMT_COMMIT, .results_checked = true};
 
-    test_handle_strike(handle, FAULT_F3, FAULT_AT_STATEMENT, STMT_DEC);
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
-    assert_int_equal(test_result_count(), 1);
-}
-
-static void test_pq_faults_fiu_f4_commit_send_rolls_back(void **state)
-{
-    conn_raw_t raw;
-    void *handle;
-
-    (void)state;
-    test_start();
-    handle = test_handle_open();
-    test_handle_exec(handle, STMT_BEGIN, &raw);
-    test_handle_exec(handle, STMT_DEC, &raw);
-    test_assert_raw_ok(&raw);
-
-    test_handle_strike(handle, FAULT_F4, FAULT_AT_COMMIT, STMT_COMMIT);
-    assert_int_equal(test_remaining(), TEST_REMAINING);
-    assert_int_equal(test_result_count(), 0);
-}
-
-static void test_pq_faults_fiu_f5_commit_reply_commits(void **state)
-{
-    conn_raw_t raw;
-    void *handle;
-
-    (void)state;
-    test_start();
-    handle = test_handle_open();
-    test_handle_exec(handle, STMT_BEGIN, &raw);
-    test_handle_exec(handle, STMT_DEC, &raw);
-    test_assert_raw_ok(&raw);
-
-    test_handle_strike(handle, FAULT_F5, FAULT_AT_COMMIT, STMT_COMMIT);
-    assert_int_equal(test_remaining(), TEST_REMAINING - 1);
-    assert_int_equal(test_result_count(), 1);
-}
+static const test_fiu_case_t test_pq_faults_fiu_f5_commit_reply_commits = {
+    .in_transaction = true, .kind = FAULT_F5, .point = FAULT_AT_COMMIT,
+    .stmt_id = STMT_COMMIT, .applied_count = 1, .results_checked = true};
 
 static void test_env_sleep_us(void *env, int64_t duration_us)
 {
@@ -1110,8 +1074,8 @@ static core_rc_t test_core_decrement_f5(const char *policy_name, core_dec_t *dec
     rc = core_decrement(&fixture.ctx, &batch, &result, dec_out);
     assert_true(pqfault_fiu_disarm());
 
-    /* The cut COMMIT still sits in the backend's socket: the counter is
-     * final only once that backend has read it and ended. */
+    /* The cut COMMIT can still be unread in the backend's socket, so the
+     * counter is final only once that backend has ended. */
     test_assert_rc(pqfault_wait_backend_gone(fixture.admin, pid, TEST_WAIT_MAX_MS),
                    PQFAULT_OK);
     return rc;
@@ -1212,7 +1176,6 @@ static void test_pq_faults_fiu_points_follow_catalogue(void **state)
  * FATAL already queued, and on a closed handle nothing is sent. */
 static void test_pq_faults_fiu_on_dead_connection(void **state)
 {
-    conn_raw_t raw;
     void *handle;
 
     (void)state;
@@ -1224,49 +1187,47 @@ static void test_pq_faults_fiu_on_dead_connection(void **state)
                    PQFAULT_TIMEOUT);
     test_assert_rc(pqfault_terminate(fixture.admin, handle, TEST_WAIT_MAX_MS), PQFAULT_OK);
 
-    test_assert_rc(pqfault_fiu_arm(FAULT_F2, FAULT_AT_STATEMENT), PQFAULT_OK);
-    test_handle_exec(handle, STMT_DEC, &raw);
-    assert_true(pqfault_fiu_disarm());
-    test_assert_raw_dead(&raw);
-
-    test_assert_rc(pqfault_fiu_arm(FAULT_F2, FAULT_AT_STATEMENT), PQFAULT_OK);
-    test_handle_exec(handle, STMT_DEC, &raw);
-    assert_true(pqfault_fiu_disarm());
-    test_assert_raw_dead(&raw);
-
-    test_assert_rc(pqfault_fiu_arm(FAULT_F3, FAULT_AT_STATEMENT), PQFAULT_OK);
-    test_handle_exec(handle, STMT_DEC, &raw);
-    assert_true(pqfault_fiu_disarm());
-    test_assert_raw_dead(&raw);
+    test_handle_strike_dead(handle, FAULT_F2, FAULT_AT_STATEMENT, STMT_DEC);
+    test_handle_strike_dead(handle, FAULT_F2, FAULT_AT_STATEMENT, STMT_DEC);
+    test_handle_strike_dead(handle, FAULT_F3, FAULT_AT_STATEMENT, STMT_DEC);
     assert_int_equal(test_remaining(), TEST_REMAINING);
 }
 
 #define TEST_CASE(name) cmocka_unit_test_setup_teardown(name, test_setup, test_teardown)
 
+/* Each table case is one test, named after the case and run by runner. */
+#define TEST_TABLE_CASE(runner, case_name)                                     \
+    {                                                                          \
+        .name = #case_name, .test_func = runner, .setup_func = test_setup,     \
+        .teardown_func = test_teardown, .initial_state = (void *)&case_name,   \
+    }
+#define TEST_VICTIM_CASE(case_name) TEST_TABLE_CASE(test_victim_case, case_name)
+#define TEST_FIU_CASE(case_name) TEST_TABLE_CASE(test_fiu_case, case_name)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST_CASE(test_pq_faults_f1_terminate_idle),
-        TEST_CASE(test_pq_faults_f1_idle_session_timeout),
-        TEST_CASE(test_pq_faults_f1_pgbouncer_client_idle_timeout),
-        TEST_CASE(test_pq_faults_f2_terminate_before_statement),
-        TEST_CASE(test_pq_faults_f2_send_cut_rolls_back),
+        TEST_VICTIM_CASE(test_pq_faults_f1_idle_session_timeout),
+        TEST_VICTIM_CASE(test_pq_faults_f1_pgbouncer_client_idle_timeout),
+        TEST_VICTIM_CASE(test_pq_faults_f2_terminate_before_statement),
+        TEST_VICTIM_CASE(test_pq_faults_f2_send_cut_rolls_back),
         TEST_CASE(test_pq_faults_f3_terminate_after_statement),
-        TEST_CASE(test_pq_faults_f3_reply_cut_autocommit_applies),
-        TEST_CASE(test_pq_faults_f3_reply_cut_rolls_back),
-        TEST_CASE(test_pq_faults_f4_terminate_before_commit),
-        TEST_CASE(test_pq_faults_f4_idle_in_transaction_timeout),
-        TEST_CASE(test_pq_faults_f4_pgbouncer_idle_transaction),
-        TEST_CASE(test_pq_faults_f4_send_cut_commit_rolls_back),
-        TEST_CASE(test_pq_faults_f5_commit_cut_commits),
-        TEST_CASE(test_pq_faults_f5_commit_recv_reset_commits),
+        TEST_VICTIM_CASE(test_pq_faults_f3_reply_cut_autocommit_applies),
+        TEST_VICTIM_CASE(test_pq_faults_f3_reply_cut_rolls_back),
+        TEST_VICTIM_CASE(test_pq_faults_f4_terminate_before_commit),
+        TEST_VICTIM_CASE(test_pq_faults_f4_idle_in_transaction_timeout),
+        TEST_VICTIM_CASE(test_pq_faults_f4_pgbouncer_idle_transaction),
+        TEST_VICTIM_CASE(test_pq_faults_f4_send_cut_commit_rolls_back),
+        TEST_VICTIM_CASE(test_pq_faults_f5_commit_cut_commits),
+        TEST_VICTIM_CASE(test_pq_faults_f5_commit_recv_reset_commits),
         TEST_CASE(test_pq_faults_c7_commit_terminated_commits),
         TEST_CASE(test_pq_faults_c7_unarmed_commit_not_waiting),
         TEST_CASE(test_pq_faults_terminate_rejects_pooled_victim),
-        TEST_CASE(test_pq_faults_fiu_f2_send_loses_statement),
-        TEST_CASE(test_pq_faults_fiu_f3_reply_lost_after_execution),
-        TEST_CASE(test_pq_faults_fiu_f4_commit_send_rolls_back),
-        TEST_CASE(test_pq_faults_fiu_f5_commit_reply_commits),
+        TEST_FIU_CASE(test_pq_faults_fiu_f2_send_loses_statement),
+        TEST_FIU_CASE(test_pq_faults_fiu_f3_reply_lost_after_execution),
+        TEST_FIU_CASE(test_pq_faults_fiu_f4_commit_send_rolls_back),
+        TEST_FIU_CASE(test_pq_faults_fiu_f5_commit_reply_commits),
         TEST_CASE(test_pq_faults_fiu_f5_blind_decrements_twice),
         TEST_CASE(test_pq_faults_fiu_f5_phase_split_applies_once),
         TEST_CASE(test_pq_faults_fiu_strikes_only_arming_thread),
