@@ -39,6 +39,7 @@ static confirm_link_t *confirm_live_link(confirm_mirror_t *mirror, int conn_id,
 static void confirm_env_fail(confirm_mirror_t *mirror, const char *format, ...);
 static int64_t confirm_admin_integer(confirm_mirror_t *mirror, const char *sql, int pid);
 static void confirm_pause(void);
+static const char *confirm_blockers(confirm_mirror_t *mirror, int pid);
 static void confirm_finish(confirm_link_t *link);
 static void confirm_discard_notice(void *arg, const char *message);
 
@@ -307,7 +308,9 @@ static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
 
     while (PQisBusy(link->conn)) {
         if (poll(&fd, 1, CONFIRM_REPLY_MS) <= 0) {
-            confirm_env_fail(mirror, "no reply within %d ms", CONFIRM_REPLY_MS);
+            confirm_env_fail(mirror, "no reply within %d ms from backend %d (blocked by "
+                             "backends %s)", CONFIRM_REPLY_MS, link->pid,
+                             confirm_blockers(mirror, link->pid));
             return false;
         }
         if (!PQconsumeInput(link->conn)) {
@@ -434,6 +437,29 @@ static int64_t confirm_admin_integer(confirm_mirror_t *mirror, const char *sql, 
     }
     PQclear(res);
     return value;
+}
+
+/* The pids that block pid, with what each runs, for an error message. */
+static const char *confirm_blockers(confirm_mirror_t *mirror, int pid)
+{
+    static char text[160];
+    char value[16];
+    const char *values[1] = {value};
+    PGresult *res;
+
+    snprintf(value, sizeof(value), "%d", pid);
+    res = PQexecParams(mirror->admin,
+                       "SELECT string_agg(b.pid || ' ' || b.state || ' ' || "
+                       "left(b.query, 30), '; ') FROM pg_stat_activity b "
+                       "WHERE b.pid = ANY(pg_blocking_pids($1))",
+                       1, NULL, values, NULL, NULL, 0);
+    snprintf(text, sizeof(text), "%s",
+             PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+                     !PQgetisnull(res, 0, 0)
+                 ? PQgetvalue(res, 0, 0)
+                 : "none");
+    PQclear(res);
+    return text;
 }
 
 static void confirm_pause(void)
