@@ -107,9 +107,11 @@ static int cli_confirm_all(const cli_options_t *options, const char *conninfo)
         }
     }
     if (rc == CLI_EXIT_OK || rc == CLI_EXIT_VIOLATION) {
-        printf("barriersim confirm: %d agree, %d sim-only, %d real-only, %d disagree\n",
+        printf("barriersim confirm: %d agree, %d sim-only, %d real-only, %d disagree, "
+               "%d lock-race\n",
                tally.counts[CONFIRM_AGREE], tally.counts[CONFIRM_SIM_ONLY],
-               tally.counts[CONFIRM_REAL_ONLY], tally.counts[CONFIRM_DISAGREE]);
+               tally.counts[CONFIRM_REAL_ONLY], tally.counts[CONFIRM_DISAGREE],
+               tally.counts[CONFIRM_LOCK_RACE]);
     }
     if (options->json_path != NULL && rc != CLI_EXIT_INTERNAL) {
         json_t *root = json_pack("{s:i,s:O}", "schema", 1, "runs", runs);
@@ -164,6 +166,8 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
         fprintf(stderr, "barriersim confirm: the mirrored run's trace hash differs from the "
                         "prediction's; the mirror changed the run (a bug)\n");
         rc = CLI_EXIT_INTERNAL;
+    } else if (verdict == CONFIRM_LOCK_RACE) {
+        printf("    %s; the run proves nothing either way\n", report->reason);
     } else if (verdict != CONFIRM_AGREE) {
         printf("\nsimulated run with the real server's replies (policy %s, seed %" PRIu64
                "):\n%s\n", policy->name, seed, text != NULL ? text : "");

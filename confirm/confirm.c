@@ -49,12 +49,18 @@ confirm_verdict_t confirm_run(sim_world_t *world, confirm_mirror_t *mirror,
     out->diff_count = mirror->diff_count;
     memcpy(out->diffs, mirror->diffs, sizeof(out->diffs));
     confirm_sim_row(world, scen->batch_count, &out->sim_row);
-    if (!mirror->env_failed) {
+    if (!mirror->stopped) {
         confirm_real_row(mirror, scen->batch_count, &out->real_row);
     }
     if (mirror->env_failed) {
         out->verdict = CONFIRM_ENVIRONMENT;
         snprintf(out->reason, sizeof(out->reason), "%s", mirror->env_error);
+        return out->verdict;
+    }
+    if (mirror->lock_race) {
+        out->verdict = CONFIRM_LOCK_RACE;
+        snprintf(out->reason, sizeof(out->reason), "the real server served competing lock "
+                 "waiters in another order than the simulator (an EvalPlanQual race)");
         return out->verdict;
     }
     out->verdict = confirm_judge(out);
@@ -63,8 +69,9 @@ confirm_verdict_t confirm_run(sim_world_t *world, confirm_mirror_t *mirror,
 
 const char *confirm_verdict_name(confirm_verdict_t verdict)
 {
-    static const char *const names[] = {"agree", "sim-only", "real-only", "disagree",
-                                        "environment", "unsupported"};
+    static const char *const names[] = {"agree",     "sim-only",    "real-only",
+                                        "disagree",  "lock-race",   "environment",
+                                        "unsupported"};
 
     return verdict >= 0 && verdict <= CONFIRM_UNSUPPORTED ? names[verdict] : "?";
 }

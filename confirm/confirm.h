@@ -12,8 +12,10 @@
  *
  * Verdicts: agree. Sim-only: the simulator shows a double-applied batch or
  * a broken counter that the real server does not. Real-only: the reverse.
- * Disagree: replies or rows differ without that. Environment: the real
- * server failed the mirror.
+ * Disagree: replies or rows differ without that. Lock race: the real server
+ * served competing lock waiters in another order than the simulator, which
+ * PostgreSQL may do (mirror.h), so the run proves nothing either way.
+ * Environment: the real server failed the mirror.
  *
  * Invariants:
  *  1. The mirrored run has the prediction's trace hash: the mirror only
@@ -33,6 +35,7 @@ typedef enum {
     CONFIRM_SIM_ONLY,
     CONFIRM_REAL_ONLY,
     CONFIRM_DISAGREE,
+    CONFIRM_LOCK_RACE,
     CONFIRM_ENVIRONMENT,
     CONFIRM_UNSUPPORTED,
 } confirm_verdict_t;

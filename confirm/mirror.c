@@ -14,6 +14,7 @@
 #define CONFIRM_REPLY_MS 10000     /* a reply later than this is an environment error */
 #define CONFIRM_WAIT_MS 3000       /* how long a lock wait takes to show up */
 #define CONFIRM_POLL_MS 5
+#define CONFIRM_STALL_MS 50        /* how often a slow reply is checked for a lock race */
 
 static void confirm_connect(void *m, int conn_id);
 static void confirm_exec(void *m, int conn_id, const stmt_t *stmt,
@@ -92,6 +93,8 @@ int confirm_mirror_reset(confirm_mirror_t *mirror)
     mirror->diff_count = 0;
     mirror->env_failed = false;
     mirror->env_error[0] = '\0';
+    mirror->lock_race = false;
+    mirror->stopped = false;
 
     res = PQexec(mirror->admin, sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -121,6 +124,9 @@ static void confirm_connect(void *m, int conn_id)
     confirm_link_t *link = &mirror->links[conn_id];
 
     confirm_finish(link);
+    if (mirror->stopped) {
+        return;
+    }
     link->conn = PQconnectdb(mirror->conninfo);
     if (PQstatus(link->conn) != CONNECTION_OK) {
         confirm_env_fail(mirror, "connection %d could not connect: %s", conn_id,
@@ -274,7 +280,7 @@ static void confirm_terminate(void *m, int conn_id)
     confirm_link_t *link = &mirror->links[conn_id];
     int tries;
 
-    if (link->conn == NULL || link->pid == 0) {
+    if (link->conn == NULL || link->pid == 0 || mirror->stopped) {
         return;
     }
     confirm_admin_integer(mirror, "SELECT pg_terminate_backend($1)::int", link->pid);
@@ -305,13 +311,33 @@ static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
     struct pollfd fd = {PQsocket(link->conn), POLLIN, 0};
     PGresult *last = NULL;
     PGresult *res;
+    int waited_ms = 0;
 
     while (PQisBusy(link->conn)) {
-        if (poll(&fd, 1, CONFIRM_REPLY_MS) <= 0) {
-            confirm_env_fail(mirror, "no reply within %d ms from backend %d (blocked by "
-                             "backends %s)", CONFIRM_REPLY_MS, link->pid,
-                             confirm_blockers(mirror, link->pid));
+        int ready = poll(&fd, 1, CONFIRM_STALL_MS);
+
+        if (ready < 0) {
+            confirm_env_fail(mirror, "poll failed while waiting for backend %d", link->pid);
             return false;
+        }
+        if (ready == 0) {
+            waited_ms += CONFIRM_STALL_MS;
+            if (confirm_admin_integer(mirror,
+                                      "SELECT count(*) FROM pg_stat_activity WHERE pid = "
+                                      "ANY(pg_blocking_pids($1)) AND state = 'idle in "
+                                      "transaction'",
+                                      link->pid) > 0) {
+                mirror->lock_race = true;
+                mirror->stopped = true;
+                return false;
+            }
+            if (waited_ms >= CONFIRM_REPLY_MS) {
+                confirm_env_fail(mirror, "no reply within %d ms from backend %d (blocked "
+                                 "by backends %s)", CONFIRM_REPLY_MS, link->pid,
+                                 confirm_blockers(mirror, link->pid));
+                return false;
+            }
+            continue;
         }
         if (!PQconsumeInput(link->conn)) {
             break;
@@ -398,6 +424,9 @@ static confirm_link_t *confirm_live_link(confirm_mirror_t *mirror, int conn_id,
 {
     confirm_link_t *link = &mirror->links[conn_id];
 
+    if (mirror->stopped) {
+        return NULL;
+    }
     if (link->conn == NULL || link->abandoned) {
         confirm_env_fail(mirror, "%s on connection %d, which the real side no longer has",
                          what, conn_id);
@@ -414,6 +443,7 @@ static void confirm_env_fail(confirm_mirror_t *mirror, const char *format, ...)
         return;
     }
     mirror->env_failed = true;
+    mirror->stopped = true;
     va_start(args, format);
     vsnprintf(mirror->env_error, sizeof(mirror->env_error), format, args);
     va_end(args);

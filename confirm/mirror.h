@@ -17,6 +17,15 @@
  * A statement the simulator says waits for a row lock is sent without
  * waiting, and the real backend must show up as blocked (pg_blocking_pids).
  *
+ * Where PostgreSQL itself is not deterministic, the mirror says so instead
+ * of reporting a disagreement: when a row's updater ends and two or more
+ * backends wait behind it, the first takes the tuple lock and the others
+ * re-check the row after each update (EvalPlanQual), racing each other. The
+ * simulator serves them in arrival order, one of the orders PostgreSQL can
+ * produce; when the real server picked another, a statement the simulator
+ * ran finds its row locked by a mirrored backend that sits idle in its
+ * transaction, waiting for the mirror. The run then stops as a lock race.
+ *
  * Invariants:
  *  1. The mirror never changes the simulated run: with or without it, a
  *     seed gives the same trace hash.
@@ -64,6 +73,8 @@ typedef struct {
     confirm_diff_t diffs[CONFIRM_DIFF_MAX];
     bool env_failed;          /* the real server failed the mirror */
     char env_error[256];
+    bool lock_race;           /* competing lock waiters were served in another order */
+    bool stopped;             /* mirroring stopped: env_failed or lock_race */
 } confirm_mirror_t;
 
 extern const sim_mirror_ops_t confirm_mirror_ops;

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static sim_world_t *world;
 static confirm_mirror_t *mirror;
 static confirm_report_t report;
 static int replies;                /* replies compared by the agreeing runs */
+static int races;                  /* random runs that met a lock race */
 
 static int test_setup(void **state)
 {
@@ -68,12 +70,18 @@ static const core_policy_t *test_policy(const char *name)
     return policy;
 }
 
-/* Confirm one run and require agreement, printing the differences when not. */
-static void test_agree(const scen_t *scen, const core_policy_t *policy, uint64_t seed)
+/* Confirm one run and require agreement, printing the differences when not.
+ * A lock race (confirm.h) is counted instead when allowed. */
+static void test_agree_or_race(const scen_t *scen, const core_policy_t *policy,
+                               uint64_t seed, bool race_allowed)
 {
     confirm_verdict_t verdict = confirm_run(world, mirror, scen, policy, seed, 0, NULL,
                                             &report);
 
+    if (race_allowed && verdict == CONFIRM_LOCK_RACE) {
+        races++;
+        return;
+    }
     if (verdict != CONFIRM_AGREE) {
         print_error("%s under %s seed %llu: %s (%s), %d difference(s), first at step %u: "
                     "sim %s, real %s\n",
@@ -86,6 +94,11 @@ static void test_agree(const scen_t *scen, const core_policy_t *policy, uint64_t
     assert_int_equal(verdict, CONFIRM_AGREE);
     assert_false(report.hash_changed);
     replies += report.statements;
+}
+
+static void test_agree(const scen_t *scen, const core_policy_t *policy, uint64_t seed)
+{
+    test_agree_or_race(scen, policy, seed, false);
 }
 
 /* Every policy and seed of a scenario file. Returns the runs confirmed. */
@@ -151,7 +164,9 @@ static void test_confirm_real_cases(void **state)
     assert_true(runs >= 35);
 }
 
-/* Seeded random runs of the default swarm: policies a-e and k. */
+/* Seeded random runs of the default swarm: policies a-e and k. Runs where
+ * PostgreSQL served three or more lock waiters in another order than the
+ * simulator prove nothing either way; they must stay rare. */
 static void test_confirm_random_seeds(void **state)
 {
     static const char *const policies[] = {"no-retry", "blind", "reused-guard",
@@ -163,11 +178,16 @@ static void test_confirm_random_seeds(void **state)
     (void)state;
     scen_default(&scen, 8, 4);
     replies = 0;
+    races = 0;
     for (p = 0; p < 6; p++) {
         for (seed = 1; seed <= TEST_RANDOM_SEEDS; seed++) {
-            test_agree(&scen, test_policy(policies[p]), seed);
+            test_agree_or_race(&scen, test_policy(policies[p]), seed, true);
         }
     }
+    if (races > 0) {
+        print_message("%d of %d runs met a lock race\n", races, 6 * TEST_RANDOM_SEEDS);
+    }
+    assert_true(races <= 6 * TEST_RANDOM_SEEDS / 20);
     assert_true(replies > 100 * 6 * TEST_RANDOM_SEEDS / 4);
 }
 
