@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../core/conn_pq.h"
+#include "../pqfault/pqfault.h"
 
 #define CONFIRM_REPLY_MS 10000     /* a reply later than this is an environment error */
 #define CONFIRM_WAIT_MS 3000       /* how long a lock wait takes to show up */
@@ -278,18 +279,14 @@ static void confirm_terminate(void *m, int conn_id)
 {
     confirm_mirror_t *mirror = m;
     confirm_link_t *link = &mirror->links[conn_id];
-    int tries;
 
     if (link->conn == NULL || link->pid == 0 || mirror->stopped) {
         return;
     }
     confirm_admin_integer(mirror, "SELECT pg_terminate_backend($1)::int", link->pid);
-    for (tries = 0; tries * CONFIRM_POLL_MS < CONFIRM_REPLY_MS; tries++) {
-        if (confirm_admin_integer(mirror, "SELECT count(*) FROM pg_stat_activity "
-                                  "WHERE pid = $1", link->pid) == 0) {
-            break;
-        }
-        confirm_pause();
+    if (pqfault_wait_backend_gone(mirror->admin, link->pid, CONFIRM_REPLY_MS) != PQFAULT_OK) {
+        confirm_env_fail(mirror, "backend %d of connection %d did not end within %d ms "
+                         "after pg_terminate_backend", link->pid, conn_id, CONFIRM_REPLY_MS);
     }
     link->pid = 0;
     if (link->abandoned) {
