@@ -6,8 +6,6 @@
 
 #include "../sim/transcript.h"
 
-static bool confirm_supported(const scen_t *scen, const core_policy_t *policy,
-                              confirm_report_t *out);
 static void confirm_sim_row(const sim_world_t *world, int batch_count, confirm_row_t *row);
 static bool confirm_real_row(confirm_mirror_t *mirror, int batch_count, confirm_row_t *row);
 static void confirm_row_flags(const int *counts, int batch_count, confirm_row_t *row);
@@ -21,7 +19,7 @@ confirm_verdict_t confirm_run(sim_world_t *world, confirm_mirror_t *mirror,
     sim_result_t predicted;
 
     memset(out, 0, sizeof(*out));
-    if (!confirm_supported(scen, policy, out)) {
+    if (!confirm_supported(scen, policy, out->reason, sizeof(out->reason))) {
         out->verdict = CONFIRM_UNSUPPORTED;
         return out->verdict;
     }
@@ -79,17 +77,17 @@ const char *confirm_verdict_name(confirm_verdict_t verdict)
 /* The reaper compares the server clock with its stuck timeout, and a
  * batched string carries three statements, which PQsendQueryParams cannot
  * send: neither can be replayed step by step. */
-static bool confirm_supported(const scen_t *scen, const core_policy_t *policy,
-                              confirm_report_t *out)
+bool confirm_supported(const scen_t *scen, const core_policy_t *policy, char *reason,
+                       size_t reason_size)
 {
     if (scen->reaper_count > 0) {
-        snprintf(out->reason, sizeof(out->reason), "scenario %s runs a reaper, whose "
+        snprintf(reason, reason_size, "scenario %s runs a reaper, whose "
                  "choices follow the server clock; confirm scenarios without reapers",
                  scen->name);
         return false;
     }
     if (policy->send == CORE_SEND_BATCHED) {
-        snprintf(out->reason, sizeof(out->reason), "policy %s sends BEGIN, the statement "
+        snprintf(reason, reason_size, "policy %s sends BEGIN, the statement "
                  "and COMMIT as one string, which the mirror cannot send with parameters",
                  policy->name);
         return false;

@@ -25,6 +25,7 @@
 #define BARRIERSIM_CONFIRM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -74,5 +75,10 @@ confirm_verdict_t confirm_run(sim_world_t *world, confirm_mirror_t *mirror,
                               confirm_report_t *out);
 
 const char *confirm_verdict_name(confirm_verdict_t verdict);
+
+/* Whether (scen, policy) can be replayed on a real server; when not, why in
+ * reason. */
+bool confirm_supported(const scen_t *scen, const core_policy_t *policy, char *reason,
+                       size_t reason_size);
 
 #endif

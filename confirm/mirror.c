@@ -16,6 +16,7 @@
 #define CONFIRM_WAIT_MS 3000       /* how long a lock wait takes to show up */
 #define CONFIRM_POLL_MS 5
 #define CONFIRM_STALL_MS 50        /* how often a slow reply is checked for a lock race */
+#define CONFIRM_RACE_MS 1000       /* blocked this long by any backend: a lock race too */
 
 static void confirm_connect(void *m, int conn_id);
 static void confirm_exec(void *m, int conn_id, const stmt_t *stmt,
@@ -323,7 +324,10 @@ static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
                                       "SELECT count(*) FROM pg_stat_activity WHERE pid = "
                                       "ANY(pg_blocking_pids($1)) AND state = 'idle in "
                                       "transaction'",
-                                      link->pid) > 0) {
+                                      link->pid) > 0 ||
+                (waited_ms >= CONFIRM_RACE_MS &&
+                 confirm_admin_integer(mirror, "SELECT cardinality(pg_blocking_pids($1))",
+                                       link->pid) > 0)) {
                 mirror->lock_race = true;
                 mirror->stopped = true;
                 return false;

@@ -24,7 +24,8 @@
  * simulator serves them in arrival order, one of the orders PostgreSQL can
  * produce; when the real server picked another, a statement the simulator
  * ran finds its row locked by a mirrored backend that sits idle in its
- * transaction, waiting for the mirror. The run then stops as a lock race.
+ * transaction, waiting for the mirror, or by a chain of waiters behind one
+ * (blocked for a second). The run then stops as a lock race.
  *
  * Invariants:
  *  1. The mirror never changes the simulated run: with or without it, a
