@@ -76,6 +76,12 @@ int main(int argc, char **argv)
     }
 
     command = argv[1];
+
+    /* "barriersim COMMAND --help" prints the same usage as "help". */
+    if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        cli_usage(stdout, argv[0]);
+        return CLI_EXIT_OK;
+    }
     if (strcmp(command, "list") == 0) {
         return cli_list(argc > 2 ? argv[2] : NULL);
     }

@@ -350,6 +350,9 @@ check $([ $? -eq 1 ] && grep -q '^FAIL thin coverage: .* never struck' "$work/th
 "$BIN" run --policy phase-split --seeds 1..300 --coverage >"$work/cov.txt" 2>&1
 grep -q '^F5 ' "$work/cov.txt" && grep -q 'ambiguous_decrement' "$work/cov.txt"
 check $? "run --coverage prints the fault cells and the sometimes conditions"
+"$BIN" confirm --help >"$work/help.txt" 2>&1
+check $([ $? -eq 0 ] && grep -q 'confirm \[--policy NAME\]' "$work/help.txt"; echo $?) \
+    "a subcommand's --help prints the usage and exits 0"
 "$BIN" run --faults 2 >/dev/null 2>&1
 check $([ $? -eq 2 ]; echo $?) "--faults outside explore is a usage error"
 
