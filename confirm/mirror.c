@@ -11,6 +11,7 @@
 
 #include "../core/conn_pq.h"
 #include "../pqfault/pqfault.h"
+#include "../server/pg_server.h"
 
 #define CONFIRM_REPLY_MS 10000     /* a reply later than this is an environment error */
 #define CONFIRM_WAIT_MS 3000       /* how long a lock wait takes to show up */
@@ -79,13 +80,7 @@ int confirm_mirror_open(confirm_mirror_t *mirror, const char *conninfo, sim_worl
 
 int confirm_mirror_reset(confirm_mirror_t *mirror)
 {
-    static const char *const sql =
-        "SET lock_timeout = '5s';"
-        "TRUNCATE barriersim.pg_barrier_state, barriersim.pg_batch_dedup, "
-        "barriersim.pg_orchestration_claim, barriersim.pg_batch_dedup_gen, "
-        "barriersim.pg_dec_applied, barriersim.pg_queue_message RESTART IDENTITY;"
-        "UPDATE barriersim.pg_orchestrator_lock SET leader = ''";
-    PGresult *res;
+    char error[256];
     int i;
 
     for (i = 0; i < SIM_CONN_MAX; i++) {
@@ -98,14 +93,11 @@ int confirm_mirror_reset(confirm_mirror_t *mirror)
     mirror->lock_race = false;
     mirror->stopped = false;
 
-    res = PQexec(mirror->admin, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        confirm_env_fail(mirror, "could not empty the barriersim tables: %s (is the "
-                         "schema of scripts/schema.sql there?)", PQerrorMessage(mirror->admin));
-        PQclear(res);
+    /* Identities restart, so queue message ids match the simulator's. */
+    if (pg_server_reset_tables(mirror->conninfo, error, sizeof(error)) != PG_SERVER_OK) {
+        confirm_env_fail(mirror, "could not empty the barriersim tables: %s", error);
         return -1;
     }
-    PQclear(res);
     return 0;
 }
 

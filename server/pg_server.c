@@ -360,15 +360,12 @@ pg_server_rc_t pg_server_clean_stale(int *removed_count_out, char *error, size_t
     return rc;
 }
 
-pg_server_rc_t pg_server_create_schema(const char *conninfo, char *error, size_t error_size)
+/* Connect to conninfo, run sqls in order (whats say what each does, for the
+ * error) and disconnect. */
+static pg_server_rc_t server_run_list(const char *conninfo, const char *const *sqls,
+                                      const char *const *whats, int count, char *error,
+                                      size_t error_size)
 {
-    static const char *const sqls[] = {"BEGIN", SERVER_SCHEMA_LOCK_SQL, server_schema_sql,
-                                       "COMMIT"};
-    static const char *const whats[] = {"begin the schema transaction",
-                                        "take the schema lock",
-                                        ("create schema " PG_SERVER_SCHEMA
-                                         " (scripts/schema.sql)"),
-                                        ("commit schema " PG_SERVER_SCHEMA)};
     PGconn *conn;
     pg_server_rc_t rc;
 
@@ -380,10 +377,22 @@ pg_server_rc_t pg_server_create_schema(const char *conninfo, char *error, size_t
     if (rc != PG_SERVER_OK) {
         return rc;
     }
-    rc = server_exec_all(conn, sqls, whats, (int)(sizeof(sqls) / sizeof(sqls[0])), error,
-                         error_size);
+    rc = server_exec_all(conn, sqls, whats, count, error, error_size);
     PQfinish(conn);
     return rc;
+}
+
+pg_server_rc_t pg_server_create_schema(const char *conninfo, char *error, size_t error_size)
+{
+    static const char *const sqls[] = {"BEGIN", SERVER_SCHEMA_LOCK_SQL, server_schema_sql,
+                                       "COMMIT"};
+    static const char *const whats[] = {"begin the schema transaction",
+                                        "take the schema lock",
+                                        ("create schema " PG_SERVER_SCHEMA
+                                         " (scripts/schema.sql)"),
+                                        ("commit schema " PG_SERVER_SCHEMA)};
+    return server_run_list(conninfo, sqls, whats, (int)(sizeof(sqls) / sizeof(sqls[0])),
+                           error, error_size);
 }
 
 pg_server_rc_t pg_server_reset_tables(const char *conninfo, char *error, size_t error_size)
@@ -400,21 +409,8 @@ pg_server_rc_t pg_server_reset_tables(const char *conninfo, char *error, size_t 
                                         ("empty the tables of schema " PG_SERVER_SCHEMA),
                                         "restore the rows scripts/schema.sql seeds",
                                         "commit the reset"};
-    PGconn *conn;
-    pg_server_rc_t rc;
-
-    assert(conninfo != NULL);
-    assert(error != NULL);
-    assert(error_size > 0);
-    error[0] = '\0';
-    rc = server_connect(conninfo, &conn, error, error_size);
-    if (rc != PG_SERVER_OK) {
-        return rc;
-    }
-    rc = server_exec_all(conn, sqls, whats, (int)(sizeof(sqls) / sizeof(sqls[0])), error,
-                         error_size);
-    PQfinish(conn);
-    return rc;
+    return server_run_list(conninfo, sqls, whats, (int)(sizeof(sqls) / sizeof(sqls[0])),
+                           error, error_size);
 }
 
 const char *pg_server_rc_name(pg_server_rc_t rc)
