@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "../core/policy.h"
@@ -112,6 +113,10 @@ int cli_world_strategy(sim_world_t *world, const cli_options_t *options);
 
 /* Write root as indented JSON through a temporary file (check.c). */
 int cli_write_json(const char *path, json_t *root);
+
+/* Return the seconds since start on the monotonic clock, for reports to
+ * the user only (shrink.c). */
+double cli_seconds_since(const struct timespec *start);
 
 /* Shrink one failing seed (shrink.c). */
 int cli_shrink(const cli_options_t *options);

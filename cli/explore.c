@@ -23,7 +23,7 @@ int cli_explore(const cli_options_t *options)
     char error[CLI_ERROR_MAX];
     char violated[128];
     struct timespec start;
-    struct timespec end;
+    double seconds;
     sim_world_t *world = cli_world_new(NULL);
     int rc;
 
@@ -45,7 +45,7 @@ int cli_explore(const cli_options_t *options)
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = sim_explore(world, options->selected, policy, options->seed_first, &limits,
                      &explore, error, sizeof(error));
-    clock_gettime(CLOCK_MONOTONIC, &end);
+    seconds = cli_seconds_since(&start);
     cli_world_free(world);
     if (rc != 0) {
         fprintf(stderr, "barriersim explore: %s\n", error);
@@ -53,7 +53,7 @@ int cli_explore(const cli_options_t *options)
     }
 
     printf("explored %" PRIu64 " schedule(s) in %.2f s: %s\n", explore.schedules,
-           (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9,
+           seconds,
            explore.found       ? "stopped at the first violation"
            : explore.exhausted ? "every schedule within the bounds ran, no violation"
                                : "stopped at --max-schedules, no violation");

@@ -25,7 +25,6 @@ static void cli_shrink_events(sim_world_t *world, const char *path,
                               const sim_shrink_t *shrink);
 static json_t *cli_shrink_json(const cli_options_t *options, const sim_shrink_t *shrink,
                                const char *path, double seconds);
-static double cli_seconds_since(const struct timespec *start);
 
 int cli_shrink(const cli_options_t *options)
 {
@@ -243,7 +242,7 @@ static json_t *cli_shrink_json(const cli_options_t *options, const sim_shrink_t 
     return root;
 }
 
-static double cli_seconds_since(const struct timespec *start)
+double cli_seconds_since(const struct timespec *start)
 {
     struct timespec now;
 
