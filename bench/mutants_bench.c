@@ -1,9 +1,9 @@
 /*
  * mutants_bench — seeds (or schedules) to the first detection of each
  * planted bug, per search strategy, on the default swarm (F1-F5) and on a
- * swarm of every simulated fault kind; before it, the time to shrink the
- * issue's single-fault bugs (P4) and to exhaust a 2-batch, 2-worker space
- * (P8). Prints Markdown tables. Wall-clock time measures, never decides.
+ * swarm of every simulated fault kind. Before it, the time to shrink five
+ * single-fault bugs and to exhaust a 2-batch, 2-worker space. Prints
+ * Markdown tables. Wall-clock time measures, never decides.
  */
 #include <inttypes.h>
 #include <stdio.h>

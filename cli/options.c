@@ -222,7 +222,7 @@ static int cli_finish(const char *command, cli_options_t *options)
     return cli_pct_args(options);
 }
 
-/* A PCT seed replays only under PCT: its replay commands say so. */
+/* A PCT seed replays only under PCT, so its replay commands include --pct. */
 static int cli_pct_args(cli_options_t *options)
 {
     size_t used = strlen(options->extra_args);
@@ -517,7 +517,7 @@ static int cli_parse_property(const char *value, int *out)
 }
 
 /* A simulator bug to plant, so that confirm shows what a model bug looks
- * like: the simulated server's decrement forgets to append its result. */
+ * like: the simulated server's decrement does not append its result. */
 static int cli_parse_plant(const char *value, uint32_t *bugs)
 {
     if (strcmp(value, "dec-skips-append") == 0) {

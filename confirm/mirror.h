@@ -10,7 +10,7 @@
  *  - a reply lost after it is read and dropped, and the client then
  *    abandons the connection;
  *  - a backend that outlives its client (a zombie) keeps its transaction
- *    and locks open until the simulator says it notices, when
+ *    and locks open until the simulated backend notices, when
  *    pg_terminate_backend ends it;
  *  - an idle reap and F9 are pg_terminate_backend too;
  *  - F6 is a server-raised error with the same SQLSTATE.

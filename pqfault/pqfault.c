@@ -594,7 +594,7 @@ static void pqfault_record_notice(void *arg, const PGresult *res)
     }
 }
 
-/* Read every result of the statement sent; keep what the last one says. */
+/* Read every result of the statement sent and keep the last one's outcome. */
 static void pqfault_collect(PGconn *victim, pqfault_outcome_t *outcome)
 {
     PGresult *last = NULL;

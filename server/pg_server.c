@@ -360,7 +360,7 @@ pg_server_rc_t pg_server_clean_stale(int *removed_count_out, char *error, size_t
     return rc;
 }
 
-/* Connect to conninfo, run sqls in order (whats say what each does, for the
+/* Connect to conninfo, run sqls in order (whats name what each does, for the
  * error) and disconnect. */
 static pg_server_rc_t server_run_list(const char *conninfo, const char *const *sqls,
                                       const char *const *whats, int count, char *error,

@@ -118,7 +118,8 @@ int sim_choice_events(const sim_choice_t *items, int count)
 
 const char *sim_choice_class_name(sim_choice_class_t cls)
 {
-    assert(cls >= 0 && cls < SIM_CHOICE_CLASS_COUNT);
+    assert(cls >= 0);
+    assert(cls < SIM_CHOICE_CLASS_COUNT);
     return sim_choice_names[cls];
 }
 
@@ -136,7 +137,8 @@ int sim_choice_class_find(const char *name)
 
 const char *sim_choice_class_text(sim_choice_class_t cls)
 {
-    assert(cls >= 0 && cls < SIM_CHOICE_CLASS_COUNT);
+    assert(cls >= 0);
+    assert(cls < SIM_CHOICE_CLASS_COUNT);
     return sim_choice_texts[cls];
 }
 

@@ -43,7 +43,7 @@ typedef struct {
 } sim_explore_t;
 
 /* Explore (scen, seed) under policy. Returns 0, or -1 with a message when
- * a run makes more choices than a tape holds or memory runs out. */
+ * a run makes more choices than a tape has room for or memory runs out. */
 int sim_explore(sim_world_t *world, const scen_t *scen, const core_policy_t *policy,
                 uint64_t seed, const sim_explore_limits_t *limits, sim_explore_t *out,
                 char *error, size_t error_size);

@@ -199,7 +199,8 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
         return false;
     }
 
-    /* The run's own record replaces the edit: it says what was really used. */
+    /* The run's own record replaces the edit, because it lists the choices
+     * the run really made. */
     count = sim_choice_trim(s->tape.items, s->tape.count, s->candidate);
     key = sim_shrink_key(scen, &result, s->prop, s->candidate, count);
     if (!sim_shrink_less(&key, &s->best_key)) {

@@ -135,8 +135,8 @@ void sim_world_run(sim_world_t *world, const scen_t *scen,
     }
 }
 
-/* A scenario that pins choices runs on the world's own tape, which follows
- * them; the tape is made on first use and kept for later runs. */
+/* Run a scenario that pins choices on the world's own tape, which follows
+ * them. The tape is made on first use and kept for later runs. */
 static void sim_world_pin_choices(sim_world_t *world, const scen_t *scen)
 {
     int i;
@@ -380,10 +380,12 @@ void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
     sim_world_wake_waiters(world, txn);
 }
 
-/* Waiters re-run their statement against the newest version, in the order
- * they started to wait: PostgreSQL queues row-lock waiters on the tuple
- * lock, first come first served, so the first waiter takes the lock and the
- * others wait on it in turn. */
+/* Wake the waiters of txn to re-run their statement against the newest
+ * version, in the order they started to wait. PostgreSQL gives the tuple
+ * lock to the first waiter, so it takes the row first.
+ * NOTE: the waiters after it re-check the row after each update and race
+ * (EvalPlanQual), so PostgreSQL may serve them in another order; arrival
+ * order is one it can produce (confirm reports the others as lock-race). */
 static void sim_world_wake_waiters(sim_world_t *world, int txn)
 {
     int i;
@@ -607,10 +609,11 @@ static int sim_world_next_actor(const sim_world_t *world)
     return best;
 }
 
-/* With a tape, the runnable actors due within the pick window of the first
- * (and before the next server or queue event) are candidates, in order of
- * due time then index; a choice picks one. Running a later one first is the
- * same as the earlier ones' replies taking that much longer. */
+/* Pick the actor to run. With a tape, the runnable actors due within the
+ * pick window of the first (and before the next server or queue event) are
+ * candidates, in order of due time then index, and a choice picks one.
+ * Running a later one first is the same as the earlier ones' replies taking
+ * that much longer. */
 static int sim_world_pick_actor(sim_world_t *world, int first, int64_t horizon_us)
 {
     int64_t window_us = world->tape->pick_window_us > 0 ? world->tape->pick_window_us

@@ -293,7 +293,8 @@ check $? "the shrunk scenario replays and breaks S4 (check exits 0)"
 python3 - "$work/shrunk.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert doc["property"] == "S4" and doc["events"] <= 3, doc
+assert doc["property"] == "S4", doc
+assert doc["events"] <= 3, doc
 assert doc["events"] <= doc["events_before"], doc
 PY
 check $? "shrink --json gives the property and at most 3 events"
@@ -365,7 +366,8 @@ if [ -n "${BARRIERSIM_PG_CONNINFO:-}" ]; then
     python3 - "$work/confirm.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert doc["schema"] == 1 and len(doc["runs"]) == 3, doc
+assert doc["schema"] == 1, doc
+assert len(doc["runs"]) == 3, doc
 assert all(r["verdict"] == "agree" and r["replies"] >= 0 for r in doc["runs"]), doc
 PY
     check $? "confirm --json lists each run's verdict"
