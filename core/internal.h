@@ -60,6 +60,9 @@ core_rc_t core__retrying_txn(core_ctx_t *ctx, const core_txn_t *txn,
 void core__log(core_ctx_t *ctx, core_log_kind_t kind, stmt_id_t stmt,
                int attempt, core_rc_t rc, int64_t value);
 
+/* Reset a result to "no rows" before a call fills it. */
+void core__result_clear(conn_result_t *result);
+
 /* Policy k and its naive variant: the decrement's transaction returns its
  * transaction id; after a failed COMMIT the outcome is asked of the server
  * (resolve.c). */

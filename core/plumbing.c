@@ -102,8 +102,10 @@ bool core__recover(core_ctx_t *ctx, core_rc_t rc)
 core_rc_t core__cur(core_ctx_t *ctx, const core_txn_t *txn,
                     const conn_params_t *params, conn_result_t *rows_out)
 {
-    core_rc_t rc = core__get_conn(ctx);
+    core_rc_t rc;
 
+    core__result_clear(rows_out);
+    rc = core__get_conn(ctx);
     if (rc != CORE_OK) {
         return rc;
     }
@@ -154,6 +156,7 @@ core_rc_t core__retrying_txn(core_ctx_t *ctx, const core_txn_t *txn,
 {
     core_rc_t rc;
 
+    core__result_clear(rows_out);
     switch (ctx->policy->retry) {
     case CORE_RETRY_NONE:
         rc = core__get_conn(ctx);
@@ -176,6 +179,20 @@ core_rc_t core__retrying_txn(core_ctx_t *ctx, const core_txn_t *txn,
     }
     assert(!"unknown retry kind"); /* LCOV_EXCL_LINE: the cases name every kind */
     return CORE_E_LOGICAL;
+}
+
+/* A call that fails before any reply leaves no row behind: callers log
+ * row_count and value whatever the outcome, and stack garbage there made a
+ * seed's trace depend on the seed run before it. The arrays are left as
+ * they are; only row_count and element_count say how much of them counts. */
+void core__result_clear(conn_result_t *result)
+{
+    result->status = CONN_OK;
+    result->sqlstate[0] = '\0';
+    result->row_count = 0;
+    result->value = 0;
+    result->value2 = 0;
+    result->element_count = 0;
 }
 
 void core__log(core_ctx_t *ctx, core_log_kind_t kind, stmt_id_t stmt,

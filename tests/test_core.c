@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../core/barrier.h"
+#include "../core/internal.h"
 #include "../core/conn.h"
 #include "../core/internal.h"
 #include "../core/policy.h"
@@ -1158,6 +1159,38 @@ static void test_core_decrement_connect_failure_raises(void **state)
     assert_int_equal(fx->env.sleep_us[0], 500000);
     assert_int_equal(fx->env.sleep_us[1], 1000000);
     assert_int_equal(fx->ctx.error.phase, CORE_PHASE_CONNECT);
+    script_assert_finished(&fx->backend);
+}
+
+/* A call that fails before any reply leaves "no rows" in its result, not
+ * what the caller's buffer held: callers log row_count whatever the outcome,
+ * and a stale value made a seed's trace depend on the seed before it. */
+static void test_core_failed_call_leaves_no_rows(void **state)
+{
+    test_fixture_t *fx = *state;
+    static const script_step_t steps[] = {
+        SCRIPT_CONNECT_FAILS, SCRIPT_CONNECT_FAILS, SCRIPT_CONNECT_FAILS,
+        SCRIPT_CONNECT_FAILS, SCRIPT_CONNECT_FAILS, SCRIPT_CONNECT_FAILS,
+    };
+    static const core_txn_t txn = {{STMT_OCLAIM}, 1};
+    conn_params_t params;
+    conn_result_t rows;
+    core_rc_t rc;
+
+    test_begin(fx, "no-retry", steps, TEST_COUNT(steps));
+    memset(&params, 0, sizeof(params));
+    memset(&rows, 0x5a, sizeof(rows));
+    rc = core__retrying_txn(&fx->ctx, &txn, &params, false, true, &rows);
+    assert_int_equal(rc, CORE_E_CONNECT);
+    assert_int_equal(rows.row_count, 0);
+    assert_int_equal(rows.value, 0);
+    assert_int_equal(rows.element_count, 0);
+
+    memset(&rows, 0x5a, sizeof(rows));
+    rc = core__cur(&fx->ctx, &txn, &params, &rows);
+    assert_int_equal(rc, CORE_E_CONNECT);
+    assert_int_equal(rows.row_count, 0);
+    assert_int_equal(rows.value, 0);
     script_assert_finished(&fx->backend);
 }
 
@@ -3480,6 +3513,7 @@ int main(void)
         TEST_CASE(test_core_decrement_deadlock_counts_dead),
         TEST_CASE(test_core_decrement_second_death_raises),
         TEST_CASE(test_core_decrement_connect_failure_raises),
+        TEST_CASE(test_core_failed_call_leaves_no_rows),
         TEST_CASE(test_core_decrement_late_sample_retries_fresh),
         TEST_CASE(test_core_decrement_blind_resends_commit),
         TEST_CASE(test_core_decrement_reused_guard_resends_commit),
