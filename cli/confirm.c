@@ -12,7 +12,7 @@
 #define CLI_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
 
 typedef struct {
-    int counts[CONFIRM_UNSUPPORTED + 1];
+    int counts[CONFIRM_ENVIRONMENT + 1];
 } cli_confirm_tally_t;
 
 static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
@@ -22,22 +22,15 @@ static void cli_confirm_print_diffs(const confirm_report_t *report);
 static json_t *cli_confirm_json(const core_policy_t *policy, uint64_t seed,
                                 const confirm_report_t *report);
 static int cli_confirm_server(const cli_options_t *options, pg_server_t *server);
-static int cli_confirm_all(const cli_options_t *options, const bool *runnable,
-                           const char *conninfo);
-static int cli_confirm_select(const cli_options_t *options, bool *runnable);
+static int cli_confirm_all(const cli_options_t *options, const char *conninfo);
 
 int cli_confirm(const cli_options_t *options)
 {
-    bool runnable[CLI_POLICY_MAX];
     pg_server_t server;
-    int rc = cli_confirm_select(options, runnable);
+    int rc = cli_confirm_server(options, &server);
 
-    if (rc != CLI_EXIT_OK) {
-        return rc;
-    }
-    rc = cli_confirm_server(options, &server);
     if (rc == CLI_EXIT_OK) {
-        rc = cli_confirm_all(options, runnable, server.direct_conninfo);
+        rc = cli_confirm_all(options, server.direct_conninfo);
     }
     if (server.kind != PG_SERVER_NONE && pg_server_stop(&server) != PG_SERVER_OK) {
         fprintf(stderr, "barriersim confirm: %s\n", server.error);
@@ -78,28 +71,7 @@ static int cli_confirm_server(const cli_options_t *options, pg_server_t *server)
     return CLI_EXIT_OK;
 }
 
-/* Refuse what cannot be replayed before starting anything: a policy that
- * cannot is skipped with its reason; none left is a usage error. */
-static int cli_confirm_select(const cli_options_t *options, bool *runnable)
-{
-    char reason[256];
-    int count = 0;
-    int p;
-
-    for (p = 0; p < options->policy_count; p++) {
-        runnable[p] = confirm_supported(options->selected, options->policies[p], reason,
-                                        sizeof(reason));
-        count += runnable[p];
-        if (!runnable[p]) {
-            fprintf(stderr, "barriersim confirm: skipping %s: %s\n",
-                    options->policies[p]->name, reason);
-        }
-    }
-    return count > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-}
-
-static int cli_confirm_all(const cli_options_t *options, const bool *runnable,
-                           const char *conninfo)
+static int cli_confirm_all(const cli_options_t *options, const char *conninfo)
 {
     cli_confirm_tally_t tally;
     confirm_mirror_t *mirror;
@@ -126,7 +98,7 @@ static int cli_confirm_all(const cli_options_t *options, const bool *runnable,
     for (p = 0; rc == CLI_EXIT_OK && p < options->policy_count; p++) {
         uint64_t seed;
 
-        for (seed = options->seed_first; rc == CLI_EXIT_OK && runnable[p]; seed++) {
+        for (seed = options->seed_first; rc == CLI_EXIT_OK; seed++) {
             rc = cli_confirm_seed(world, mirror, options, options->policies[p], seed, &tally,
                                   runs);
             if (seed == options->seed_last) {
@@ -189,9 +161,9 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
            report->statements == 1 ? "reply" : "replies", report->diff_count);
     fflush(stdout); /* an interrupted sweep keeps the lines of the seeds it ran */
 
-    if (verdict == CONFIRM_UNSUPPORTED || verdict == CONFIRM_ENVIRONMENT) {
+    if (verdict == CONFIRM_ENVIRONMENT) {
         fprintf(stderr, "barriersim confirm: %s\n", report->reason);
-        rc = verdict == CONFIRM_UNSUPPORTED ? CLI_EXIT_USAGE : CLI_EXIT_ENVIRONMENT;
+        rc = CLI_EXIT_ENVIRONMENT;
     } else if (report->hash_changed) {
         fprintf(stderr, "barriersim confirm: the mirrored run's trace hash differs from the "
                         "prediction's; the mirror changed the run (a bug)\n");

@@ -19,11 +19,6 @@ confirm_verdict_t confirm_run(sim_world_t *world, confirm_mirror_t *mirror,
     sim_result_t predicted;
 
     memset(out, 0, sizeof(*out));
-    if (!confirm_supported(scen, policy, out->reason, sizeof(out->reason))) {
-        out->verdict = CONFIRM_UNSUPPORTED;
-        return out->verdict;
-    }
-
     sim_world_run(world, scen, policy, seed, bugs, NULL, &predicted);
     if (confirm_mirror_reset(mirror) != 0) {
         out->verdict = CONFIRM_ENVIRONMENT;
@@ -68,31 +63,9 @@ confirm_verdict_t confirm_run(sim_world_t *world, confirm_mirror_t *mirror,
 const char *confirm_verdict_name(confirm_verdict_t verdict)
 {
     static const char *const names[] = {"agree",     "sim-only",    "real-only",
-                                        "disagree",  "lock-race",   "environment",
-                                        "unsupported"};
+                                        "disagree",  "lock-race",   "environment"};
 
-    return verdict >= 0 && verdict <= CONFIRM_UNSUPPORTED ? names[verdict] : "?";
-}
-
-/* The reaper compares the server clock with its stuck timeout, and a
- * batched string carries three statements, which PQsendQueryParams cannot
- * send: neither can be replayed step by step. */
-bool confirm_supported(const scen_t *scen, const core_policy_t *policy, char *reason,
-                       size_t reason_size)
-{
-    if (scen->reaper_count > 0) {
-        snprintf(reason, reason_size, "scenario %s runs a reaper, whose "
-                 "choices follow the server clock; confirm scenarios without reapers",
-                 scen->name);
-        return false;
-    }
-    if (policy->send == CORE_SEND_BATCHED) {
-        snprintf(reason, reason_size, "policy %s sends BEGIN, the statement "
-                 "and COMMIT as one string, which the mirror cannot send with parameters",
-                 policy->name);
-        return false;
-    }
-    return true;
+    return verdict >= 0 && verdict <= CONFIRM_ENVIRONMENT ? names[verdict] : "?";
 }
 
 static void confirm_sim_row(const sim_world_t *world, int batch_count, confirm_row_t *row)

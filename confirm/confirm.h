@@ -38,7 +38,6 @@ typedef enum {
     CONFIRM_DISAGREE,
     CONFIRM_LOCK_RACE,
     CONFIRM_ENVIRONMENT,
-    CONFIRM_UNSUPPORTED,
 } confirm_verdict_t;
 
 #define CONFIRM_BATCHES_SIZE 512
@@ -55,7 +54,7 @@ typedef struct {
 
 typedef struct {
     confirm_verdict_t verdict;
-    char reason[256];                     /* why unsupported, or the environment error */
+    char reason[256];                     /* the environment error or the lock race */
     sim_result_t result;                  /* the mirrored run */
     bool hash_changed;                    /* the mirror changed the run: a bug */
     int statements;
@@ -75,10 +74,5 @@ confirm_verdict_t confirm_run(sim_world_t *world, confirm_mirror_t *mirror,
                               confirm_report_t *out);
 
 const char *confirm_verdict_name(confirm_verdict_t verdict);
-
-/* Whether (scen, policy) can be replayed on a real server; when not, why in
- * reason. */
-bool confirm_supported(const scen_t *scen, const core_policy_t *policy, char *reason,
-                       size_t reason_size);
 
 #endif

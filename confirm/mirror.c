@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../core/conn_pq.h"
+#include "clock.h"
 #include "../pqfault/pqfault.h"
 #include "../server/pg_server.h"
 
@@ -21,15 +22,20 @@
 
 static void confirm_connect(void *m, int conn_id);
 static void confirm_exec(void *m, int conn_id, const stmt_t *stmt,
-                         const conn_params_t *params, const conn_raw_t *sim_raw);
+                         const conn_params_t *params, bool batched,
+                         const conn_raw_t *sim_raw);
 static void confirm_wait(void *m, int conn_id, const stmt_t *stmt,
-                         const conn_params_t *params);
+                         const conn_params_t *params, bool batched);
+static bool confirm_send(confirm_link_t *link, const stmt_t *stmt,
+                         const conn_params_t *params, bool batched);
 static void confirm_begin_caller(void *m, int conn_id);
 static void confirm_logical_error(void *m, int conn_id, const char *sqlstate);
 static void confirm_rollback(void *m, int conn_id);
 static void confirm_lost(void *m, int conn_id, bool txn_open);
 static void confirm_terminate(void *m, int conn_id);
 static void confirm_close(void *m, int conn_id);
+static void confirm_external(void *m, const stmt_t *stmt, const conn_params_t *params,
+                             const conn_raw_t *sim_raw);
 
 static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
                                conn_raw_t *raw);
@@ -45,6 +51,7 @@ static int64_t confirm_admin_integer(confirm_mirror_t *mirror, const char *sql, 
 static void confirm_pause(void);
 static const char *confirm_blockers(confirm_mirror_t *mirror, int pid);
 static void confirm_finish(confirm_link_t *link);
+static void confirm_send_clock(confirm_mirror_t *mirror, int conn_id);
 static void confirm_discard_notice(void *arg, const char *message);
 
 const sim_mirror_ops_t confirm_mirror_ops = {
@@ -57,6 +64,7 @@ const sim_mirror_ops_t confirm_mirror_ops = {
     .lost = confirm_lost,
     .terminate = confirm_terminate,
     .close = confirm_close,
+    .external = confirm_external,
 };
 
 int confirm_mirror_open(confirm_mirror_t *mirror, const char *conninfo, sim_world_t *world,
@@ -98,6 +106,10 @@ int confirm_mirror_reset(confirm_mirror_t *mirror)
         confirm_env_fail(mirror, "could not empty the barriersim tables: %s", error);
         return -1;
     }
+    if (!confirm_clock_install(mirror->admin, error, sizeof(error))) {
+        confirm_env_fail(mirror, "could not install the virtual clock: %s", error);
+        return -1;
+    }
     return 0;
 }
 
@@ -116,6 +128,7 @@ static void confirm_connect(void *m, int conn_id)
 {
     confirm_mirror_t *mirror = m;
     confirm_link_t *link = &mirror->links[conn_id];
+    char error[256];
 
     confirm_finish(link);
     if (mirror->stopped) {
@@ -130,6 +143,9 @@ static void confirm_connect(void *m, int conn_id)
     }
     link->pid = PQbackendPID(link->conn);
     PQsetNoticeProcessor(link->conn, confirm_discard_notice, NULL);
+    if (!confirm_clock_session(link->conn, error, sizeof(error))) {
+        confirm_env_fail(mirror, "connection %d: %s", conn_id, error);
+    }
 }
 
 /* COMMIT or ROLLBACK outside a transaction draws a warning, as the
@@ -143,7 +159,8 @@ static void confirm_discard_notice(void *arg, const char *message)
 /* The simulated server answered: run the statement (or read the reply of
  * one sent when it started to wait) and compare. */
 static void confirm_exec(void *m, int conn_id, const stmt_t *stmt,
-                         const conn_params_t *params, const conn_raw_t *sim_raw)
+                         const conn_params_t *params, bool batched,
+                         const conn_raw_t *sim_raw)
 {
     confirm_mirror_t *mirror = m;
     confirm_link_t *link = confirm_live_link(mirror, conn_id, stmt->label);
@@ -152,7 +169,10 @@ static void confirm_exec(void *m, int conn_id, const stmt_t *stmt,
     if (link == NULL) {
         return;
     }
-    if (!link->pending && !conn_pq_send(link->conn, stmt, params)) {
+    if (!link->pending) {
+        confirm_send_clock(mirror, conn_id);
+    }
+    if (!link->pending && !confirm_send(link, stmt, params, batched)) {
         confirm_env_fail(mirror, "could not send %s on connection %d: %s", stmt->label,
                          conn_id, PQerrorMessage(link->conn));
         return;
@@ -163,9 +183,19 @@ static void confirm_exec(void *m, int conn_id, const stmt_t *stmt,
     }
 }
 
+/* Send the statement as the simulated client did; its reply is read
+ * later, as that of a batched string when batched. */
+static bool confirm_send(confirm_link_t *link, const stmt_t *stmt,
+                         const conn_params_t *params, bool batched)
+{
+    link->batched = batched;
+    return batched ? conn_pq_send_batched(link->conn, stmt, params)
+                   : conn_pq_send(link->conn, stmt, params);
+}
+
 /* Send without reading: the real backend must block on the same lock. */
 static void confirm_wait(void *m, int conn_id, const stmt_t *stmt,
-                         const conn_params_t *params)
+                         const conn_params_t *params, bool batched)
 {
     confirm_mirror_t *mirror = m;
     confirm_link_t *link = confirm_live_link(mirror, conn_id, stmt->label);
@@ -174,7 +204,8 @@ static void confirm_wait(void *m, int conn_id, const stmt_t *stmt,
     if (link == NULL) {
         return;
     }
-    if (!conn_pq_send(link->conn, stmt, params)) {
+    confirm_send_clock(mirror, conn_id);
+    if (!confirm_send(link, stmt, params, batched)) {
         confirm_env_fail(mirror, "could not send %s on connection %d", stmt->label, conn_id);
         return;
     }
@@ -294,14 +325,42 @@ static void confirm_close(void *m, int conn_id)
     confirm_finish(&mirror->links[conn_id]);
 }
 
+/* The statement of a session outside the run goes through the admin
+ * connection, in a transaction of its own. Its reply is compared as
+ * connection -1's. */
+static void confirm_external(void *m, const stmt_t *stmt, const conn_params_t *params,
+                             const conn_raw_t *sim_raw)
+{
+    confirm_mirror_t *mirror = m;
+    conn_raw_t real;
+    PGresult *res;
+
+    if (mirror->stopped) {
+        return;
+    }
+    if (!conn_pq_send(mirror->admin, stmt, params)) {
+        confirm_env_fail(mirror, "could not send %s on the admin connection: %s",
+                         stmt->label, PQerrorMessage(mirror->admin));
+        return;
+    }
+    res = PQgetResult(mirror->admin);
+    conn_pq_raw(mirror->admin, res, &real);
+    PQclear(res);
+    while ((res = PQgetResult(mirror->admin)) != NULL) {
+        PQclear(res);
+    }
+    confirm_compare(mirror, -1, stmt->id, sim_raw, &real);
+}
+
 /* Read every result of the statement. The last one is its reply. */
 static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
                                conn_raw_t *raw)
 {
     struct pollfd fd = {PQsocket(link->conn), POLLIN, 0};
-    PGresult *last = NULL;
+    PGresult *kept = NULL;
     PGresult *res;
     int waited_ms = 0;
+    int index = 0;
 
     while (PQisBusy(link->conn)) {
         int ready = poll(&fd, 1, CONFIRM_STALL_MS);
@@ -337,11 +396,10 @@ static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
         }
     }
     while ((res = PQgetResult(link->conn)) != NULL) {
-        PQclear(last);
-        last = res;
+        kept = conn_pq_keep_reply(kept, res, index++, link->batched);
     }
-    conn_pq_raw(link->conn, last, raw);
-    PQclear(last);
+    conn_pq_raw(link->conn, kept, raw);
+    PQclear(kept);
     return true;
 }
 
@@ -498,4 +556,16 @@ static void confirm_finish(confirm_link_t *link)
         PQfinish(link->conn);
     }
     memset(link, 0, sizeof(*link));
+}
+
+/* The statement about to run reads now() as its simulated transaction's
+ * start. BEGIN and COMMIT arrive outside a transaction or read no clock. */
+static void confirm_send_clock(confirm_mirror_t *mirror, int conn_id)
+{
+    const sim_world_t *world = mirror->world;
+    int txn = world->conns[conn_id].txn;
+
+    if (txn != 0) {
+        confirm_clock_set(mirror->links[conn_id].conn, world->server.txns[txn].start_us);
+    }
 }

@@ -62,6 +62,7 @@ typedef struct {
     int pid;
     bool abandoned;           /* the client's socket broke */
     bool pending;             /* a statement was sent and its reply not read */
+    bool batched;             /* it went as BEGIN; statement; COMMIT */
 } confirm_link_t;
 
 typedef struct {

@@ -40,6 +40,8 @@ typedef struct {
 static conn_status_t conn_pq_connect(void *backend, void **handle_out);
 static void conn_pq_exec(void *handle, const stmt_t *stmt,
                          const conn_params_t *params, conn_raw_t *raw_out);
+static void conn_pq_exec_batched(void *handle, const stmt_t *stmt,
+                                 const conn_params_t *params, conn_raw_t *raw_out);
 static void conn_pq_rollback(void *handle, conn_raw_t *raw_out);
 static conn_txn_t conn_pq_txn_status(void *handle);
 static bool conn_pq_is_closed(void *handle);
@@ -54,7 +56,7 @@ static void conn_pq_discard_notice(void *arg, const char *message);
 static PGresult *conn_pq_exec_cut(PGconn *conn, const stmt_t *stmt,
                                   const conn_params_t *params);
 static void conn_pq_cut(PGconn *conn);
-static PGresult *conn_pq_wait(PGconn *conn);
+static PGresult *conn_pq_wait(PGconn *conn, bool batched);
 
 /* How long one wait for a reply may take (conn_pq_set_wait_ms). */
 static int conn_pq_wait_ms = CONN_PQ_WAIT_MS_DEFAULT;
@@ -74,6 +76,7 @@ const conn_ops_t conn_pq_ops = {
     .name = "libpq",
     .connect = conn_pq_connect,
     .exec = conn_pq_exec,
+    .exec_batched = conn_pq_exec_batched,
     .rollback = conn_pq_rollback,
     .txn_status = conn_pq_txn_status,
     .is_closed = conn_pq_is_closed,
@@ -129,6 +132,41 @@ bool conn_pq_send(PGconn *conn, const stmt_t *stmt, const conn_params_t *params)
                              0) == 1;
 }
 
+bool conn_pq_send_batched(PGconn *conn, const stmt_t *stmt, const conn_params_t *params)
+{
+    conn_pq_params_t text;
+    char *inlined;
+    char *sql;
+    bool sent;
+
+    if (!conn_pq_build_params(stmt, params, &text)) {
+        return false; /* LCOV_EXCL_LINE: only when malloc fails */
+    }
+    inlined = conn_pq_inline_sql(conn, stmt->sql, text.values, text.count);
+    if (inlined == NULL || asprintf(&sql, "BEGIN; %s; COMMIT", inlined) < 0) {
+        free(inlined);
+        return false;
+    }
+    sent = PQsendQuery(conn, sql) == 1;
+    free(sql);
+    free(inlined);
+    return sent;
+}
+
+PGresult *conn_pq_keep_reply(PGresult *kept, PGresult *res, int index, bool batched)
+{
+    bool replace = !batched || kept == NULL ||
+                   (PQresultStatus(kept) != PGRES_FATAL_ERROR &&
+                    (index == 1 || PQresultStatus(res) == PGRES_FATAL_ERROR));
+
+    if (replace) {
+        PQclear(kept);
+        return res;
+    }
+    PQclear(res);
+    return kept;
+}
+
 void conn_pq_raw(PGconn *conn, PGresult *res, conn_raw_t *raw_out)
 {
     conn_pq_read_result(conn, res, raw_out);
@@ -152,7 +190,7 @@ static void conn_pq_exec(void *handle, const stmt_t *stmt,
     if (fiu_fail(commit ? CONN_PQ_FIU_F5_REPLY : CONN_PQ_FIU_F3_REPLY) != 0) {
         res = conn_pq_exec_cut(conn, stmt, params);
     } else if (conn_pq_send(conn, stmt, params)) {
-        res = conn_pq_wait(conn);
+        res = conn_pq_wait(conn, false);
     } else {
         /* Nothing was sent, which the classifier treats like a libpq call
          * that returned no result. */
@@ -163,20 +201,35 @@ static void conn_pq_exec(void *handle, const stmt_t *stmt,
     PQclear(res);
 }
 
+/* BEGIN, the statement and COMMIT as one string (C4, lib/pq issue 939). No
+ * fail point: the simulator's batched faults have no real counterpart in
+ * the tests of this backend yet. */
+static void conn_pq_exec_batched(void *handle, const stmt_t *stmt,
+                                 const conn_params_t *params, conn_raw_t *raw_out)
+{
+    PGconn *conn = handle;
+    PGresult *res = conn_pq_send_batched(conn, stmt, params) ? conn_pq_wait(conn, true)
+                                                              : NULL;
+
+    conn_pq_read_result(conn, res, raw_out);
+    PQclear(res);
+}
+
 void conn_pq_set_wait_ms(int wait_ms)
 {
     conn_pq_wait_ms = wait_ms;
 }
 
-/* Wait for the reply with a deadline, then read every result; the last one
- * is the reply. A socket that went quiet (a failed send() does not close
- * it, REAL_PG.md) would make PQexec wait forever, so after the deadline the
- * socket is shut down and the connection reads as bad. */
-static PGresult *conn_pq_wait(PGconn *conn)
+/* Wait for the reply with a deadline, then read every result and keep the
+ * reply (conn_pq_keep_reply). A socket that went quiet (a failed send()
+ * does not close it, REAL_PG.md) would make PQexec wait forever, so after
+ * the deadline the socket is shut down and the connection reads as bad. */
+static PGresult *conn_pq_wait(PGconn *conn, bool batched)
 {
     struct pollfd fd = {PQsocket(conn), POLLIN, 0};
-    PGresult *last = NULL;
+    PGresult *kept = NULL;
     PGresult *res;
+    int index = 0;
 
     while (PQisBusy(conn)) {
         if (poll(&fd, 1, conn_pq_wait_ms) <= 0) {
@@ -189,10 +242,9 @@ static PGresult *conn_pq_wait(PGconn *conn)
         }
     }
     while ((res = PQgetResult(conn)) != NULL) {
-        PQclear(last);
-        last = res;
+        kept = conn_pq_keep_reply(kept, res, index++, batched);
     }
-    return last;
+    return kept;
 }
 
 static void conn_pq_rollback(void *handle, conn_raw_t *raw_out)
@@ -201,7 +253,7 @@ static void conn_pq_rollback(void *handle, conn_raw_t *raw_out)
     PGresult *res;
 
     assert(conn != NULL);
-    res = PQsendQuery(conn, "ROLLBACK") == 1 ? conn_pq_wait(conn) : NULL;
+    res = PQsendQuery(conn, "ROLLBACK") == 1 ? conn_pq_wait(conn, false) : NULL;
     conn_pq_read_result(conn, res, raw_out);
     PQclear(res);
 }

@@ -59,6 +59,23 @@ void conn_pq_set_wait_ms(int wait_ms);
  * The simulator's mirror (sim/mirror.c) runs statements with it. */
 bool conn_pq_send(PGconn *conn, const stmt_t *stmt, const conn_params_t *params);
 
+/* Send "BEGIN; stmt; COMMIT" as one string, stmt's parameters written in
+ * as literals (PQescapeLiteral). Returns false when nothing was sent. */
+bool conn_pq_send_batched(PGconn *conn, const stmt_t *stmt, const conn_params_t *params);
+
+/* stmt's text with each $N replaced by the literal of values[N - 1] (NULL
+ * for a NULL value), in a string the caller frees; NULL when out of memory
+ * or a value cannot be escaped. */
+char *conn_pq_inline_sql(PGconn *conn, const char *sql, const char *const *values,
+                         int count);
+
+/* Of the results of one query, the reply: kept is the reply so far (NULL
+ * at first), res the next result, index its position. One statement's
+ * reply is its last result. A batched string's is its statement's (the
+ * second), unless a result failed, which ends the string and is the reply.
+ * Clears the result it does not return. */
+PGresult *conn_pq_keep_reply(PGresult *kept, PGresult *res, int index, bool batched);
+
 /* Read a result that libpq returned for conn into raw_out, as the ops table
  * does; res may be NULL (no result). */
 void conn_pq_raw(PGconn *conn, PGresult *res, conn_raw_t *raw_out);

@@ -54,14 +54,20 @@ _Static_assert(sizeof(PG_SERVER_TMP_DIR "/" PG_SERVER_FOLDER_PREFIX "XXXXXX"
 #define SERVER_SCHEMA_LOCK_SQL "SELECT pg_advisory_xact_lock(7089073124177965683)"
 
 /* Empty every table of schema barriersim, whatever schema.sql contains
- * today, and leave every other schema alone. */
+ * today, and leave every other schema alone. RESTART IDENTITY restarts
+ * only the sequences that columns own; the generation sequence is free
+ * standing, so every sequence of the schema is restarted by name. */
 #define SERVER_TRUNCATE_SQL                                                    \
-    "DO $$ DECLARE tables text; BEGIN "                                        \
+    "DO $$ DECLARE tables text; seq record; BEGIN "                            \
     "SELECT string_agg(format('%I.%I', schemaname, tablename), ', ' "          \
     "ORDER BY tablename) INTO tables FROM pg_tables "                          \
     "WHERE schemaname = '" PG_SERVER_SCHEMA "'; "                              \
     "IF tables IS NOT NULL THEN "                                              \
-    "EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY'; END IF; END $$"
+    "EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY'; END IF; "           \
+    "FOR seq IN SELECT sequencename FROM pg_sequences "                        \
+    "WHERE schemaname = '" PG_SERVER_SCHEMA "' LOOP "                          \
+    "EXECUTE format('ALTER SEQUENCE %I.%I RESTART', '" PG_SERVER_SCHEMA "', "  \
+    "seq.sequencename); END LOOP; END $$"
 
 /* How to run the server programs: as the postgres user through runuser when
  * this process is root, directly otherwise. */

@@ -185,7 +185,7 @@ static void sim_env_open_caller_txn(sim_actor_t *actor)
     if (conn == NULL || conn->closed || conn->server_gone || conn->txn != 0) {
         return;
     }
-    conn->txn = sim_server_begin(&world->server, conn->id);
+    conn->txn = sim_server_begin(&world->server, conn->id, world->now_us);
     conn->txn_stmt = STMT_BEGIN;
     conn->caller_txn = true;
     conn->txn_status = CONN_TXN_INTRANS;
@@ -339,8 +339,11 @@ static void sim_env_sibling_abort(sim_actor_t *actor)
     memset(&params, 0, sizeof(params));
     params.exec_id = SIM_EXEC_ID;
     memset(&raw, 0, sizeof(raw));
-    txn = sim_server_begin(server, -1);
-    sim_server_exec(server, txn, STMT_ABORT, &params, world->now_us, &raw, &wait_txn);
+    txn = sim_server_begin(server, -1, world->now_us);
+    sim_server_exec(server, txn, STMT_ABORT, &params, &raw, &wait_txn);
+    if (world->mirror_ops != NULL) {
+        world->mirror_ops->external(world->mirror, stmt_get(STMT_ABORT), &params, &raw);
+    }
     sim_world_txn_end(world, txn, true, 0);
 }
 

@@ -83,7 +83,7 @@ void sim_server_init(sim_server_t *server, int batch_count)
     server->txn_count = 0;
 }
 
-int sim_server_begin(sim_server_t *server, int conn_id)
+int sim_server_begin(sim_server_t *server, int conn_id, int64_t now_us)
 {
     sim_txn_t *txn;
 
@@ -93,17 +93,24 @@ int sim_server_begin(sim_server_t *server, int conn_id)
     memset(txn, 0, sizeof(*txn));
     txn->state = SIM_TXN_ACTIVE;
     txn->conn_id = conn_id;
+    txn->start_us = now_us;
     return server->txn_count;
 }
 
 sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
-                           const conn_params_t *params, int64_t now_us,
-                           conn_raw_t *raw_out, int *wait_txn_out)
+                           const conn_params_t *params, conn_raw_t *raw_out,
+                           int *wait_txn_out)
 {
+    int64_t now_us;
+
     assert(txn > 0);
     assert(server->txns[txn].state == SIM_TXN_ACTIVE);
     *wait_txn_out = 0;
     raw_out->answered = true;
+
+    /* now() in PostgreSQL is the transaction's start time, also for a
+     * statement that waited for a lock. */
+    now_us = server->txns[txn].start_us;
     server->now_us = now_us;
 
     switch (stmt) {
@@ -246,6 +253,15 @@ static sim_exec_t sim_server_decrement(sim_server_t *server, int txn, stmt_id_t 
 {
     sim_row_value_t *row;
 
+    /* jsonb cannot store \u0000 (22P05). The planner folds the constant
+     * $1::jsonb with the bound value, so the error comes before any row is
+     * read or waited for: also when no row matches (found by confirm). */
+    if ((params->result.flags & CONN_ELEMENT_NUL) != 0) {
+        memcpy(raw->sqlstate, "22P05", CONN_SQLSTATE_SIZE);
+        raw->row_count = 0;
+        return SIM_EXEC_DONE;
+    }
+
     if (server->row.lock_txn != 0 && server->row.lock_txn != txn) {
         *wait_txn = server->row.lock_txn;
         return SIM_EXEC_WAIT;
@@ -255,13 +271,6 @@ static sim_exec_t sim_server_decrement(sim_server_t *server, int txn, stmt_id_t 
     row = server->row.lock_txn == txn ? &server->row.pending : &server->row.committed;
     if (!row->exists || !sim_server_is_own_exec(params) ||
         !sim_server_generation_matches(stmt, row, params)) {
-        raw->row_count = 0;
-        return SIM_EXEC_DONE;
-    }
-
-    if ((params->result.flags & CONN_ELEMENT_NUL) != 0) {
-        /* jsonb cannot store \u0000: invalid_text_representation-like 22P05. */
-        memcpy(raw->sqlstate, "22P05", CONN_SQLSTATE_SIZE);
         raw->row_count = 0;
         return SIM_EXEC_DONE;
     }
@@ -351,14 +360,16 @@ static sim_exec_t sim_server_claim(sim_server_t *server, int txn, stmt_id_t stmt
 
     sim_server_stage_marker(server, txn, (int)key, true);
     marker->created_us = server->now_us;
+    marker->generation_keyed = stmt == STMT_CLAIM_G;
     raw->row_count = 1;
     sim_server_effect(server, txn, STMT_CLAIM, (int32_t)params->batch_index, 1);
     return SIM_EXEC_DONE;
 }
 
-/* Q-ARM.2 and Q-CLEAR: DELETE every marker of the execution. Markers other
- * transactions are still inserting are invisible and left alone; committed
- * ones locked by another transaction make the delete wait. */
+/* Q-ARM.2 and Q-CLEAR: DELETE every pg_batch_dedup row of the execution
+ * (generation-keyed claims live in pg_batch_dedup_gen and stay). Markers
+ * other transactions are still inserting are invisible and left alone;
+ * committed ones locked by another transaction make the delete wait. */
 static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
                                   conn_raw_t *raw, int *wait_txn)
 {
@@ -368,8 +379,8 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
     for (i = 0; i < server->marker_count && i < SIM_APPLIED_BASE; i++) {
         const sim_marker_t *marker = &server->markers[i];
 
-        if (marker->committed_exists && marker->lock_txn != 0 &&
-            marker->lock_txn != txn) {
+        if (!marker->generation_keyed && marker->committed_exists &&
+            marker->lock_txn != 0 && marker->lock_txn != txn) {
             *wait_txn = marker->lock_txn;
             return SIM_EXEC_WAIT;
         }
@@ -380,7 +391,7 @@ static sim_exec_t sim_server_wipe(sim_server_t *server, int txn, stmt_id_t stmt,
         bool own = marker->lock_txn == txn;
         bool visible = own ? marker->pending_exists : marker->committed_exists;
 
-        if (!visible || (marker->lock_txn != 0 && !own)) {
+        if (marker->generation_keyed || !visible || (marker->lock_txn != 0 && !own)) {
             continue;
         }
         sim_server_stage_marker(server, txn, i, false);
@@ -725,8 +736,9 @@ static sim_exec_t sim_server_dedup_sweep(sim_server_t *server, int txn,
     for (i = 0; i < server->marker_count && i < SIM_APPLIED_BASE; i++) {
         const sim_marker_t *marker = &server->markers[i];
 
-        if (marker->committed_exists && marker->created_us <= cutoff_us &&
-            marker->lock_txn != 0 && marker->lock_txn != txn) {
+        if (!marker->generation_keyed && marker->committed_exists &&
+            marker->created_us <= cutoff_us && marker->lock_txn != 0 &&
+            marker->lock_txn != txn) {
             *wait_txn = marker->lock_txn;
             return SIM_EXEC_WAIT;
         }
@@ -734,8 +746,8 @@ static sim_exec_t sim_server_dedup_sweep(sim_server_t *server, int txn,
     for (i = 0; i < server->marker_count && i < SIM_APPLIED_BASE; i++) {
         sim_marker_t *marker = &server->markers[i];
 
-        if (!marker->committed_exists || marker->created_us > cutoff_us ||
-            marker->lock_txn == txn) {
+        if (marker->generation_keyed || !marker->committed_exists ||
+            marker->created_us > cutoff_us || marker->lock_txn == txn) {
             continue;
         }
         sim_server_stage_marker(server, txn, i, false);
@@ -846,3 +858,4 @@ static sim_exec_t sim_server_abort_flag(sim_server_t *server, int txn,
     sim_server_effect(server, txn, STMT_ABORT_FLAG, -1, 1);
     return SIM_EXEC_DONE;
 }
+

@@ -78,6 +78,7 @@ typedef struct {
     int64_t committed_post;   /* applied records: the value the decrement left */
     int64_t pending_post;
     int64_t created_us;       /* created_at / claimed_at of the inserted row */
+    bool generation_keyed;    /* a row of pg_batch_dedup_gen, not pg_batch_dedup */
 } sim_marker_t;
 
 /* pg_orchestrator_lock's single row: the reaper's leader lease. */
@@ -103,6 +104,7 @@ typedef struct {
 typedef struct {
     sim_txn_state_t state;
     int conn_id;
+    int64_t start_us;         /* now() of its statements: PostgreSQL's transaction start */
     bool holds_row;
     bool holds_lease;
     bool holds_oclaim;
@@ -148,13 +150,14 @@ typedef enum {
 
 void sim_server_init(sim_server_t *server, int batch_count);
 
-/* BEGIN: a new active transaction for conn_id; returns its id. */
-int sim_server_begin(sim_server_t *server, int conn_id);
+/* BEGIN at now_us: a new active transaction for conn_id; returns its id. */
+int sim_server_begin(sim_server_t *server, int conn_id, int64_t now_us);
 
-/* Run stmt inside txn at now_us. On SIM_EXEC_DONE, raw_out contains the reply. */
+/* Run stmt inside txn, whose start time is its statements' now(). On
+ * SIM_EXEC_DONE, raw_out contains the reply. */
 sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
-                           const conn_params_t *params, int64_t now_us,
-                           conn_raw_t *raw_out, int *wait_txn_out);
+                           const conn_params_t *params, conn_raw_t *raw_out,
+                           int *wait_txn_out);
 
 /* End a transaction, installing or discarding its pending versions and
  * releasing its locks. */

@@ -69,7 +69,7 @@ static void sim_conn_reply(sim_conn_t *conn, sim_actor_t *actor, const stmt_t *s
                            const sim_send_t *send, const conn_raw_t *raw);
 static void sim_conn_mirror(sim_world_t *world, const sim_conn_t *conn,
                             const stmt_t *stmt, const conn_params_t *params,
-                            const conn_raw_t *raw);
+                            const sim_send_t *send, const conn_raw_t *raw);
 
 static conn_status_t sim_conn_connect(void *backend, void **handle_out)
 {
@@ -312,16 +312,16 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         /* An aborted transaction rejects every command but COMMIT and
          * ROLLBACK, and stays aborted. */
         memcpy(raw->sqlstate, SIM_SQLSTATE_IN_FAILED_TXN, CONN_SQLSTATE_SIZE);
-        sim_conn_mirror(world, conn, stmt, params, raw);
+        sim_conn_mirror(world, conn, stmt, params, send, raw);
         return true;
     }
     if (send->point == FAULT_AT_BEGIN) {
         /* BEGIN inside a transaction only draws a warning from the server. */
         if (conn->txn == 0) {
-            conn->txn = sim_server_begin(&world->server, conn->id);
+            conn->txn = sim_server_begin(&world->server, conn->id, world->now_us);
             conn->txn_stmt = STMT_BEGIN;
         }
-        sim_conn_mirror(world, conn, stmt, params, raw);
+        sim_conn_mirror(world, conn, stmt, params, send, raw);
         return true;
     }
     if (send->point == FAULT_AT_COMMIT && !send->batched) {
@@ -335,7 +335,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
             conn->txn = 0;
             sim_world_txn_end(world, txn, conn->txn_status != CONN_TXN_INERROR, 0);
         }
-        sim_conn_mirror(world, conn, stmt, params, raw);
+        sim_conn_mirror(world, conn, stmt, params, send, raw);
         return true;
     }
 
@@ -344,10 +344,12 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     }
 
     /* A statement outside a transaction runs in a transaction of its own
-     * that ends before the reply leaves. */
-    autocommit = conn->txn == 0;
-    if (autocommit) {
-        conn->txn = sim_server_begin(&world->server, conn->id);
+     * that ends before the reply leaves. A batched string's BEGIN opens an
+     * explicit one instead, which a failed statement leaves aborted: the
+     * rest of the string, COMMIT included, is skipped (found by confirm). */
+    autocommit = conn->txn == 0 && !send->batched;
+    if (conn->txn == 0) {
+        conn->txn = sim_server_begin(&world->server, conn->id, world->now_us);
     }
     /* An attempt is a transaction of the call's statement family; the
      * statements of one transaction count once. */
@@ -369,15 +371,15 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         }
     }
 
-    while (sim_server_exec(&world->server, conn->txn, stmt->id, params,
-                           world->now_us, raw, &wait_txn) == SIM_EXEC_WAIT) {
+    while (sim_server_exec(&world->server, conn->txn, stmt->id, params, raw,
+                           &wait_txn) == SIM_EXEC_WAIT) {
         sim_world_emit(world, actor->index, SIM_EV_LOCK_WAIT, conn->txn, stmt->id,
                        wait_txn, 0);
         if (!waited) {
             /* A waiter keeps its place in the lock queue when it re-blocks. */
             actor->wait_seq = ++world->wait_seq_next;
             if (world->mirror_ops != NULL) {
-                world->mirror_ops->wait(world->mirror, conn->id, stmt, params);
+                world->mirror_ops->wait(world->mirror, conn->id, stmt, params, send->batched);
             }
         }
         waited = true;
@@ -389,7 +391,7 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
     conn->txn_stmt = sim_stmt_family(stmt->id);
     sim_world_emit(world, actor->index, SIM_EV_SERVER_EXEC, conn->txn, stmt->id,
                    raw->row_count, raw->value);
-    sim_conn_mirror(world, conn, stmt, params, raw);
+    sim_conn_mirror(world, conn, stmt, params, send, raw);
     if (send->in_call && sim_stmt_family(stmt->id) == STMT_DEC && stmt->id != STMT_K_MARK && stmt->id != STMT_K_STORE && raw->row_count > 0 && raw->value < 0) {
         call->saw_negative = true;
     }
@@ -397,8 +399,8 @@ static bool sim_conn_server_side(sim_conn_t *conn, sim_actor_t *actor,
         sim_oracle_on_reaper_recheck(&world->oracle);
     }
 
-    /* A batched string's COMMIT also commits a transaction the caller left
-     * open, unless the statement failed and left it aborted. */
+    /* A batched string's COMMIT commits its transaction, or one the caller
+     * left open, unless the statement failed and left it aborted. */
     if (autocommit || (send->batched && raw->sqlstate[0] == '\0')) {
         int txn = conn->txn;
 
@@ -507,7 +509,7 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
         world->mirror_ops->logical_error(world->mirror, conn->id, sqlstate);
     }
     if (conn->txn == 0) {
-        conn->txn = sim_server_begin(&world->server, conn->id);
+        conn->txn = sim_server_begin(&world->server, conn->id, world->now_us);
         sim_world_txn_end(world, conn->txn, false, 0);
         conn->txn = 0;
     }
@@ -523,10 +525,10 @@ static void sim_conn_logical_error(sim_conn_t *conn, sim_actor_t *actor,
 /* Hand a statement the simulated server answered to the mirror, if any. */
 static void sim_conn_mirror(sim_world_t *world, const sim_conn_t *conn,
                             const stmt_t *stmt, const conn_params_t *params,
-                            const conn_raw_t *raw)
+                            const sim_send_t *send, const conn_raw_t *raw)
 {
     if (world->mirror_ops != NULL) {
-        world->mirror_ops->exec(world->mirror, conn->id, stmt, params, raw);
+        world->mirror_ops->exec(world->mirror, conn->id, stmt, params, send->batched, raw);
     }
 }
 

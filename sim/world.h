@@ -98,12 +98,13 @@ typedef struct sim_world sim_world_t;
 typedef struct {
     void (*connect)(void *mirror, int conn_id);
     /* The statement reached the server and the simulated server answered
-     * (after any lock wait); the mirror runs it and compares the reply. */
+     * (after any lock wait); the mirror runs it and compares the reply.
+     * batched: it went as "BEGIN; statement; COMMIT" in one string. */
     void (*exec)(void *mirror, int conn_id, const stmt_t *stmt,
-                 const conn_params_t *params, const conn_raw_t *sim_raw);
+                 const conn_params_t *params, bool batched, const conn_raw_t *sim_raw);
     /* The statement reached the server and waits for a row lock. */
     void (*wait)(void *mirror, int conn_id, const stmt_t *stmt,
-                 const conn_params_t *params);
+                 const conn_params_t *params, bool batched);
     void (*begin_caller)(void *mirror, int conn_id);                 /* F10 */
     void (*logical_error)(void *mirror, int conn_id, const char *sqlstate); /* F6 */
     void (*rollback)(void *mirror, int conn_id);
@@ -113,6 +114,10 @@ typedef struct {
     /* The backend ends now: an idle reap, F9, or a dead peer noticed. */
     void (*terminate)(void *mirror, int conn_id);
     void (*close)(void *mirror, int conn_id);
+    /* A session outside the run ran stmt to completion (F14's sibling
+     * abort); the mirror runs it on a connection of its own. */
+    void (*external)(void *mirror, const stmt_t *stmt, const conn_params_t *params,
+                     const conn_raw_t *sim_raw);
 } sim_mirror_ops_t;
 
 /* A simulated client connection and its backend. */

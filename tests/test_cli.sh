@@ -378,9 +378,12 @@ PY
             grep -q '^differences (simulator | real server):' "$work/plant.txt"; echo $?) \
         "confirm prints both transcripts on a planted simulator bug and exits 1"
     "$BIN" confirm --scenario scenarios/schedules/sigma9.yaml --policy phase-split \
-        >"$work/err.txt" 2>&1
-    check $([ $? -eq 2 ] && grep -q 'reaper' "$work/err.txt"; echo $?) \
-        "confirm refuses a reaper scenario and says why"
+        >"$work/reaper.txt" 2>&1
+    check $([ $? -eq 0 ] && grep -q '1 agree' "$work/reaper.txt"; echo $?) \
+        "confirm replays a reaper scenario in virtual time and agrees"
+    "$BIN" confirm --case C4-batched >"$work/batched.txt" 2>&1
+    check $([ $? -eq 0 ] && grep -q '^batched-commit .* agree' "$work/batched.txt"; echo $?) \
+        "confirm sends a batched BEGIN; statement; COMMIT string and agrees"
 else
     check 1 "confirm needs BARRIERSIM_PG_CONNINFO (run the tests with make test)"
 fi

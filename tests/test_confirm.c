@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../confirm/clock.h"
 #include "../confirm/confirm.h"
 #include "../scenarios/scen_file.h"
 
@@ -118,9 +119,6 @@ static int test_agree_file(const char *path)
         const core_policy_t *policy = test_policy(scen->policies[p]);
         uint64_t seed;
 
-        if (policy->send == CORE_SEND_BATCHED) {
-            continue;
-        }
         for (seed = scen->seed_first; seed <= scen->seed_last; seed++) {
             test_agree(scen, policy, seed);
             runs++;
@@ -130,11 +128,14 @@ static int test_agree_file(const char *path)
     return runs;
 }
 
-/* The protocol's single-fault schedules without a reaper (section 5). */
+/* The protocol's single-fault schedules (section 5), the reaper's with the
+ * virtual clock (confirm/clock.h). */
 static void test_confirm_sigma_schedules(void **state)
 {
-    static const char *const files[] = {"sigma1", "sigma2", "sigma3", "sigma4", "sigma6",
-                                        "sigma7", "sigma8", "sigma11", "sigma11-duplicate"};
+    static const char *const files[] = {"sigma1",  "sigma2",       "sigma3", "sigma3-link",
+                                        "sigma4",  "sigma4-link",  "sigma5", "sigma6",
+                                        "sigma7",  "sigma8",       "sigma9", "sigma10",
+                                        "sigma11", "sigma11-duplicate"};
     char path[128];
     int runs = 0;
     size_t i;
@@ -144,14 +145,14 @@ static void test_confirm_sigma_schedules(void **state)
         snprintf(path, sizeof(path), "scenarios/schedules/%s.yaml", files[i]);
         runs += test_agree_file(path);
     }
-    assert_true(runs >= 60);
+    assert_true(runs >= 110);
 }
 
 /* The field cases that CASES.md marks real, with their variants. */
 static void test_confirm_real_cases(void **state)
 {
-    static const char *const files[] = {"C1", "C3", "C3-autocommit", "C4", "C5", "C7",
-                                        "C7-control"};
+    static const char *const files[] = {"C1", "C3", "C3-autocommit", "C4", "C4-batched",
+                                        "C5", "C7", "C7-control"};
     char path[128];
     int runs = 0;
     size_t i;
@@ -161,7 +162,7 @@ static void test_confirm_real_cases(void **state)
         snprintf(path, sizeof(path), "scenarios/cases/%s.yaml", files[i]);
         runs += test_agree_file(path);
     }
-    assert_true(runs >= 35);
+    assert_true(runs >= 36);
 }
 
 /* Seeded random runs of the default swarm: policies a-e and k. Runs where
@@ -216,20 +217,57 @@ static void test_confirm_reports_planted_bug(void **state)
     free(text);
 }
 
-/* The reaper's choices follow the server clock: such a scenario is refused
- * with the reason, and nothing runs. */
-static void test_confirm_refuses_reaper(void **state)
+/* On a mirror's connection, now() is virtual time after 2000-01-01 UTC,
+ * and the seeded lease row starts at virtual 0; elsewhere now() is the
+ * server's clock. */
+static void test_confirm_clock_is_virtual(void **state)
 {
-    scen_t scen;
+    char error[256];
+    PGconn *conn = PQconnectdb(getenv(TEST_CONNINFO_ENV));
+    PGresult *res;
 
     (void)state;
-    scen_default(&scen, 2, 2);
-    scen.reaper_count = 1;
-    assert_int_equal(confirm_run(world, mirror, &scen, test_policy("phase-split"), 1, 0,
-                                 NULL, &report),
-                     CONFIRM_UNSUPPORTED);
-    assert_non_null(strstr(report.reason, "reaper"));
-    assert_int_equal(report.statements, 0);
+    assert_int_equal(PQstatus(conn), CONNECTION_OK);
+    assert_int_equal(confirm_mirror_reset(mirror), 0);
+    assert_true(confirm_clock_session(conn, error, sizeof(error)));
+    confirm_clock_set(conn, 5500000);
+    res = PQexec(conn, "SELECT extract(epoch FROM now() - timestamptz "
+                       "'2000-01-01 00:00:00+00')::text, (SELECT acquired_at = timestamptz "
+                       "'2000-01-01 00:00:00+00' FROM barriersim.pg_orchestrator_lock), "
+                       "pg_catalog.now() > timestamptz '2020-01-01 00:00:00+00'");
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "5.500000");
+    assert_string_equal(PQgetvalue(res, 0, 1), "t");
+    assert_string_equal(PQgetvalue(res, 0, 2), "t");
+    PQclear(res);
+    PQfinish(conn);
+}
+
+/* Every policy on the swarm of every fault kind with a reaper: the sibling
+ * abort (F14), bad results (F17), batched strings and the reaper's clock
+ * all take their real form. Lock races are allowed as in the random runs. */
+static void test_confirm_all_faults_every_policy(void **state)
+{
+    char error[1024];
+    scen_t *scen = malloc(sizeof(*scen));
+    uint64_t seed;
+    int p;
+
+    (void)state;
+    assert_non_null(scen);
+    assert_int_equal(scen_file_load("scenarios/sweeps/all-faults.yaml", scen, error,
+                                    sizeof(error)),
+                     0);
+    replies = 0;
+    races = 0;
+    for (p = 0; p < core_policy_count(); p++) {
+        for (seed = 6; seed <= 7; seed++) {
+            test_agree_or_race(scen, core_policy_at(p), seed, true);
+        }
+    }
+    assert_true(races <= core_policy_count() * 2 / 10);
+    assert_true(replies > 1000);
+    free(scen);
 }
 
 int main(void)
@@ -239,7 +277,8 @@ int main(void)
         cmocka_unit_test(test_confirm_real_cases),
         cmocka_unit_test(test_confirm_random_seeds),
         cmocka_unit_test(test_confirm_reports_planted_bug),
-        cmocka_unit_test(test_confirm_refuses_reaper),
+        cmocka_unit_test(test_confirm_clock_is_virtual),
+        cmocka_unit_test(test_confirm_all_faults_every_policy),
     };
 
     return cmocka_run_group_tests(tests, test_setup, test_teardown);

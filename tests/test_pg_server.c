@@ -493,6 +493,7 @@ static void test_pg_server_reset_tables_empties_only_barriersim(void **state)
               "('exec-reset', 'org', 3, '[]', now(), now() + interval '1 hour', now())",
               NULL, 0);
     test_exec(conn, "UPDATE barriersim.pg_orchestrator_lock SET leader = 'w1'", NULL, 0);
+    test_exec(conn, "SELECT nextval('barriersim.pg_barrier_generation')", NULL, 0);
     PQfinish(conn);
 
     /* Through PgBouncer, as a tool that pools its connections would. */
@@ -507,6 +508,13 @@ static void test_pg_server_reset_tables_empties_only_barriersim(void **state)
                      1);
     assert_int_equal(test_query_integer(server->direct_conninfo,
                                         "SELECT count(*) FROM public.test_keep"),
+                     1);
+
+    /* The generation sequence is owned by no column, so TRUNCATE ...
+     * RESTART IDENTITY alone leaves it; a confirmation run needs the
+     * simulator's first generation, 1. */
+    assert_int_equal(test_query_integer(server->direct_conninfo,
+                                        "SELECT nextval('barriersim.pg_barrier_generation')"),
                      1);
 }
 

@@ -1086,6 +1086,75 @@ static void test_pq_nul_result_is_data_error(void **state)
     assert_int_equal(test_admin_barrier_rows(), 0);
 }
 
+/* batched-commit's string: BEGIN, the decrement and COMMIT in one round
+ * trip. Its reply is the decrement's, and the decrement is committed. */
+static void test_pq_batched_decrement_commits(void **state)
+{
+    conn_params_t params = test_params(1, 7);
+    conn_result_t result;
+
+    (void)state;
+    test_start();
+    test_arm("batched-commit", 2);
+    test_conn_open();
+    conn_exec_batched(&fixture.conn, stmt_get(STMT_DEC), &params, &result);
+    assert_int_equal(result.status, CONN_OK);
+    assert_int_equal(result.row_count, 1);
+    assert_int_equal(result.value, 1);
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_IDLE);
+    assert_int_equal(test_admin_remaining(), 1);
+}
+
+/* A failed statement skips the rest of the string, COMMIT included: the
+ * transaction its BEGIN opened stays open and aborted until ROLLBACK. */
+static void test_pq_batched_failure_leaves_txn_aborted(void **state)
+{
+    conn_params_t params = test_params(1, 7);
+    conn_result_t result;
+    conn_raw_t raw;
+
+    (void)state;
+    test_start();
+    test_arm("batched-commit", 2);
+    test_conn_open();
+    params.result.flags = CONN_ELEMENT_NUL;
+    conn_exec_batched(&fixture.conn, stmt_get(STMT_DEC), &params, &result);
+    assert_int_equal(result.status, CONN_LOGICAL);
+    assert_string_equal(result.sqlstate, "22P05");
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_INERROR);
+    conn_pq_ops.rollback(fixture.conn.handle, &raw);
+    assert_int_equal(conn_txn_status(&fixture.conn), CONN_TXN_IDLE);
+    assert_int_equal(test_admin_remaining(), 2);
+}
+
+/* Parameters written into the text reach the server byte for byte: quotes,
+ * backslashes, a NULL, and $1 inside $10. */
+static void test_pq_inline_sql_keeps_values(void **state)
+{
+    static const char *const values[] = {"it's", "a\\b", NULL, "4", "5", "6", "7",
+                                         "8",    "9",     "ten"};
+    PGconn *conn;
+    PGresult *res;
+    char *sql;
+
+    (void)state;
+    test_start();
+    test_conn_open();
+    conn = fixture.conn.handle;
+    sql = conn_pq_inline_sql(conn, "SELECT $1::text, $2::text, $3::text IS NULL, $10, $1",
+                             values, 10);
+    assert_non_null(sql);
+    res = PQexec(conn, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "it's");
+    assert_string_equal(PQgetvalue(res, 0, 1), "a\\b");
+    assert_string_equal(PQgetvalue(res, 0, 2), "t");
+    assert_string_equal(PQgetvalue(res, 0, 3), "ten");
+    assert_string_equal(PQgetvalue(res, 0, 4), "it's");
+    PQclear(res);
+    free(sql);
+}
+
 /* Once libpq has seen the connection die, the transaction status is
  * UNKNOWN, as the core's open-transaction check expects. */
 static void test_pq_dead_conn_txn_unknown(void **state)
@@ -1342,6 +1411,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pq_queue_ack_deletes_message, test_setup,
                                         test_teardown),
         cmocka_unit_test_setup_teardown(test_pq_params_render_each_letter, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_batched_decrement_commits, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_batched_failure_leaves_txn_aborted,
+                                        test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_inline_sql_keeps_values, test_setup,
                                         test_teardown),
         cmocka_unit_test_setup_teardown(test_pq_nul_result_is_data_error, test_setup,
                                         test_teardown),
