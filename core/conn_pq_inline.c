@@ -16,8 +16,8 @@ char *conn_pq_inline_sql(PGconn *conn, const char *sql, const char *const *value
     size_t used = 0;
     const char *p = sql;
 
-    if (out == NULL) {
-        return NULL; /* LCOV_EXCL_LINE: only when malloc fails */
+    if (out == NULL) { /* LCOV_EXCL_BR_LINE: only when malloc fails */
+        return NULL;   /* LCOV_EXCL_LINE */
     }
     while (*p != '\0') {
         char *end;

@@ -1141,7 +1141,8 @@ static void test_pq_inline_sql_keeps_values(void **state)
     test_start();
     test_conn_open();
     conn = fixture.conn.handle;
-    sql = conn_pq_inline_sql(conn, "SELECT $1::text, $2::text, $3::text IS NULL, $10, $1",
+    sql = conn_pq_inline_sql(conn, "SELECT $1::text, $2::text, $3::text IS NULL, $10, $1, "
+                                   "'$x $11'",
                              values, 10);
     assert_non_null(sql);
     res = PQexec(conn, sql);
@@ -1151,8 +1152,24 @@ static void test_pq_inline_sql_keeps_values(void **state)
     assert_string_equal(PQgetvalue(res, 0, 2), "t");
     assert_string_equal(PQgetvalue(res, 0, 3), "ten");
     assert_string_equal(PQgetvalue(res, 0, 4), "it's");
+    assert_string_equal(PQgetvalue(res, 0, 5), "$x $11");
     PQclear(res);
     free(sql);
+}
+
+/* A value libpq cannot escape (an incomplete UTF-8 sequence) leaves no
+ * string to send: the batched send reports that nothing was sent. */
+static void test_pq_inline_sql_rejects_bad_encoding(void **state)
+{
+    static const char *const values[] = {"ok", "\xe2\x82"};
+    conn_params_t params = test_params(1, 7);
+
+    (void)state;
+    test_start();
+    test_conn_open();
+    assert_null(conn_pq_inline_sql(fixture.conn.handle, "SELECT $1, $2", values, 2));
+    params.exec_id = "\xe2\x82";
+    assert_false(conn_pq_send_batched(fixture.conn.handle, stmt_get(STMT_DEC), &params));
 }
 
 /* Once libpq has seen the connection die, the transaction status is
@@ -1417,6 +1434,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pq_batched_failure_leaves_txn_aborted,
                                         test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_pq_inline_sql_keeps_values, test_setup,
+                                        test_teardown),
+        cmocka_unit_test_setup_teardown(test_pq_inline_sql_rejects_bad_encoding, test_setup,
                                         test_teardown),
         cmocka_unit_test_setup_teardown(test_pq_nul_result_is_data_error, test_setup,
                                         test_teardown),
