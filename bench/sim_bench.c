@@ -63,6 +63,9 @@ typedef struct {
     const core_policy_t *policy;
     uint64_t seed_count;
     int repeat_count;
+    int batch_count;
+    int worker_count;
+    const char *faults;   /* "none", "default" (F1-F5) or "all" */
 } bench_options_t;
 
 /* What one repetition did and how long it took. */
@@ -82,6 +85,9 @@ typedef struct {
 } bench_spread_t;
 
 static int bench_parse_options(int argc, char **argv, bench_options_t *options);
+static int bench_parse_value(const char *option, const char *value,
+                             bench_options_t *options);
+static void bench_apply_faults(scen_t *scen, const char *faults);
 static bool bench_parse_count(const char *text, uint64_t *count);
 static void bench_print_usage(FILE *out, const char *program);
 static void bench_print_machine(void);
@@ -105,7 +111,8 @@ int main(int argc, char **argv)
     }
 
     scen_t scen;
-    scen_default(&scen, BENCH_BATCH_COUNT, BENCH_WORKER_COUNT);
+    scen_default(&scen, options.batch_count, options.worker_count);
+    bench_apply_faults(&scen, options.faults);
 
     /* The world's connection and message arrays are too large for the stack. */
     sim_world_t *world = malloc(sizeof(*world));
@@ -116,10 +123,10 @@ int main(int argc, char **argv)
         return BENCH_EXIT_FAILURE;
     }
 
-    printf("sim_bench policy=%s scenario=%s batches=%d workers=%d seeds_per_repeat=%" PRIu64
-           " repeats=%d\n",
+    printf("sim_bench policy=%s scenario=%s batches=%d workers=%d faults=%s "
+           "seeds_per_repeat=%" PRIu64 " repeats=%d\n",
            options.policy->name, scen.name, scen.batch_count, scen.worker_count,
-           options.seed_count, options.repeat_count);
+           options.faults, options.seed_count, options.repeat_count);
     bench_print_machine();
     fflush(stdout);
 
@@ -139,6 +146,9 @@ static int bench_parse_options(int argc, char **argv, bench_options_t *options)
     options->policy = core_policy_find(CORE_POLICY_DEFAULT);
     options->seed_count = BENCH_SEED_COUNT_DEFAULT;
     options->repeat_count = BENCH_REPEAT_COUNT_DEFAULT;
+    options->batch_count = BENCH_BATCH_COUNT;
+    options->worker_count = BENCH_WORKER_COUNT;
+    options->faults = "default";
     assert(options->policy != NULL);
 
     for (int i = 1; i < argc; i++) {
@@ -148,7 +158,8 @@ static int bench_parse_options(int argc, char **argv, bench_options_t *options)
             exit(BENCH_EXIT_OK);
         }
         bool known = strcmp(option, "--policy") == 0 || strcmp(option, "--seeds") == 0 ||
-                     strcmp(option, "--repeat") == 0;
+                     strcmp(option, "--repeat") == 0 || strcmp(option, "--batches") == 0 ||
+                     strcmp(option, "--workers") == 0 || strcmp(option, "--faults") == 0;
         if (!known) {
             fprintf(stderr, "sim_bench: unknown option \"%s\"\n", option);
             bench_print_usage(stderr, argv[0]);
@@ -160,35 +171,85 @@ static int bench_parse_options(int argc, char **argv, bench_options_t *options)
             return BENCH_EXIT_USAGE;
         }
         const char *value = argv[++i];
-
-        uint64_t count = 0;
-        if (strcmp(option, "--policy") == 0) {
-            options->policy = core_policy_find(value);
-            if (options->policy == NULL) {
-                fprintf(stderr, "sim_bench: unknown policy \"%s\"; choose one of:", value);
-                for (int p = 0; p < core_policy_count(); p++) {
-                    fprintf(stderr, " %s", core_policy_at(p)->name);
-                }
-                fprintf(stderr, "\n");
-                return BENCH_EXIT_USAGE;
-            }
-        } else if (strcmp(option, "--seeds") == 0) {
-            if (!bench_parse_count(value, &count)) {
-                fprintf(stderr, "sim_bench: invalid value \"%s\" for --seeds: expected a "
-                                "positive integer\n", value);
-                return BENCH_EXIT_USAGE;
-            }
-            options->seed_count = count;
-        } else {
-            if (!bench_parse_count(value, &count) || count > BENCH_REPEAT_COUNT_MAX) {
-                fprintf(stderr, "sim_bench: invalid value \"%s\" for --repeat: expected an "
-                                "integer from 1 to %d\n", value, BENCH_REPEAT_COUNT_MAX);
-                return BENCH_EXIT_USAGE;
-            }
-            options->repeat_count = (int)count;
+        int rc = bench_parse_value(option, value, options);
+        if (rc != BENCH_EXIT_OK) {
+            return rc;
         }
     }
     return BENCH_EXIT_OK;
+}
+
+/* One option's value into options; prints why and returns BENCH_EXIT_USAGE
+ * when it is invalid. */
+static int bench_parse_value(const char *option, const char *value,
+                             bench_options_t *options)
+{
+    uint64_t count = 0;
+
+    if (strcmp(option, "--batches") == 0 || strcmp(option, "--workers") == 0) {
+        bool batches = strcmp(option, "--batches") == 0;
+        int max = batches ? SCEN_BATCH_MAX : SCEN_WORKER_MAX;
+
+        if (!bench_parse_count(value, &count) || count > (uint64_t)max) {
+            fprintf(stderr, "sim_bench: invalid value \"%s\" for %s: expected an integer "
+                            "from 1 to %d\n", value, option, max);
+            return BENCH_EXIT_USAGE;
+        }
+        *(batches ? &options->batch_count : &options->worker_count) = (int)count;
+        return BENCH_EXIT_OK;
+    }
+    if (strcmp(option, "--faults") == 0) {
+        if (strcmp(value, "none") != 0 && strcmp(value, "default") != 0 &&
+            strcmp(value, "all") != 0) {
+            fprintf(stderr, "sim_bench: invalid value \"%s\" for --faults: expected none, "
+                            "default or all\n", value);
+            return BENCH_EXIT_USAGE;
+        }
+        options->faults = value;
+        return BENCH_EXIT_OK;
+    }
+    if (strcmp(option, "--policy") == 0) {
+        options->policy = core_policy_find(value);
+        if (options->policy == NULL) {
+            fprintf(stderr, "sim_bench: unknown policy \"%s\"; choose one of:", value);
+            for (int p = 0; p < core_policy_count(); p++) {
+                fprintf(stderr, " %s", core_policy_at(p)->name);
+            }
+            fprintf(stderr, "\n");
+            return BENCH_EXIT_USAGE;
+        }
+        return BENCH_EXIT_OK;
+    }
+    if (strcmp(option, "--seeds") == 0) {
+        if (!bench_parse_count(value, &count)) {
+            fprintf(stderr, "sim_bench: invalid value \"%s\" for --seeds: expected a "
+                            "positive integer\n", value);
+            return BENCH_EXIT_USAGE;
+        }
+        options->seed_count = count;
+        return BENCH_EXIT_OK;
+    }
+    if (!bench_parse_count(value, &count) || count > BENCH_REPEAT_COUNT_MAX) {
+        fprintf(stderr, "sim_bench: invalid value \"%s\" for --repeat: expected an "
+                        "integer from 1 to %d\n", value, BENCH_REPEAT_COUNT_MAX);
+        return BENCH_EXIT_USAGE;
+    }
+    options->repeat_count = (int)count;
+    return BENCH_EXIT_OK;
+}
+
+/* The fault kinds a seed may draw: none, the default scenario's F1-F5, or
+ * every simulated kind. */
+static void bench_apply_faults(scen_t *scen, const char *faults)
+{
+    if (strcmp(faults, "none") == 0) {
+        scen->swarm_range.kinds_mask = 0;
+    } else if (strcmp(faults, "all") == 0) {
+        scen->swarm_range.kinds_mask = 0;
+        for (int kind = FAULT_F1; kind < FAULT_KIND_COUNT; kind++) {
+            scen->swarm_range.kinds_mask |= 1u << kind;
+        }
+    }
 }
 
 static bool bench_parse_count(const char *text, uint64_t *count)
@@ -206,12 +267,17 @@ static bool bench_parse_count(const char *text, uint64_t *count)
 static void bench_print_usage(FILE *out, const char *program)
 {
     fprintf(out,
-            "usage: %s [--policy NAME] [--seeds N] [--repeat R]\n"
+            "usage: %s [--policy NAME] [--seeds N] [--repeat R] [--batches B]\n"
+            "         [--workers W] [--faults none|default|all]\n"
             "  --policy NAME  retry policy to run (default %s)\n"
             "  --seeds N      seeds per repetition, 1..N (default %u)\n"
-            "  --repeat R     repetitions, 1..%d; the median is reported (default %d)\n",
+            "  --repeat R     repetitions, 1..%d; the median is reported (default %d)\n"
+            "  --batches B    batches of the default scenario, 1..%d (default %d)\n"
+            "  --workers W    workers of the default scenario, 1..%d (default %d)\n"
+            "  --faults SET   kinds a seed may draw: none, default (F1-F5) or all\n",
             program, CORE_POLICY_DEFAULT, BENCH_SEED_COUNT_DEFAULT, BENCH_REPEAT_COUNT_MAX,
-            BENCH_REPEAT_COUNT_DEFAULT);
+            BENCH_REPEAT_COUNT_DEFAULT, SCEN_BATCH_MAX, BENCH_BATCH_COUNT, SCEN_WORKER_MAX,
+            BENCH_WORKER_COUNT);
 }
 
 /* Prints the line that identifies where the figures were measured. */

@@ -73,14 +73,21 @@ void fault_plan_prepare(fault_plan_t *plan)
     int kind;
 
     memset(plan->point_rate, 0, sizeof(plan->point_rate));
+    memset(plan->point_kind_count, 0, sizeof(plan->point_kind_count));
     for (kind = FAULT_F2; kind < FAULT_KIND_COUNT; kind++) {
         if (plan->rate[kind] == 0) {
             continue;
         }
         for (point = 0; point < FAULT_POINT_COUNT; point++) {
-            if (fault_kind_fits((fault_kind_t)kind, (fault_point_t)point)) {
-                plan->point_rate[point] += plan->rate[kind];
+            int slot = plan->point_kind_count[point];
+
+            if (!fault_kind_fits((fault_kind_t)kind, (fault_point_t)point)) {
+                continue;
             }
+            plan->point_rate[point] += plan->rate[kind];
+            plan->point_kinds[point][slot] = (uint8_t)kind;
+            plan->point_cumulative[point][slot] = plan->point_rate[point];
+            plan->point_kind_count[point]++;
         }
     }
     for (point = 0; point < FAULT_POINT_COUNT; point++) {
@@ -92,8 +99,7 @@ fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
                         fault_point_t point)
 {
     uint64_t roll;
-    uint32_t cumulative = 0;
-    int kind;
+    int slot;
 
     assert(point >= 0);
     assert(point < FAULT_POINT_COUNT);
@@ -104,14 +110,12 @@ fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
     if (!plan->swarm || plan->point_rate[point] == 0) {
         return FAULT_NONE;
     }
+    /* The kinds that fit in kind order, each over its share of the roll;
+     * kinds without a rate take no share, so the table skips them. */
     roll = sim_prng_below(prng, FAULT_RATE_DENOMINATOR);
-    for (kind = FAULT_F2; kind < FAULT_KIND_COUNT; kind++) {
-        if (!fault_kind_fits((fault_kind_t)kind, point)) {
-            continue;
-        }
-        cumulative += plan->rate[kind];
-        if (roll < cumulative) {
-            return (fault_kind_t)kind;
+    for (slot = 0; slot < plan->point_kind_count[point]; slot++) {
+        if (roll < plan->point_cumulative[point][slot]) {
+            return (fault_kind_t)plan->point_kinds[point][slot];
         }
     }
     return FAULT_NONE;

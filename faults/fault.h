@@ -135,6 +135,11 @@ typedef struct {
     int entry_count;
     fault_entry_t entries[FAULT_SCHEDULE_MAX];
     uint32_t point_rate[FAULT_POINT_COUNT]; /* sum of the rates that fit each point */
+    /* Per point, the kinds with a rate that fit it, in kind order, and the
+     * running sum of their rates: fault_draw's table (fault_plan_prepare). */
+    uint8_t point_kind_count[FAULT_POINT_COUNT];
+    uint8_t point_kinds[FAULT_POINT_COUNT][FAULT_KIND_COUNT];
+    uint32_t point_cumulative[FAULT_POINT_COUNT][FAULT_KIND_COUNT];
 } fault_plan_t;
 
 /* Draw a swarm plan: each allowed kind is enabled with probability 1/2 and

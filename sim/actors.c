@@ -79,13 +79,26 @@ void sim_worker_main(void *arg)
 
 fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *variant_out)
 {
-    const fault_plan_t *plan = &actor->world->draw.plan;
+    const sim_world_t *world = actor->world;
+    const fault_plan_t *plan = &world->draw.plan;
     int occurrence = ++actor->point_occurrences[point];
-    fault_kind_t drawn = sim_world_draw_fault(actor->world, &actor->fault_prng, actor->index, point);
-    const fault_entry_t *entry =
-        fault_scheduled(plan, actor->index, STMT_BEGIN, point, occurrence);
-    fault_kind_t kind = entry != NULL ? entry->kind : drawn;
-    int variant = entry != NULL ? entry->variant : FAULT_VARIANT_DRAWN;
+    fault_kind_t drawn;
+    const fault_entry_t *entry;
+    fault_kind_t kind;
+    int variant;
+
+    /* Most points of a plan can strike nothing: no rate, no scheduled
+     * entry and no tape to record on. This runs at every step. */
+    if (plan->point_rate[point] == 0 && plan->entry_count == 0 &&
+        (world->tape == NULL || world->point_kinds[point] == 0)) {
+        *variant_out = FAULT_VARIANT_DRAWN;
+        return FAULT_NONE;
+    }
+
+    drawn = sim_world_draw_fault(actor->world, &actor->fault_prng, actor->index, point);
+    entry = fault_scheduled(plan, actor->index, STMT_BEGIN, point, occurrence);
+    kind = entry != NULL ? entry->kind : drawn;
+    variant = entry != NULL ? entry->variant : FAULT_VARIANT_DRAWN;
 
     if (kind != FAULT_NONE && variant == FAULT_VARIANT_DRAWN) {
         variant = (int)sim_choose_below(actor->world->tape, &actor->fault_prng,

@@ -81,6 +81,7 @@ void sim_server_init(sim_server_t *server, int batch_count)
     server->batch_count = batch_count;
     server->marker_count = batch_count;
     server->txn_count = 0;
+    server->changed = true;
 }
 
 int sim_server_begin(sim_server_t *server, int conn_id, int64_t now_us)
@@ -94,6 +95,7 @@ int sim_server_begin(sim_server_t *server, int conn_id, int64_t now_us)
     txn->state = SIM_TXN_ACTIVE;
     txn->conn_id = conn_id;
     txn->start_us = now_us;
+    server->changed = true;
     return server->txn_count;
 }
 
@@ -107,6 +109,7 @@ sim_exec_t sim_server_exec(sim_server_t *server, int txn, stmt_id_t stmt,
     assert(server->txns[txn].state == SIM_TXN_ACTIVE);
     *wait_txn_out = 0;
     raw_out->answered = true;
+    server->changed = true;
 
     /* now() in PostgreSQL is the transaction's start time, also for a
      * statement that waited for a lock. */
@@ -197,10 +200,17 @@ const sim_txn_t *sim_server_txn(const sim_server_t *server, int txn)
     return &server->txns[txn];
 }
 
-void sim_server_check(const sim_server_t *server)
+void sim_server_check(sim_server_t *server)
 {
     int lock = server->row.lock_txn;
     int i;
+
+    /* Only begin, exec and the ends change the server: most steps are an
+     * actor sleeping or a queue event, and the check walks every marker. */
+    if (!server->changed) {
+        return;
+    }
+    server->changed = false;
 
     if (lock != 0) {
         assert(server->txns[lock].state == SIM_TXN_ACTIVE);
@@ -433,6 +443,7 @@ static void sim_server_end(sim_server_t *server, int txn, bool commit)
     sim_txn_t *t = &server->txns[txn];
     int i;
 
+    server->changed = true;
     assert(t->state == SIM_TXN_ACTIVE);
     t->state = commit ? SIM_TXN_COMMITTED : SIM_TXN_ABORTED;
 

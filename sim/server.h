@@ -139,6 +139,7 @@ typedef struct {
     int marker_count;         /* keys 0..marker_count-1 have been used */
     sim_marker_t markers[SIM_MARKER_MAX];
     int txn_count;            /* ids 1..txn_count are in use */
+    bool changed;             /* begin, exec or an end ran since the last check */
     sim_txn_t txns[SIM_TXN_MAX];
 } sim_server_t;
 
@@ -166,7 +167,8 @@ void sim_server_abort(sim_server_t *server, int txn);
 
 const sim_txn_t *sim_server_txn(const sim_server_t *server, int txn);
 
-/* Assert the invariants above; called after every scheduler step. */
-void sim_server_check(const sim_server_t *server);
+/* Assert the invariants above when begin, exec or an end changed the
+ * server since the last check; called after every scheduler step. */
+void sim_server_check(sim_server_t *server);
 
 #endif
