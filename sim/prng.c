@@ -45,17 +45,22 @@ uint64_t sim_prng_next(sim_prng_t *prng)
 }
 
 /* Rejection sampling: draws below the threshold would make the low residues
- * more likely, so they are drawn again. Portable 64-bit arithmetic only. */
+ * more likely, so they are drawn again. Portable 64-bit arithmetic only.
+ * The threshold is below bound, so a draw at or above bound passes without
+ * it: the second division is paid only for the rare small draw. */
 uint64_t sim_prng_below(sim_prng_t *prng, uint64_t bound)
 {
-    uint64_t threshold;
     uint64_t r;
 
     assert(bound > 0);
-    threshold = -bound % bound;
-    do {
-        r = sim_prng_next(prng);
-    } while (r < threshold);
+    r = sim_prng_next(prng);
+    if (r < bound) {
+        uint64_t threshold = -bound % bound;
+
+        while (r < threshold) {
+            r = sim_prng_next(prng);
+        }
+    }
     return r % bound;
 }
 
