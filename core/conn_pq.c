@@ -206,9 +206,9 @@ static void conn_pq_exec(void *handle, const stmt_t *stmt,
     PQclear(res);
 }
 
-/* BEGIN, the statement and COMMIT as one string (C4, lib/pq issue 939). No
- * fail point: the simulator's batched faults have no real counterpart in
- * the tests of this backend yet. */
+/* Send BEGIN, the statement and COMMIT as one string, as lib/pq did (field
+ * case C4). NOTE: no libfiu fail point covers this send, so the batched
+ * faults are produced on a real server only by the confirm mirror. */
 static void conn_pq_exec_batched(void *handle, const stmt_t *stmt,
                                  const conn_params_t *params, conn_raw_t *raw_out)
 {

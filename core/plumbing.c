@@ -184,7 +184,7 @@ core_rc_t core__retrying_txn(core_ctx_t *ctx, const core_txn_t *txn,
 /* A call that fails before any reply leaves no row behind: callers log
  * row_count and value whatever the outcome, and stack garbage there made a
  * seed's trace depend on the seed run before it. The arrays are left as
- * they are; only row_count and element_count say how much of them counts. */
+ * they are, because row_count and element_count bound what is read. */
 void core__result_clear(conn_result_t *result)
 {
     result->status = CONN_OK;

@@ -110,8 +110,8 @@ fault_kind_t fault_draw(const fault_plan_t *plan, sim_prng_t *prng,
     if (!plan->swarm || plan->point_rate[point] == 0) {
         return FAULT_NONE;
     }
-    /* The kinds that fit in kind order, each over its share of the roll;
-     * kinds without a rate take no share, so the table skips them. */
+    /* The kinds that fit, in kind order, each own a share of the roll. A
+     * kind without a rate owns none, so the table leaves it out. */
     roll = sim_prng_below(prng, FAULT_RATE_DENOMINATOR);
     for (slot = 0; slot < plan->point_kind_count[point]; slot++) {
         if (roll < plan->point_cumulative[point][slot]) {
