@@ -26,6 +26,9 @@ static int sim_worker_link(sim_actor_t *actor, const core_batch_t *batch,
 static int64_t sim_work_duration(const sim_world_t *world, int32_t batch_index);
 static void sim_actor_crash(sim_actor_t *actor);
 static void sim_actor_terminate_backend(sim_actor_t *actor);
+/* noinline keeps the common path of sim_actor_draw free of this frame. */
+__attribute__((noinline)) static fault_kind_t
+sim_actor_draw_at(sim_actor_t *actor, fault_point_t point, int occurrence, int *variant_out);
 
 void sim_orchestrator_main(void *arg)
 {
@@ -82,18 +85,28 @@ fault_kind_t sim_actor_draw(sim_actor_t *actor, fault_point_t point, int *varian
     const sim_world_t *world = actor->world;
     const fault_plan_t *plan = &world->draw.plan;
     int occurrence = ++actor->point_occurrences[point];
-    fault_kind_t drawn;
-    const fault_entry_t *entry;
-    fault_kind_t kind;
-    int variant;
 
     /* Most points of a plan can strike nothing: no rate, no scheduled
-     * entry and no tape to record on. This runs at every step. */
+     * entry and no tape to record on. This runs at every step, so the draw
+     * itself, with its larger frame, is a function of its own. */
     if (plan->point_rate[point] == 0 && plan->entry_count == 0 &&
         (world->tape == NULL || world->point_kinds[point] == 0)) {
         *variant_out = FAULT_VARIANT_DRAWN;
         return FAULT_NONE;
     }
+    return sim_actor_draw_at(actor, point, occurrence, variant_out);
+}
+
+/* The draw at a point that can strike: the swarm's draw, unless the plan
+ * schedules this occurrence. */
+static fault_kind_t sim_actor_draw_at(sim_actor_t *actor, fault_point_t point,
+                                      int occurrence, int *variant_out)
+{
+    const fault_plan_t *plan = &actor->world->draw.plan;
+    fault_kind_t drawn;
+    const fault_entry_t *entry;
+    fault_kind_t kind;
+    int variant;
 
     drawn = sim_world_draw_fault(actor->world, &actor->fault_prng, actor->index, point);
     entry = fault_scheduled(plan, actor->index, STMT_BEGIN, point, occurrence);

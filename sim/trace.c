@@ -17,7 +17,6 @@ static const char *const sim_event_names[] = {
 #undef SIM_EVENT_NAME
 };
 
-static void sim_trace_flush(sim_trace_t *trace);
 static void sim_trace_hash_step(sim_trace_t *trace, const sim_event_t *e);
 static int sim_trace_format_fields(const sim_event_t *e, char *buf, size_t size);
 
@@ -54,29 +53,8 @@ void sim_trace_reset(sim_trace_t *trace, uint64_t seed, FILE *render,
     trace->step_count = 0;
 }
 
-const sim_event_t *sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us,
-                                  int actor, sim_event_kind_t kind, int32_t a,
-                                  int32_t b, int32_t c, int64_t d)
+void sim_trace__record(sim_trace_t *trace, const sim_event_t *e)
 {
-    sim_event_t *e;
-
-    assert(actor >= 0);
-    assert(kind >= 0);
-    assert(kind < SIM_EV_COUNT);
-    if (trace->buffered == SIM_TRACE_BUFFER) {
-        sim_trace_flush(trace);
-    }
-    e = &trace->buffer[trace->buffered++];
-    e->step = step;
-    e->actor = (uint16_t)actor;
-    e->kind = (uint16_t)kind;
-    e->t_us = t_us;
-    e->a = a;
-    e->b = b;
-    e->c = c;
-    e->pad = 0;
-    e->d = d;
-    trace->event_count++;
     if (trace->step_hashing) {
         sim_trace_hash_step(trace, e);
     }
@@ -87,12 +65,11 @@ const sim_event_t *sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_u
         sim_trace_format(trace, e, line, sizeof(line));
         fprintf(trace->render, "%s\n", line);
     }
-    return e;
 }
 
 uint64_t sim_trace_finish(sim_trace_t *trace)
 {
-    sim_trace_flush(trace);
+    sim_trace__flush(trace);
     return XXH3_64bits_digest(trace->hash_state);
 }
 
@@ -150,7 +127,7 @@ const char *sim_event_name(sim_event_kind_t kind)
     return sim_event_names[kind];
 }
 
-static void sim_trace_flush(sim_trace_t *trace)
+void sim_trace__flush(sim_trace_t *trace)
 {
     if (trace->buffered > 0) {
         XXH3_64bits_update(trace->hash_state, trace->buffer,

@@ -14,6 +14,7 @@
 #ifndef BARRIERSIM_TRACE_H
 #define BARRIERSIM_TRACE_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,10 +87,42 @@ int sim_trace_create(sim_trace_t *trace);
 void sim_trace_destroy(sim_trace_t *trace);
 void sim_trace_reset(sim_trace_t *trace, uint64_t seed, FILE *render,
                      const char *const *actor_names);
-/* Record an event. Returns the record, valid until the next emit. */
-const sim_event_t *sim_trace_emit(sim_trace_t *trace, uint32_t step, int64_t t_us,
-                                  int actor, sim_event_kind_t kind, int32_t a,
-                                  int32_t b, int32_t c, int64_t d);
+/* Hash the buffered records and empty the buffer (sim_trace_emit). */
+void sim_trace__flush(sim_trace_t *trace);
+/* The per-step hash and the text line of a record (sim_trace_emit). */
+void sim_trace__record(sim_trace_t *trace, const sim_event_t *e);
+
+/* Record an event. Returns the record, valid until the next emit. Inline
+ * because every step emits: the common case is one buffered copy. */
+static inline const sim_event_t *sim_trace_emit(sim_trace_t *trace, uint32_t step,
+                                                int64_t t_us, int actor,
+                                                sim_event_kind_t kind, int32_t a,
+                                                int32_t b, int32_t c, int64_t d)
+{
+    sim_event_t *e;
+
+    assert(actor >= 0);
+    assert(kind >= 0);
+    assert(kind < SIM_EV_COUNT);
+    if (trace->buffered == SIM_TRACE_BUFFER) {
+        sim_trace__flush(trace);
+    }
+    e = &trace->buffer[trace->buffered++];
+    e->step = step;
+    e->actor = (uint16_t)actor;
+    e->kind = (uint16_t)kind;
+    e->t_us = t_us;
+    e->a = a;
+    e->b = b;
+    e->c = c;
+    e->pad = 0;
+    e->d = d;
+    trace->event_count++;
+    if (trace->step_hashing || trace->render != NULL) {
+        sim_trace__record(trace, e);
+    }
+    return e;
+}
 uint64_t sim_trace_finish(sim_trace_t *trace);
 
 /* The key=value fields of a record (" conn=3 stmt=Q-DEC ..."), without the
