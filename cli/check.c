@@ -72,7 +72,7 @@ int cli_check(int argc, char **argv, const char *program)
     }
     printf("\n%d scenarios, %d policy checks, %d failed\n", corpus.count,
            totals.policy_check_count, totals.failed_count);
-    rc = totals.failed_count > 0 ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
+    rc = totals.failed_count > 0 ? CLI_EXIT_MISMATCH : CLI_EXIT_OK;
 
     if (json_path != NULL) {
         json_t *root = json_object();

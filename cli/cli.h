@@ -1,9 +1,12 @@
 /*
  * cli — the barriersim command line: run, check, replay, save, list.
  *
- * Exit status: 0 success (no violation, or every expectation matched), 1 a
- * violation was found (or an expectation did not match), 2 usage error or a
- * scenario file that does not load, 3 internal failure.
+ * Exit status by class (CLI_EXIT_*): 0 pass, 1 a property violation, 2 a
+ * usage error or a scenario file that does not load, 3 an internal failure,
+ * 4 an environment error (the real server cannot be used), 5 an expectation
+ * mismatch. A command that judges expectations reports a mismatch, not the
+ * violations it expected; the values never change, because scripts and CI
+ * jobs test them.
  */
 #ifndef BARRIERSIM_CLI_H
 #define BARRIERSIM_CLI_H
@@ -24,10 +27,11 @@
 #include "../sim/world.h"
 
 #define CLI_EXIT_OK 0
-#define CLI_EXIT_VIOLATION 1
-#define CLI_EXIT_USAGE 2
-#define CLI_EXIT_INTERNAL 3
+#define CLI_EXIT_VIOLATION 1     /* a run broke a property */
+#define CLI_EXIT_USAGE 2         /* bad options, or a scenario file that does not load */
+#define CLI_EXIT_INTERNAL 3      /* a bug, out of memory, or an output that cannot be written */
 #define CLI_EXIT_ENVIRONMENT 4   /* the real server could not be used */
+#define CLI_EXIT_MISMATCH 5      /* a result differs from its expectation or prediction */
 #define CLI_POLICY_MAX SCEN_POLICY_MAX
 #define CLI_ARGS_MAX (PATH_MAX + 64)      /* "--scenario 'PATH'" with quoting */
 #define CLI_COMMAND_MAX (CLI_ARGS_MAX + 256) /* a whole replay command */
@@ -80,7 +84,18 @@ int cli_replay(const cli_options_t *options);
 int cli_save(const cli_options_t *options);
 int cli_check(int argc, char **argv, const char *program);
 int cli_list(const char *what);
+
+/* Print every command's synopsis and the exit statuses (help.c). */
 void cli_usage(FILE *out, const char *program);
+/* Print one command's synopsis, description and exit statuses. Returns 0,
+ * or CLI_EXIT_USAGE after naming an unknown command. */
+int cli_help_command(FILE *out, const char *program, const char *command);
+/* Print the exit status of each class. */
+void cli_print_exit_statuses(FILE *out);
+/* Print "barriersim VERSION", with git describe's output when the build had it. */
+void cli_print_version(FILE *out);
+/* True for a subcommand's name. */
+bool cli_is_command(const char *command);
 
 /* Run every seed of seed_first..seed_last under each policy, adding each
  * result to reports[i] and tallies[i] (both initialised by the caller).

@@ -134,7 +134,7 @@ static int cli_confirm_all(const cli_options_t *options, const bool *runnable,
             }
         }
     }
-    if (rc == CLI_EXIT_OK || rc == CLI_EXIT_VIOLATION) {
+    if (rc == CLI_EXIT_OK || rc == CLI_EXIT_MISMATCH) {
         printf("barriersim confirm: %d agree, %d sim-only, %d real-only, %d disagree, "
                "%d lock-race\n",
                tally.counts[CONFIRM_AGREE], tally.counts[CONFIRM_SIM_ONLY],
@@ -202,7 +202,7 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
         printf("\nsimulated run with the real server's replies (policy %s, seed %" PRIu64
                "):\n%s\n", policy->name, seed, text != NULL ? text : "");
         cli_confirm_print_diffs(report);
-        rc = CLI_EXIT_VIOLATION;
+        rc = CLI_EXIT_MISMATCH; /* the real server did not do what the simulator predicted */
     }
     json_array_append_new(runs, cli_confirm_json(policy, seed, report));
     free(text);

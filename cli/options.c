@@ -101,8 +101,8 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         rc = cli_parse_option(opt, optarg, options);
         if (rc == -1) {
             fprintf(stderr, "barriersim %s: unknown or incomplete option \"%s\"; "
-                            "run \"%s help\" for the options\n",
-                    command, argv[optind - 1], options->program);
+                            "run \"%s help %s\" for the options\n",
+                    command, argv[optind - 1], options->program, command);
             rc = CLI_EXIT_USAGE;
         }
     }

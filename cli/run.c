@@ -10,6 +10,7 @@
 #include "../scenarios/expect.h"
 
 static int cli_sweep(const cli_options_t *options, sim_world_t *world);
+static int cli_sweep_status(const scen_t *scen, bool violated, bool matched, bool covered);
 static bool cli_print_expectations(const cli_options_t *options,
                                    const scen_tally_t *tallies);
 static void cli_format_mask(uint32_t mask, char *buf, size_t buf_size);
@@ -240,10 +241,21 @@ static int cli_sweep(const cli_options_t *options, sim_world_t *world)
                           &replay) != 0) {
         return CLI_EXIT_INTERNAL;
     }
-    if (scen->expect_count > 0) {
-        return matched && covered ? CLI_EXIT_OK : CLI_EXIT_VIOLATION;
+    return cli_sweep_status(scen, violated, matched, covered);
+}
+
+/* A file's expectations judge its runs, so a violation they expect passes.
+ * An unstruck fault cell fails only a file with coverage: faults; under
+ * run --coverage alone the table is for reading. */
+static int cli_sweep_status(const scen_t *scen, bool violated, bool matched, bool covered)
+{
+    if (!matched || (scen->coverage_required && !covered)) {
+        return CLI_EXIT_MISMATCH;
     }
-    return violated || !covered ? CLI_EXIT_VIOLATION : CLI_EXIT_OK;
+    if (scen->expect_count == 0 && violated) {
+        return CLI_EXIT_VIOLATION;
+    }
+    return CLI_EXIT_OK;
 }
 
 /* The coverage table; false when an enabled fault cell was never struck. */
