@@ -11,7 +11,7 @@
 
 CC ?= cc
 BUILD ?= build/$(notdir $(CC))
-PKGS := libpq cmocka libfiu jansson libxxhash yaml-0.1
+PKGS := libpq cmocka libfiu jansson libxxhash yaml-0.1 libxml-2.0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))

@@ -25,6 +25,7 @@
 #include "../sim/determinism.h"
 #include "../sim/shrink.h"
 #include "../sim/world.h"
+#include "progress.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_VIOLATION 1     /* a run broke a property */
@@ -54,6 +55,7 @@ typedef struct {
     const char *case_name;
     const char *scenario_path;  /* --scenario FILE */
     bool verbose;
+    bool quiet;                 /* --quiet: no progress on stderr */
     bool trace;
     char file_path[PATH_MAX];   /* the scenario file loaded, or "" for the built-in */
     scen_t scen;                /* the default scenario, or the file's */
@@ -104,6 +106,13 @@ void cli_run_seeds(sim_world_t *world, const scen_t *scen,
                    const core_policy_t *const *policies, int policy_count,
                    uint64_t seed_first, uint64_t seed_last, bool verbose,
                    report_policy_t *reports, scen_tally_t *tallies);
+
+/* The same, reporting each seed's runs to progress when it is not NULL. */
+void cli_run_seeds_progress(sim_world_t *world, const scen_t *scen,
+                            const core_policy_t *const *policies, int policy_count,
+                            uint64_t seed_first, uint64_t seed_last, bool verbose,
+                            cli_progress_t *progress, report_policy_t *reports,
+                            scen_tally_t *tallies);
 
 /* Reject an invalid --name and an existing target file before any work.
  * Returns 0 or CLI_EXIT_USAGE after printing why (save.c). */

@@ -11,8 +11,11 @@
 
 #define CLI_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
 
+/* The verdicts counted so far, and the sweep's progress on stderr. */
 typedef struct {
     int counts[CONFIRM_UNSUPPORTED + 1];
+    uint64_t done;
+    cli_progress_t progress;
 } cli_confirm_tally_t;
 
 static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
@@ -25,6 +28,7 @@ static int cli_confirm_server(const cli_options_t *options, pg_server_t *server)
 static int cli_confirm_all(const cli_options_t *options, const bool *runnable,
                            const char *conninfo);
 static int cli_confirm_select(const cli_options_t *options, bool *runnable);
+static uint64_t cli_confirm_count(const cli_options_t *options, const bool *runnable);
 
 int cli_confirm(const cli_options_t *options)
 {
@@ -123,6 +127,9 @@ static int cli_confirm_all(const cli_options_t *options, const bool *runnable,
         rc = CLI_EXIT_ENVIRONMENT;
     }
 
+    cli_progress_start(&tally.progress, stderr,
+                       cli_progress_mode_for(stderr, options->quiet), "confirm",
+                       cli_confirm_count(options, runnable));
     for (p = 0; rc == CLI_EXIT_OK && p < options->policy_count; p++) {
         uint64_t seed;
 
@@ -134,6 +141,7 @@ static int cli_confirm_all(const cli_options_t *options, const bool *runnable,
             }
         }
     }
+    cli_progress_finish(&tally.progress);
     if (rc == CLI_EXIT_OK || rc == CLI_EXIT_MISMATCH) {
         printf("barriersim confirm: %d agree, %d sim-only, %d real-only, %d disagree, "
                "%d lock-race\n",
@@ -184,6 +192,7 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
                           transcript, report);
     fclose(transcript);
     tally->counts[verdict]++;
+    cli_progress_clear(&tally->progress);
     printf("%-17s seed %-8" PRIu64 " %-11s %d %s compared, %d differ\n", policy->name, seed,
            confirm_verdict_name(verdict), report->statements,
            report->statements == 1 ? "reply" : "replies", report->diff_count);
@@ -207,6 +216,8 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
     json_array_append_new(runs, cli_confirm_json(policy, seed, report));
     free(text);
     free(report);
+    tally->done++;
+    cli_progress_update(&tally->progress, tally->done);
     return rc;
 }
 
@@ -251,4 +262,16 @@ static json_t *cli_confirm_json(const core_policy_t *policy, uint64_t seed,
                      report->real_row.exists, "remaining",
                      (json_int_t)report->real_row.remaining, "results",
                      report->real_row.batches);
+}
+
+/* The runs of the sweep: seeds times runnable policies. */
+static uint64_t cli_confirm_count(const cli_options_t *options, const bool *runnable)
+{
+    uint64_t policy_count = 0;
+    int p;
+
+    for (p = 0; p < options->policy_count; p++) {
+        policy_count += runnable[p] ? 1 : 0;
+    }
+    return cli_progress_runs(options->seed_first, options->seed_last, policy_count);
 }
