@@ -8,6 +8,9 @@
 #   make coverage   run every test on a gcov build (build/coverage), write the
 #                   HTML report to reports/coverage/; fails when core/ is below
 #                   100% of lines or 95% of branches
+#   make install    install the binary, the man page and the scenarios under
+#                   PREFIX (/usr/local), staged under DESTDIR when it is set
+#   make uninstall  remove what make install put there
 
 CC ?= cc
 BUILD ?= build/$(notdir $(CC))
@@ -124,6 +127,36 @@ lint:
 	@! grep -n 'fiu_enable_random' core/*.c sim/*.c faults/*.c \
 	  || { echo "make lint: fiu_enable_random seeds from the clock"; exit 1; }
 	@echo "make lint: ok"
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging folder]: the binary, the
+# man page, and the scenario corpus in PREFIX/share/barriersim/scenarios,
+# where the binary finds --case files relative to itself (cli/files.c), so
+# a tree staged under DESTDIR works before it is moved into place.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/barriersim
+INSTALL ?= install
+SCENARIO_FILES := $(sort scenarios/README.md $(wildcard scenarios/*.yaml scenarios/*/*.yaml))
+SCENARIO_DIRS := $(sort $(patsubst %/,%,$(dir $(SCENARIO_FILES))))
+
+install: bin/barriersim
+	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1'
+	$(INSTALL) -m 755 bin/barriersim '$(DESTDIR)$(BINDIR)/barriersim'
+	$(INSTALL) -m 644 docs/barriersim.1 '$(DESTDIR)$(MANDIR)/man1/barriersim.1'
+	$(INSTALL) -d $(SCENARIO_DIRS:%='$(DESTDIR)$(DATADIR)/%')
+	for file in $(SCENARIO_FILES); do \
+	    $(INSTALL) -m 644 "$$file" '$(DESTDIR)$(DATADIR)/'"$$file" || exit 1; \
+	done
+
+# Removes what install put in place, then the folders it made if they are
+# empty; anything else a user added there stays.
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/barriersim' '$(DESTDIR)$(MANDIR)/man1/barriersim.1'
+	rm -f $(SCENARIO_FILES:%='$(DESTDIR)$(DATADIR)/%')
+	for dir in $(sort $(SCENARIO_DIRS)); do echo "$$dir"; done | sort -r | \
+	    while read -r dir; do rmdir '$(DESTDIR)$(DATADIR)/'"$$dir" 2>/dev/null || true; done
+	rmdir '$(DESTDIR)$(DATADIR)' 2>/dev/null || true
 
 clean:
 	rm -rf build bin reports/coverage

@@ -156,8 +156,10 @@ int cli_confirm(const cli_options_t *options);
  * Returns the count. */
 int cli_scenario_policies(const scen_t *scen, const core_policy_t **policies_out);
 
-/* The folder of scenario files: $BARRIERSIM_SCENARIOS, else
- * <folder of the executable>/../scenarios when it exists, else ./scenarios. */
+/* The folder of scenario files: $BARRIERSIM_SCENARIOS, else the first of
+ * <folder of the executable>/../scenarios (a build in place) and
+ * <folder of the executable>/../share/barriersim/scenarios (make install)
+ * that exists, else ./scenarios. */
 void cli_scenarios_dir(char *buf, size_t buf_size);
 
 /* Print the case names found in <dir>/cases, for an unknown --case. */
