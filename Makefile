@@ -87,6 +87,9 @@ $(BUILD)/cli/help.o: CFLAGS += -I$(BUILD)/gen
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The progress module belongs to the command line, not to the library.
+$(BUILD)/tests/test_progress: $(BUILD)/cli/progress.o
+
 # test_pq_faults arms libfiu's posix/io/net/recv, which fails only in a
 # program linked with libfiu's POSIX wrappers ahead of libc. No other binary
 # links them, because every wrapped call would pay for a fail-point lookup.
@@ -137,12 +140,13 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/barriersim
 INSTALL ?= install
+INSTALL_BIN ?= bin/barriersim   # tests install the binary they test
 SCENARIO_FILES := $(sort scenarios/README.md $(wildcard scenarios/*.yaml scenarios/*/*.yaml))
 SCENARIO_DIRS := $(sort $(patsubst %/,%,$(dir $(SCENARIO_FILES))))
 
-install: bin/barriersim
+install: $(INSTALL_BIN)
 	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1'
-	$(INSTALL) -m 755 bin/barriersim '$(DESTDIR)$(BINDIR)/barriersim'
+	$(INSTALL) -m 755 $(INSTALL_BIN) '$(DESTDIR)$(BINDIR)/barriersim'
 	$(INSTALL) -m 644 docs/barriersim.1 '$(DESTDIR)$(MANDIR)/man1/barriersim.1'
 	$(INSTALL) -d $(SCENARIO_DIRS:%='$(DESTDIR)$(DATADIR)/%')
 	for file in $(SCENARIO_FILES); do \

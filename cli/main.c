@@ -33,7 +33,9 @@ int main(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
         if (argc == 3) {
-            return cli_help_command(stdout, argv[0], argv[2]);
+            bool self = strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0;
+
+            return cli_help_command(stdout, argv[0], self ? "help" : argv[2]);
         }
         cli_usage(stdout, argv[0]);
         return CLI_EXIT_OK;

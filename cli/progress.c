@@ -36,13 +36,19 @@ cli_progress_mode_t cli_progress_mode_for(FILE *out, bool quiet)
 void cli_progress_start(cli_progress_t *progress, FILE *out, cli_progress_mode_t mode,
                         const char *label, uint64_t total)
 {
+    cli_progress_start_at(progress, out, mode, label, total, cli_progress_now_s());
+}
+
+void cli_progress_start_at(cli_progress_t *progress, FILE *out, cli_progress_mode_t mode,
+                           const char *label, uint64_t total, double now_s)
+{
     memset(progress, 0, sizeof(*progress));
     progress->out = out;
     progress->mode = mode;
     snprintf(progress->label, sizeof(progress->label), "%s", label);
     progress->total = total > 0 ? total : 1;
-    progress->start_s = cli_progress_now_s();
-    progress->drawn_s = progress->start_s;
+    progress->start_s = now_s;
+    progress->drawn_s = now_s;
     progress->columns = mode == CLI_PROGRESS_BAR ? cli_progress_columns(out) : 0;
 }
 

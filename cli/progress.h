@@ -63,12 +63,16 @@ cli_progress_mode_t cli_progress_mode_for(FILE *out, bool quiet);
 void cli_progress_start(cli_progress_t *progress, FILE *out, cli_progress_mode_t mode,
                         const char *label, uint64_t total);
 
+/* The same at a given clock reading, in seconds on any monotonic scale
+ * that the caller then keeps for the whole sweep (tests pass their own). */
+void cli_progress_start_at(cli_progress_t *progress, FILE *out, cli_progress_mode_t mode,
+                           const char *label, uint64_t total, double now_s);
+
 /* Record that done runs (at most total) have finished, and redraw or print
  * a line when one is due. */
 void cli_progress_update(cli_progress_t *progress, uint64_t done);
 
-/* The same at a given clock reading, in seconds on any monotonic scale the
- * caller keeps for the whole sweep (tests pass their own). */
+/* The same at a given clock reading on the scale of cli_progress_start_at. */
 void cli_progress_update_at(cli_progress_t *progress, uint64_t done, double now_s);
 
 /* Erase a visible bar, so that the next output starts on a clean line. */
