@@ -3,6 +3,7 @@
  * junit-10.xsd schema: testsuites > testsuite (one per scenario file) >
  * testcase (one per policy, and one per coverage check) > failure. */
 #include "suite.h"
+#include "atomic.h"
 
 #include <libxml/xmlwriter.h>
 #include <limits.h>

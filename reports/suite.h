@@ -10,8 +10,8 @@
  *  1. Every text the suite stores is valid UTF-8 without control characters:
  *     the suite's functions replace anything else with '?', so both writers
  *     emit well-formed documents whatever a path or a name contains.
- *  2. A writer writes a temporary file next to PATH and renames it into
- *     place, so PATH contains either the old file or the whole new one.
+ *  2. A writer writes PATH through reports/atomic.h, so PATH contains
+ *     either the old file or the whole new one.
  */
 #ifndef BARRIERSIM_SUITE_H
 #define BARRIERSIM_SUITE_H
@@ -65,15 +65,5 @@ int report_suite_add(report_suite_t *suite, const char *name, bool passed,
  * TAP version 13. Returns 0, or -1 after printing an error that names path. */
 int report_write_junit(const char *path, const report_suite_t *suite);
 int report_write_tap(const char *path, const report_suite_t *suite);
-
-/* Open a temporary file in path's folder for an atomic write; tmp_path
- * receives its name. Returns NULL after printing why (what names the kind
- * of file in the message). */
-FILE *report_atomic_open(const char *path, const char *what, char *tmp_path,
-                         size_t tmp_path_size);
-/* Close out and rename tmp_path to path when ok is true; otherwise, or when
- * that fails, remove tmp_path. Returns 0, or -1 after printing why. */
-int report_atomic_close(FILE *out, bool ok, const char *tmp_path, const char *path,
-                        const char *what);
 
 #endif

@@ -3,6 +3,7 @@
  * block with the reasons, the scenario file and the command that
  * reproduces it. */
 #include "suite.h"
+#include "atomic.h"
 
 #include <limits.h>
 #include <stdio.h>
