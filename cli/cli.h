@@ -1,9 +1,12 @@
 /*
  * cli — the barriersim command line: run, check, replay, save, list.
  *
- * Exit status: 0 success (no violation, or every expectation matched), 1 a
- * violation was found (or an expectation did not match), 2 usage error or a
- * scenario file that does not load, 3 internal failure.
+ * Exit status by class (CLI_EXIT_*): 0 pass, 1 a property violation, 2 a
+ * usage error or a scenario file that does not load, 3 an internal failure,
+ * 4 an environment error (the real server cannot be used), 5 an expectation
+ * mismatch. A command that judges expectations reports a mismatch, not the
+ * violations it expected; the values never change, because scripts and CI
+ * jobs test them.
  */
 #ifndef BARRIERSIM_CLI_H
 #define BARRIERSIM_CLI_H
@@ -22,12 +25,14 @@
 #include "../sim/determinism.h"
 #include "../sim/shrink.h"
 #include "../sim/world.h"
+#include "progress.h"
 
 #define CLI_EXIT_OK 0
-#define CLI_EXIT_VIOLATION 1
-#define CLI_EXIT_USAGE 2
-#define CLI_EXIT_INTERNAL 3
+#define CLI_EXIT_VIOLATION 1     /* a run broke a property */
+#define CLI_EXIT_USAGE 2         /* bad options, or a scenario file that does not load */
+#define CLI_EXIT_INTERNAL 3      /* a bug, out of memory, or an output that cannot be written */
 #define CLI_EXIT_ENVIRONMENT 4   /* the real server could not be used */
+#define CLI_EXIT_MISMATCH 5      /* a result differs from its expectation or prediction */
 #define CLI_POLICY_MAX SCEN_POLICY_MAX
 #define CLI_ARGS_MAX (PATH_MAX + 64)      /* "--scenario 'PATH'" with quoting */
 #define CLI_COMMAND_MAX (CLI_ARGS_MAX + 256) /* a whole replay command */
@@ -50,6 +55,7 @@ typedef struct {
     const char *case_name;
     const char *scenario_path;  /* --scenario FILE */
     bool verbose;
+    bool quiet;                 /* --quiet: no progress on stderr */
     bool trace;
     char file_path[PATH_MAX];   /* the scenario file loaded, or "" for the built-in */
     scen_t scen;                /* the default scenario, or the file's */
@@ -80,7 +86,18 @@ int cli_replay(const cli_options_t *options);
 int cli_save(const cli_options_t *options);
 int cli_check(int argc, char **argv, const char *program);
 int cli_list(const char *what);
+
+/* Print every command's synopsis and the exit statuses (help.c). */
 void cli_usage(FILE *out, const char *program);
+/* Print one command's synopsis, description and exit statuses. Returns 0,
+ * or CLI_EXIT_USAGE after naming an unknown command. */
+int cli_help_command(FILE *out, const char *program, const char *command);
+/* Print the exit status of each class. */
+void cli_print_exit_statuses(FILE *out);
+/* Print "barriersim VERSION", with git describe's output when the build had it. */
+void cli_print_version(FILE *out);
+/* True for a subcommand's name. */
+bool cli_is_command(const char *command);
 
 /* Run every seed of seed_first..seed_last under each policy, adding each
  * result to reports[i] and tallies[i] (both initialised by the caller).
@@ -89,6 +106,13 @@ void cli_run_seeds(sim_world_t *world, const scen_t *scen,
                    const core_policy_t *const *policies, int policy_count,
                    uint64_t seed_first, uint64_t seed_last, bool verbose,
                    report_policy_t *reports, scen_tally_t *tallies);
+
+/* The same, reporting each seed's runs to progress when it is not NULL. */
+void cli_run_seeds_progress(sim_world_t *world, const scen_t *scen,
+                            const core_policy_t *const *policies, int policy_count,
+                            uint64_t seed_first, uint64_t seed_last, bool verbose,
+                            cli_progress_t *progress, report_policy_t *reports,
+                            scen_tally_t *tallies);
 
 /* Reject an invalid --name and an existing target file before any work.
  * Returns 0 or CLI_EXIT_USAGE after printing why (save.c). */
@@ -132,8 +156,10 @@ int cli_confirm(const cli_options_t *options);
  * Returns the count. */
 int cli_scenario_policies(const scen_t *scen, const core_policy_t **policies_out);
 
-/* The folder of scenario files: $BARRIERSIM_SCENARIOS, else
- * <folder of the executable>/../scenarios when it exists, else ./scenarios. */
+/* The folder of scenario files: $BARRIERSIM_SCENARIOS, else the first of
+ * <folder of the executable>/../scenarios (a build in place) and
+ * <folder of the executable>/../share/barriersim/scenarios (make install)
+ * that exists, else ./scenarios. */
 void cli_scenarios_dir(char *buf, size_t buf_size);
 
 /* Print the case names found in <dir>/cases, for an unknown --case. */

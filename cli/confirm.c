@@ -11,8 +11,11 @@
 
 #define CLI_CONNINFO_ENV "BARRIERSIM_PG_CONNINFO"
 
+/* The verdicts counted so far, and the sweep's progress on stderr. */
 typedef struct {
     int counts[CONFIRM_ENVIRONMENT + 1];
+    uint64_t done;
+    cli_progress_t progress;
 } cli_confirm_tally_t;
 
 static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
@@ -95,6 +98,10 @@ static int cli_confirm_all(const cli_options_t *options, const char *conninfo)
         rc = CLI_EXIT_ENVIRONMENT;
     }
 
+    cli_progress_start(&tally.progress, stderr,
+                       cli_progress_mode_for(stderr, options->quiet), "confirm",
+                       cli_progress_runs(options->seed_first, options->seed_last,
+                                         options->policy_count));
     for (p = 0; rc == CLI_EXIT_OK && p < options->policy_count; p++) {
         uint64_t seed;
 
@@ -106,7 +113,8 @@ static int cli_confirm_all(const cli_options_t *options, const char *conninfo)
             }
         }
     }
-    if (rc == CLI_EXIT_OK || rc == CLI_EXIT_VIOLATION) {
+    cli_progress_finish(&tally.progress);
+    if (rc == CLI_EXIT_OK || rc == CLI_EXIT_MISMATCH) {
         printf("barriersim confirm: %d agree, %d sim-only, %d real-only, %d disagree, "
                "%d lock-race\n",
                tally.counts[CONFIRM_AGREE], tally.counts[CONFIRM_SIM_ONLY],
@@ -156,6 +164,7 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
                           transcript, report);
     fclose(transcript);
     tally->counts[verdict]++;
+    cli_progress_clear(&tally->progress);
     printf("%-17s seed %-8" PRIu64 " %-11s %d %s compared, %d differ\n", policy->name, seed,
            confirm_verdict_name(verdict), report->statements,
            report->statements == 1 ? "reply" : "replies", report->diff_count);
@@ -174,11 +183,13 @@ static int cli_confirm_seed(sim_world_t *world, confirm_mirror_t *mirror,
         printf("\nsimulated run with the real server's replies (policy %s, seed %" PRIu64
                "):\n%s\n", policy->name, seed, text != NULL ? text : "");
         cli_confirm_print_diffs(report);
-        rc = CLI_EXIT_VIOLATION;
+        rc = CLI_EXIT_MISMATCH; /* the real server did not do what the simulator predicted */
     }
     json_array_append_new(runs, cli_confirm_json(policy, seed, report));
     free(text);
     free(report);
+    tally->done++;
+    cli_progress_update(&tally->progress, tally->done);
     return rc;
 }
 
@@ -224,3 +235,4 @@ static json_t *cli_confirm_json(const core_policy_t *policy, uint64_t seed,
                      (json_int_t)report->real_row.remaining, "results",
                      report->real_row.batches);
 }
+

@@ -17,28 +17,32 @@ static int cli_compare_paths(const void *left, const void *right);
 
 void cli_scenarios_dir(char *buf, size_t buf_size)
 {
+    /* Built in place, the binary sits in bin/ next to scenarios/; installed
+     * by make install, in PREFIX/bin next to PREFIX/share/barriersim. */
+    static const char *const beside_exe[] = {"/../scenarios",
+                                             "/../share/barriersim/scenarios"};
     const char *env = getenv("BARRIERSIM_SCENARIOS");
     char exe[PATH_MAX];
     char resolved[PATH_MAX];
-    char *slash;
+    char *slash = NULL;
     ssize_t length;
+    size_t i;
 
     if (env != NULL && env[0] != '\0') {
         snprintf(buf, buf_size, "%s", env);
         return;
     }
 
-    /* Built in place, the binary sits in bin/ next to scenarios/. */
     length = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (length > 0) {
         exe[length] = '\0';
         slash = strrchr(exe, '/');
-        if (slash != NULL) {
-            snprintf(slash, sizeof(exe) - (size_t)(slash - exe), "/../scenarios");
-            if (realpath(exe, resolved) != NULL && cli_is_dir(resolved) &&
-                snprintf(buf, buf_size, "%s", resolved) < (int)buf_size) {
-                return;
-            }
+    }
+    for (i = 0; slash != NULL && i < sizeof(beside_exe) / sizeof(beside_exe[0]); i++) {
+        snprintf(slash, sizeof(exe) - (size_t)(slash - exe), "%s", beside_exe[i]);
+        if (realpath(exe, resolved) != NULL && cli_is_dir(resolved) &&
+            snprintf(buf, buf_size, "%s", resolved) < (int)buf_size) {
+            return;
         }
     }
     snprintf(buf, buf_size, "scenarios");

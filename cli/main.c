@@ -4,96 +4,79 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cli_usage(FILE *out, const char *program)
-{
-    fprintf(out,
-            "usage:\n"
-            "  %s run [--policy NAME|all] [--seeds A..B] [--batches N] [--workers W]\n"
-            "        [--json PATH] [--verbose] [--pct D] [--coverage]\n"
-            "      sweep seeds of the default scenario; print violations per policy;\n"
-            "      --pct D schedules with PCT at bug depth D (1..8), --coverage prints\n"
-            "      the fault cells struck and the sometimes conditions reached\n"
-            "  %s run --scenario FILE [--policy NAME|all] [--seeds A..B] [--json PATH]\n"
-            "        [--verbose]\n"
-            "      run a scenario file's policies and seeds (the options override them)\n"
-            "      and compare each policy with the file's expectations\n"
-            "  %s run --case NAME [--policy NAME|all] [--seeds A..B]\n"
-            "      the same for the field case in <scenarios>/cases/NAME.yaml, where\n"
-            "      <scenarios> is $BARRIERSIM_SCENARIOS, else ../scenarios next to the\n"
-            "      executable, else ./scenarios\n"
-            "  %s check DIR [--json PATH]\n"
-            "      run every *.yaml scenario under DIR against its expectations; print\n"
-            "      PASS or FAIL per scenario and policy with a replay command\n"
-            "  %s replay --policy NAME --seed S [--scenario FILE | --case NAME]\n"
-            "        [--batches N] [--workers W] [--trace] [--pct D] [--check]\n"
-            "      re-run one seed; print its verdict, its trace and the trace hash;\n"
-            "      --check runs it twice and names the first step where they differ\n"
-            "  %s shrink --policy NAME (--seed S | --scenario FILE | --case NAME)\n"
-            "        [--property P] [--to PATH] [--name NAME] [--json PATH] [--budget RUNS]\n"
-            "        [--pct D]\n"
-            "      reduce a failing run to a minimal one breaking the same property;\n"
-            "      print it as a transcript and write a scenario file that replays it\n"
-            "      (default PATH: shrunk-POLICY-PROPERTY-SEED.yaml); with a file, the\n"
-            "      seed defaults to the file's first seed\n"
-            "  %s explore --policy NAME [--seed S] [--batches N --workers W |\n"
-            "        --scenario FILE] [--faults F] [--picks K] [--max-schedules N]\n"
-            "        [--property P] [--to PATH] [--name NAME]\n"
-            "      run every schedule of a small scenario (default 2 batches, 2 workers)\n"
-            "      with at most F faults (2) and K out-of-order picks (1); stop at the\n"
-            "      first violation and shrink it like shrink does; --max-schedules 0\n"
-            "      (the default) sets no limit\n"
-            "  %s save --policy NAME --seed S [--scenario FILE | --case NAME |\n"
-            "        --batches N --workers W] --to PATH [--name NAME]\n"
-            "      run one seed and write a scenario file that pins its outcome and\n"
-            "      violations, for check; an existing PATH is never overwritten\n"
-            "  %s confirm [--policy NAME] [--seed S | --seeds A..B] [--scenario FILE |\n"
-            "        --case NAME] [--pg CONNINFO] [--json PATH] [--plant dec-skips-append]\n"
-            "      replay each seed on a real PostgreSQL server (--pg, else\n"
-            "      $BARRIERSIM_PG_CONNINFO, else a throwaway one started and stopped\n"
-            "      here) and compare with the simulator: agree,\n"
-            "      sim-only, real-only or disagree, with both transcripts when not agree;\n"
-            "      --plant puts a bug in the simulated server to show a disagreement\n"
-            "  %s list faults|properties|policies|mutants\n"
-            "\n"
-            "exit status: 0 no violation (with expectations: all matched), 1 violation\n"
-            "found (with expectations: a mismatch; with coverage: a fault cell never\n"
-            "struck; confirm: a run that does not agree), 2 usage error or a scenario\n"
-            "file that does not load, 3 internal failure (replay --check: the two runs\n"
-            "differ), 4 environment error (confirm: the server cannot be used)\n",
-            program, program, program, program, program, program, program, program,
-            program, program);
-}
+static bool cli_wants_help(int argc, char **argv);
+static int cli_dispatch(int argc, char **argv, const char *command);
 
 int main(int argc, char **argv)
 {
-    cli_options_t *options;
     const char *command;
-    int rc;
 
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
-        cli_usage(argc < 2 ? stderr : stdout, argv[0]);
-        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    if (argc < 2) {
+        cli_usage(stderr, argv[0]);
+        return CLI_EXIT_USAGE;
     }
-
     command = argv[1];
 
-    /* "barriersim COMMAND --help" prints the same usage as "help". */
-    if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
         cli_usage(stdout, argv[0]);
         return CLI_EXIT_OK;
     }
+    if (strcmp(command, "--version") == 0) {
+        cli_print_version(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(command, "help") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "barriersim help: expected at most one command, got \"%s\" "
+                            "and more; usage: %s help [COMMAND]\n",
+                    argv[3], argv[0]);
+            return CLI_EXIT_USAGE;
+        }
+        if (argc == 3) {
+            bool self = strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0;
+
+            return cli_help_command(stdout, argv[0], self ? "help" : argv[2]);
+        }
+        cli_usage(stdout, argv[0]);
+        return CLI_EXIT_OK;
+    }
+    if (!cli_is_command(command)) {
+        fprintf(stderr, "barriersim: unknown command \"%s\"; run \"%s help\" for the "
+                        "list\n",
+                command, argv[0]);
+        return CLI_EXIT_USAGE;
+    }
+
+    /* "barriersim COMMAND ... --help" prints that command's usage. */
+    if (cli_wants_help(argc, argv)) {
+        return cli_help_command(stdout, argv[0], command);
+    }
+    return cli_dispatch(argc, argv, command);
+}
+
+/* --help or -h anywhere after the command, before a "--". */
+static bool cli_wants_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cli_dispatch(int argc, char **argv, const char *command)
+{
+    cli_options_t *options;
+    int rc;
+
     if (strcmp(command, "list") == 0) {
         return cli_list(argc > 2 ? argv[2] : NULL);
     }
     if (strcmp(command, "check") == 0) {
         return cli_check(argc - 1, argv + 1, argv[0]);
-    }
-    if (strcmp(command, "run") != 0 && strcmp(command, "replay") != 0 &&
-        strcmp(command, "save") != 0 && strcmp(command, "shrink") != 0 &&
-        strcmp(command, "explore") != 0 && strcmp(command, "confirm") != 0) {
-        fprintf(stderr, "barriersim: unknown command \"%s\"; run \"%s help\"\n",
-                command, argv[0]);
-        return CLI_EXIT_USAGE;
     }
 
     /* The options hold a scenario and paths: too large for a small stack. */

@@ -34,6 +34,7 @@ enum {
     OPT_COVERAGE = 'V',
     OPT_PG = 'G',
     OPT_PLANT = 'L',
+    OPT_QUIET = 'q',
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -78,6 +79,7 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         {"coverage", no_argument, NULL, OPT_COVERAGE},
         {"pg", required_argument, NULL, OPT_PG},
         {"plant", required_argument, NULL, OPT_PLANT},
+        {"quiet", no_argument, NULL, OPT_QUIET},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -101,8 +103,8 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         rc = cli_parse_option(opt, optarg, options);
         if (rc == -1) {
             fprintf(stderr, "barriersim %s: unknown or incomplete option \"%s\"; "
-                            "run \"%s help\" for the options\n",
-                    command, argv[optind - 1], options->program);
+                            "run \"%s help %s\" for the options\n",
+                    command, argv[optind - 1], options->program, command);
             rc = CLI_EXIT_USAGE;
         }
     }
@@ -175,6 +177,9 @@ static int cli_parse_option(int opt, const char *arg, cli_options_t *options)
         return 0;
     case OPT_PLANT:
         return cli_parse_plant(arg, &options->bugs);
+    case OPT_QUIET:
+        options->quiet = true;
+        return 0;
     case OPT_PCT:
         return cli_parse_count("--pct", arg, SIM_PCT_DEPTH_MAX, &options->pct_depth);
     case OPT_MAX_SCHEDULES:
@@ -325,6 +330,11 @@ static int cli_check_command_options(const char *command, bool save, bool one_se
     if ((options->pg_conninfo != NULL || options->bugs != 0) &&
         strcmp(command, "confirm") != 0) {
         fprintf(stderr, "barriersim %s: --pg and --plant apply to confirm only\n", command);
+        return CLI_EXIT_USAGE;
+    }
+    if (options->quiet && strcmp(command, "run") != 0 && strcmp(command, "confirm") != 0) {
+        fprintf(stderr, "barriersim %s: --quiet applies to run and confirm, whose "
+                        "progress it turns off\n", command);
         return CLI_EXIT_USAGE;
     }
     if (options->coverage && strcmp(command, "run") != 0) {

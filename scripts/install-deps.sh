@@ -3,9 +3,14 @@
 # installed. Uses sudo when not run as root. Safe to run repeatedly.
 set -eu
 
+# libxml2-dev writes JUnit XML; the tests validate it with xmllint
+# (libxml2-utils), parse TAP with prove (perl), the workflow with
+# python3-yaml, format the man page with man-db and groff-base, and give a
+# sweep a terminal with script (bsdutils).
 PACKAGES="make gcc clang pkg-config python3 libpq-dev libcmocka-dev libfiu-dev
-fiu-utils libjansson-dev libxxhash-dev libyaml-dev lcov postgresql
-postgresql-contrib pgbouncer"
+fiu-utils libjansson-dev libxxhash-dev libyaml-dev libxml2-dev lcov postgresql
+postgresql-contrib pgbouncer libxml2-utils perl python3-yaml man-db groff-base
+bsdutils"
 
 missing=""
 for package in $PACKAGES; do

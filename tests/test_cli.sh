@@ -134,14 +134,14 @@ for name in C2 C3-autocommit C4 C5 C6 C7 C7-control C8 C8-no-claim C9 C9-ambiguo
 done | { ! grep .; }
 check $? "the corpus holds every field case, schedule and the sweep"
 
-# One wrong expectation: FAIL with the reason and a replay command, exit 1.
+# One wrong expectation: FAIL with the reason and a replay command, exit 5.
 mkdir -p "$work/wrong/sub"
 sed -e 's/^name: C1$/name: C1-wrong/' \
     -e 's/^  blind: .*/  blind: {outcome: error, violated: []}/' \
     scenarios/cases/C1.yaml >"$work/wrong/sub/c1_wrong.yaml"
 cp scenarios/cases/C3.yaml "$work/wrong/"
 "$BIN" check "$work/wrong" --json "$work/wrong.json" >"$work/wrong.txt" 2>&1
-check $([ $? -eq 1 ]; echo $?) "check with a wrong expectation exits 1"
+check $([ $? -eq 5 ]; echo $?) "check with a wrong expectation exits 5"
 grep -q '^FAIL C1-wrong blind: outcome: expected error in every seed, got complete' \
     "$work/wrong.txt"
 check $? "check prints FAIL with the reason"
@@ -201,7 +201,7 @@ check $? "run --scenario prints one expectation line per policy"
 grep -q '^blind  *1 ' "$work/run_c3.txt"
 check $? "run --scenario prints the outcome table"
 "$BIN" run --scenario "$work/wrong/sub/c1_wrong.yaml" >"$work/run_wrong.txt" 2>&1
-check $([ $? -eq 1 ]; echo $?) "run --scenario with a mismatch exits 1"
+check $([ $? -eq 5 ]; echo $?) "run --scenario with a mismatch exits 5"
 grep -q '^blind  *complete  *- *NO: outcome: expected error' "$work/run_wrong.txt" &&
     grep -q "^    replay: .* replay --policy blind --seed 1 --scenario $work/wrong/sub/c1_wrong.yaml --trace$" \
         "$work/run_wrong.txt"
@@ -346,7 +346,7 @@ mkdir -p "$work/thin"
 sed -e 's/^seeds: .*/seeds: 1..1/' -e 's/^name: all-faults/name: thin/' \
     scenarios/sweeps/all-faults.yaml >"$work/thin/thin.yaml"
 "$BIN" check "$work/thin" >"$work/thin.txt" 2>&1
-check $([ $? -eq 1 ] && grep -q '^FAIL thin coverage: .* never struck' "$work/thin.txt"; echo $?) \
+check $([ $? -eq 5 ] && grep -q '^FAIL thin coverage: .* never struck' "$work/thin.txt"; echo $?) \
     "check fails a scenario whose enabled fault cells were not all struck"
 "$BIN" run --policy phase-split --seeds 1..300 --coverage >"$work/cov.txt" 2>&1
 grep -q '^F5 ' "$work/cov.txt" && grep -q 'ambiguous_decrement' "$work/cov.txt"
@@ -373,10 +373,10 @@ PY
     check $? "confirm --json lists each run's verdict"
     "$BIN" confirm --policy phase-split --seed 3 --plant dec-skips-append \
         >"$work/plant.txt" 2>&1
-    check $([ $? -eq 1 ] && grep -q '(real server)' "$work/plant.txt" && \
+    check $([ $? -eq 5 ] && grep -q '(real server)' "$work/plant.txt" && \
             grep -q 'DIFFERS from the simulator' "$work/plant.txt" && \
             grep -q '^differences (simulator | real server):' "$work/plant.txt"; echo $?) \
-        "confirm prints both transcripts on a planted simulator bug and exits 1"
+        "confirm prints both transcripts on a planted simulator bug and exits 5"
     "$BIN" confirm --scenario scenarios/schedules/sigma9.yaml --policy phase-split \
         >"$work/reaper.txt" 2>&1
     check $([ $? -eq 0 ] && grep -q '1 agree' "$work/reaper.txt"; echo $?) \
