@@ -53,15 +53,31 @@ void cli_usage(FILE *out, const char *program)
             "      here) and compare with the simulator: agree,\n"
             "      sim-only, real-only or disagree, with both transcripts when not agree;\n"
             "      --plant puts a bug in the simulated server to show a disagreement\n"
+            "  %s compare [--scenario FILE|DIR]... [--policy LIST] [--seeds A..B]\n"
+            "        --out DIR [--shard K/N] [--shrink-budget RUNS] [--confirm-json PATH]...\n"
+            "      sweep the built-in default scenario and the files named under each\n"
+            "      policy of LIST (names separated by commas, or all, the default) and\n"
+            "      write DIR/report.json, report.md and report.html: violations per\n"
+            "      10,000 seeds, outcomes, time to terminal, retry costs, a shrunk\n"
+            "      counterexample per violated property, sim-vs-real agreement from\n"
+            "      confirm --json files; --shard K/N runs seeds s with (s - A) mod N =\n"
+            "      K - 1 and writes that shard's report.json; SIGINT writes a partial\n"
+            "      report and exits 130\n"
+            "  %s compare --resume DIR\n"
+            "      continue the partial report in DIR to the report of an uninterrupted run\n"
+            "  %s merge OUT_DIR SHARD.json|SHARD_DIR... [--confirm-json PATH]...\n"
+            "      combine the shard reports of one sweep into the report of a single run\n"
             "  %s list faults|properties|policies|mutants\n"
             "\n"
             "exit status: 0 no violation (with expectations: all matched), 1 violation\n"
             "found (with expectations: a mismatch; with coverage: a fault cell never\n"
             "struck; confirm: a run that does not agree), 2 usage error or a scenario\n"
             "file that does not load, 3 internal failure (replay --check: the two runs\n"
-            "differ), 4 environment error (confirm: the server cannot be used)\n",
+            "differ), 4 environment error (confirm: the server cannot be used);\n"
+            "compare and merge exit 0 once the report is written, whatever it shows,\n"
+            "and compare exits 130 after writing a partial report on SIGINT or SIGTERM\n",
             program, program, program, program, program, program, program, program,
-            program, program);
+            program, program, program, program, program);
 }
 
 int main(int argc, char **argv)
@@ -87,6 +103,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(command, "check") == 0) {
         return cli_check(argc - 1, argv + 1, argv[0]);
+    }
+    if (strcmp(command, "compare") == 0) {
+        return cli_compare(argc - 1, argv + 1, argv[0]);
+    }
+    if (strcmp(command, "merge") == 0) {
+        return cli_merge(argc - 1, argv + 1, argv[0]);
     }
     if (strcmp(command, "run") != 0 && strcmp(command, "replay") != 0 &&
         strcmp(command, "save") != 0 && strcmp(command, "shrink") != 0 &&
