@@ -355,7 +355,7 @@ bool report_compare_same_sweep(const report_compare_t *a, const report_compare_t
 const char *report_outcome_key(report_outcome_t outcome)
 {
     static const char *const keys[] = {
-#define REPORT_OUTCOME_KEY(id, key, text) key,
+#define REPORT_OUTCOME_KEY(id, key, label, text) key,
         REPORT_OUTCOME_MAP(REPORT_OUTCOME_KEY)
 #undef REPORT_OUTCOME_KEY
     };
@@ -364,10 +364,22 @@ const char *report_outcome_key(report_outcome_t outcome)
     return keys[outcome];
 }
 
+const char *report_outcome_label(report_outcome_t outcome)
+{
+    static const char *const labels[] = {
+#define REPORT_OUTCOME_LABEL(id, key, label, text) label,
+        REPORT_OUTCOME_MAP(REPORT_OUTCOME_LABEL)
+#undef REPORT_OUTCOME_LABEL
+    };
+
+    assert(outcome >= 0 && outcome < REPORT_OUTCOME_COUNT);
+    return labels[outcome];
+}
+
 const char *report_outcome_text(report_outcome_t outcome)
 {
     static const char *const texts[] = {
-#define REPORT_OUTCOME_TEXT(id, key, text) text,
+#define REPORT_OUTCOME_TEXT(id, key, label, text) text,
         REPORT_OUTCOME_MAP(REPORT_OUTCOME_TEXT)
 #undef REPORT_OUTCOME_TEXT
     };

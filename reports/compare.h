@@ -50,16 +50,19 @@
 #define REPORT_PROGRAM "barriersim"     /* the program named in replay commands */
 #define REPORT_ERROR_MAX 1024
 
-/* How a run ended, from the user's side. X(id, key, text) */
+/* How a run ended, from the user's side. X(id, key, label, text) */
 #define REPORT_OUTCOME_MAP(X)                                                  \
-    X(COMPLETED, "completed", "the callback fired and the execution is COMPLETED") \
-    X(ERROR, "error", "marked ERROR by the workers or the status API")         \
-    X(REAPER, "stranded_until_reaper", "stranded until a reaper marked it ERROR") \
-    X(STRANDED, "stranded", "still EXECUTING at the end; the barrier row waits") \
-    X(LOST, "lost", "still EXECUTING with no barrier row and no callback")
+    X(COMPLETED, "completed", "completed",                                     \
+      "the callback fired and the execution is COMPLETED")                     \
+    X(ERROR, "error", "error", "marked ERROR by the workers or the status API") \
+    X(REAPER, "stranded_until_reaper", "stranded until reaper",                \
+      "stranded until a reaper marked it ERROR")                               \
+    X(STRANDED, "stranded", "stranded",                                        \
+      "still EXECUTING at the end; the barrier row waits")                     \
+    X(LOST, "lost", "lost", "still EXECUTING with no barrier row and no callback")
 
 typedef enum {
-#define REPORT_OUTCOME_ENUM(id, key, text) REPORT_OUTCOME_##id,
+#define REPORT_OUTCOME_ENUM(id, key, label, text) REPORT_OUTCOME_##id,
     REPORT_OUTCOME_MAP(REPORT_OUTCOME_ENUM)
 #undef REPORT_OUTCOME_ENUM
     REPORT_OUTCOME_COUNT
@@ -213,6 +216,7 @@ int report_compare_read_file(const char *path, report_compare_t *report, char *e
 
 /* Names for the writers. */
 const char *report_outcome_key(report_outcome_t outcome);
+const char *report_outcome_label(report_outcome_t outcome);
 const char *report_outcome_text(report_outcome_t outcome);
 const char *report_metric_key(report_metric_t metric);
 /* "barriersim replay --policy P --seed S [--scenario FILE]" into buf. */

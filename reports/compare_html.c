@@ -137,7 +137,7 @@ static void report_html_table(FILE *out, const report_compare_t *report, int sce
                  "those the retries sent.</p>\n<table>\n<tr><th>policy</th><th>runs</th>");
     for (i = 0; i < REPORT_OUTCOME_COUNT; i++) {
         fprintf(out, "<th title=\"%s\">%s</th>", report_outcome_text((report_outcome_t)i),
-                report_outcome_key((report_outcome_t)i));
+                report_outcome_label((report_outcome_t)i));
     }
     fprintf(out, "<th>time to terminal</th><th>retries</th><th>reconnects</th>"
                  "<th>extra round trips</th></tr>\n");

@@ -10,7 +10,7 @@
 #define SVG_HEAT_COL_W 50
 #define SVG_BAR_W 560
 #define SVG_NOTE_W 200       /* text right of a bar or a range */
-#define SVG_AXIS_H 34
+#define SVG_AXIS_H 46
 #define SVG_RATE_CLASS_COUNT 7
 #define SVG_TICK_MAX 8
 
@@ -25,8 +25,6 @@ static const char *const svg_rate_label[SVG_RATE_CLASS_COUNT] = {
 
 static const char *const svg_outcome_fill[REPORT_OUTCOME_COUNT] = {
     "#2e8b57", "#f28e2b", "#8e6bbf", "#9aa0a6", "#c0392b"};
-static const char *const svg_outcome_label[REPORT_OUTCOME_COUNT] = {
-    "completed", "error", "stranded until reaper", "stranded", "lost"};
 
 static int svg_rate_class(double rate);
 static void svg_open(FILE *out, int width, int height, const char *label);
@@ -106,8 +104,8 @@ void report_svg_outcomes(FILE *out, const report_compare_t *report, int scenario
     for (i = 0; i < REPORT_OUTCOME_COUNT; i++) {
         fprintf(out, "<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                      "<text x=\"%d\" y=\"16\" font-size=\"12\">%s</text>\n",
-                legend_x, svg_outcome_fill[i], legend_x + 16, svg_outcome_label[i]);
-        legend_x += 28 + 7 * (int)strlen(svg_outcome_label[i]);
+                legend_x, svg_outcome_fill[i], legend_x + 16, report_outcome_label((report_outcome_t)i));
+        legend_x += 28 + 7 * (int)strlen(report_outcome_label((report_outcome_t)i));
     }
 
     for (p = 0; p < report->policy_count; p++) {
@@ -126,7 +124,7 @@ void report_svg_outcomes(FILE *out, const report_compare_t *report, int scenario
                          "fill=\"%s\"><title>%s, %s: %" PRIu64 " of %" PRIu64
                          " runs</title></rect>\n",
                     x, y + 3, w, SVG_ROW_H - 6, svg_outcome_fill[i],
-                    report->policies[p]->name, svg_outcome_label[i], cell->outcomes[i],
+                    report->policies[p]->name, report_outcome_label((report_outcome_t)i), cell->outcomes[i],
                     cell->runs);
             x += w;
         }
@@ -308,7 +306,7 @@ static void svg_terminal_axis(FILE *out, int y, uint64_t axis_max_us, uint64_t s
                      "fill=\"#555\">%s</text>\n",
                 x, SVG_LEGEND_H - 4, x, y + 6, x, y + 20, tick == 0 ? "0" : text);
     }
-    fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#555\">virtual time "
-                 "from the start of the run</text>\n",
-            SVG_LABEL_W + SVG_BAR_W + 8, y + 20);
+    fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\" "
+                 "fill=\"#555\">virtual time from the start of the run</text>\n",
+            SVG_LABEL_W + SVG_BAR_W / 2, y + 36);
 }
