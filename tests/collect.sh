@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run every test binary given as an argument and the command-line tests, then
+# Run every test binary given as an argument and the command-line tests
+# (tests/test_cli.sh, tests/test_compare.sh), then
 # print the totals as "N passed, N failed". Exits 1 when a test failed.
 # PRECHECKS may name a file of "ok - ..." / "not ok - ..." lines from checks
 # run before (lint, compiler builds); they count like tests.
@@ -35,17 +36,22 @@ for binary in "$@"; do
     failed=$((failed + bad))
 done
 
-echo "== tests/test_cli.sh"
-sh tests/test_cli.sh >"$log" 2>&1
-cat "$log"
-ok=$(grep -c '^ok ' "$log")
-bad=$(grep -c '^not ok ' "$log")
-if ! grep -q '^cli tests done$' "$log"; then
-    echo "tests/test_cli.sh stopped early"
-    bad=$((bad + 1))
-fi
-passed=$((passed + ok))
-failed=$((failed + bad))
+# Each shell test prints "ok"/"not ok" lines and ends with "NAME tests done".
+for script in tests/test_cli.sh:cli tests/test_compare.sh:compare; do
+    name=${script#*:}
+    script=${script%%:*}
+    echo "== $script"
+    sh "$script" >"$log" 2>&1
+    cat "$log"
+    ok=$(grep -c '^ok ' "$log")
+    bad=$(grep -c '^not ok ' "$log")
+    if ! grep -q "^$name tests done\$" "$log"; then
+        echo "$script stopped early"
+        bad=$((bad + 1))
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+done
 
 echo
 echo "$passed passed, $failed failed"
