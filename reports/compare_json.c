@@ -251,7 +251,7 @@ static json_t *report_example_json(const report_compare_t *report, int scenario,
 static json_t *report_histo_json(const report_histo_t *histo)
 {
     json_t *obj = json_object();
-    json_t *buckets = json_array();
+    json_t *buckets = json_object();
     int i;
 
     json_object_set_new(obj, "count", json_integer((json_int_t)histo->count));
@@ -264,11 +264,13 @@ static json_t *report_histo_json(const report_histo_t *histo)
         json_object_set_new(obj, "p99",
                             json_integer((json_int_t)report_histo_percentile(histo, 99)));
     }
+    /* Keys are the buckets' lowest values, in increasing order. */
     for (i = 0; i < REPORT_HISTO_BUCKET_COUNT; i++) {
+        char key[32];
+
         if (histo->buckets[i] > 0) {
-            json_array_append_new(buckets,
-                                  json_pack("[I,I]", (json_int_t)report_histo_bucket_low(i),
-                                            (json_int_t)histo->buckets[i]));
+            snprintf(key, sizeof(key), "%" PRIu64, report_histo_bucket_low(i));
+            json_object_set_new(buckets, key, json_integer((json_int_t)histo->buckets[i]));
         }
     }
     json_object_set_new(obj, "buckets", buckets);
@@ -477,11 +479,11 @@ static int report_read_histo(report_reader_t *r, const json_t *obj,
                              report_histo_t *histo)
 {
     json_t *buckets = json_object_get(obj, "buckets");
-    json_t *pair;
+    json_t *value;
+    const char *key;
     uint64_t total = 0;
-    size_t i;
 
-    if (!json_is_object(obj) || !json_is_array(buckets) ||
+    if (!json_is_object(obj) || !json_is_object(buckets) ||
         report_read_u64(r, obj, "count", &histo->count) != 0) {
         return report_fail(r, "metrics", "histograms with count and buckets");
     }
@@ -490,15 +492,18 @@ static int report_read_histo(report_reader_t *r, const json_t *obj,
                              report_read_u64(r, obj, "sum", &histo->sum) != 0)) {
         return -1;
     }
-    json_array_foreach(buckets, i, pair) {
-        json_int_t low = json_integer_value(json_array_get(pair, 0));
-        json_int_t count = json_integer_value(json_array_get(pair, 1));
-        int bucket = report_histo_bucket((uint64_t)low);
+    json_object_foreach(buckets, key, value) {
+        char *end = NULL;
+        uint64_t low = strtoull(key, &end, 10);
+        json_int_t count = json_integer_value(value);
+        int bucket = report_histo_bucket(low);
 
-        if (low < 0 || count <= 0 || report_histo_bucket_low(bucket) != (uint64_t)low) {
-            return report_fail(r, "buckets", "pairs [lowest value of a bucket, count > 0]");
+        if (key[0] < '0' || key[0] > '9' || *end != '\0' || !json_is_integer(value) ||
+            count <= 0 || report_histo_bucket_low(bucket) != low || histo->buckets[bucket] != 0) {
+            return report_fail(r, "buckets", "keys that are the lowest value of a bucket, "
+                               "each once, with a count above 0");
         }
-        histo->buckets[bucket] += (uint64_t)count;
+        histo->buckets[bucket] = (uint64_t)count;
         total += (uint64_t)count;
     }
     if (total != histo->count) {
