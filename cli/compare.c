@@ -488,7 +488,7 @@ static bool cli_compare_examples(cli_sweep_t *sweep)
 }
 
 /* Shrink one failing seed and render the shrunk run's transcript. A failed
- * shrink is kept as the example's error, so the report says why. */
+ * shrink is kept as the example's error, so that the report shows why. */
 static void cli_compare_example(sim_world_t *world, const scen_t *scen,
                                 const core_policy_t *policy, uint64_t seed, int prop,
                                 int budget, report_example_t *out)
@@ -566,10 +566,11 @@ static char *cli_compare_transcript(sim_world_t *world, const sim_shrink_t *shri
     return text;
 }
 
-/* Keep a transcript short enough for a report: up to a few lines after the
- * violation of prop, and of a long run its start and the lines leading to
- * the violation. Reaper ticks can make a shrunk run thousands of lines long;
- * `shrink` prints it whole. Takes text; returns the kept text or NULL. */
+/* Shorten a transcript for a report. It ends a few lines after the
+ * violation of prop, and of a long run only the start and the lines leading
+ * to the violation stay. Reaper ticks can make a shrunk run thousands of
+ * lines long, and `shrink` prints it whole. Takes text and returns the kept
+ * text, or NULL when out of memory. */
 static char *cli_compare_cut(char *text, int prop)
 {
     char marker[64];
@@ -617,7 +618,7 @@ static char *cli_compare_cut(char *text, int prop)
     return kept;
 }
 
-/* Write the report (partial when stopped) and say what happened. */
+/* Write the report (partial when stopped) and print where it went. */
 static int cli_compare_finish(cli_sweep_t *sweep, bool stopped)
 {
     report_compare_t *report = &sweep->report;

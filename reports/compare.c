@@ -1,5 +1,5 @@
 /* compare — the comparison report's data: add runs, merge shards, count
- * confirmations, name things. */
+ * confirmations, and format names and commands for the writers. */
 #include "compare.h"
 
 #include <assert.h>
@@ -24,8 +24,10 @@ int report_compare_init(report_compare_t *report, int scenario_count,
 {
     int i;
 
-    assert(scenario_count >= 0 && scenario_count <= REPORT_SCENARIO_MAX);
-    assert(policy_count >= 0 && policy_count <= REPORT_POLICY_MAX);
+    assert(scenario_count >= 0);
+    assert(scenario_count <= REPORT_SCENARIO_MAX);
+    assert(policy_count >= 0);
+    assert(policy_count <= REPORT_POLICY_MAX);
     memset(report, 0, sizeof(*report));
     report->complete = true;
     report->scenario_count = scenario_count;
@@ -69,7 +71,8 @@ int report_compare_scenario(report_compare_t *report, int index, const scen_t *s
 {
     report_scenario_t *s = &report->scenarios[index];
 
-    assert(index >= 0 && index < report->scenario_count);
+    assert(index >= 0);
+    assert(index < report->scenario_count);
     if (report_scenario_fingerprint(scen, s->fingerprint, error, error_size) != 0) {
         return -1;
     }
@@ -100,7 +103,7 @@ int report_scenario_fingerprint(const scen_t *scen, char fingerprint[17], char *
     }
 
     /* The fingerprint covers everything a run reads, as the file writer
-     * spells it, so a changed file is told from the one a report used. */
+     * spells it, so merge and --resume detect a changed scenario file. */
     rc = scen_write(out, scen, NULL, write_error, sizeof(write_error));
     fclose(out);
     if (rc != 0) {
@@ -360,7 +363,8 @@ const char *report_outcome_key(report_outcome_t outcome)
 #undef REPORT_OUTCOME_KEY
     };
 
-    assert(outcome >= 0 && outcome < REPORT_OUTCOME_COUNT);
+    assert(outcome >= 0);
+    assert(outcome < REPORT_OUTCOME_COUNT);
     return keys[outcome];
 }
 
@@ -372,7 +376,8 @@ const char *report_outcome_label(report_outcome_t outcome)
 #undef REPORT_OUTCOME_LABEL
     };
 
-    assert(outcome >= 0 && outcome < REPORT_OUTCOME_COUNT);
+    assert(outcome >= 0);
+    assert(outcome < REPORT_OUTCOME_COUNT);
     return labels[outcome];
 }
 
@@ -384,7 +389,8 @@ const char *report_outcome_text(report_outcome_t outcome)
 #undef REPORT_OUTCOME_TEXT
     };
 
-    assert(outcome >= 0 && outcome < REPORT_OUTCOME_COUNT);
+    assert(outcome >= 0);
+    assert(outcome < REPORT_OUTCOME_COUNT);
     return texts[outcome];
 }
 
@@ -396,7 +402,8 @@ const char *report_metric_key(report_metric_t metric)
 #undef REPORT_METRIC_KEY
     };
 
-    assert(metric >= 0 && metric < REPORT_METRIC_COUNT);
+    assert(metric >= 0);
+    assert(metric < REPORT_METRIC_COUNT);
     return keys[metric];
 }
 

@@ -1,8 +1,9 @@
 /*
- * compare — the policy comparison report: per scenario and policy, how
- * often each property broke, how runs ended, how long they took and what
- * their retries cost, the shrunk counterexample of each violated property,
- * and the sim-vs-real agreement where confirmation ran.
+ * compare — the policy comparison report. Per scenario and policy it counts
+ * how often each property broke and how runs ended, and keeps how long
+ * they took and what their retries cost. It also keeps the shrunk
+ * counterexample of each violated property, and the sim-vs-real agreement
+ * where confirmation ran.
  *
  * The report is data first (report_compare_t), written as report.json
  * (compare_json.c, schema in docs/REPORT_SCHEMA.md), report.md
@@ -50,7 +51,7 @@
 #define REPORT_PROGRAM "barriersim"     /* the program named in replay commands */
 #define REPORT_ERROR_MAX 1024
 
-/* How a run ended, from the user's side. X(id, key, label, text) */
+/* The outcome of a run as the report counts it. X(id, key, label, text) */
 #define REPORT_OUTCOME_MAP(X)                                                  \
     X(COMPLETED, "completed", "completed",                                     \
       "the callback fired and the execution is COMPLETED")                     \
@@ -178,11 +179,11 @@ int report_compare_confirm(report_compare_t *report, const json_t *doc,
 /* Forget every confirmation. */
 void report_compare_confirm_clear(report_compare_t *report);
 
-/* Merge shard reports into out (initialised here). Every shard must be
- * complete and of the same scenarios, policies, seeds, shard count and
- * shrink budget; together they must hold shards 1..N once each, and equal
- * confirmations. Returns 0, or -1 with a message naming the shard (by its
- * index in names) and what differs. */
+/* Merge shard reports into out, which this initialises. Every shard must
+ * be complete and have the same scenarios, policies, seeds, shard count,
+ * shrink budget and confirmations. Together they must be shards 1..N, each
+ * once. Returns 0, or -1 with a message naming the shard (from names) and
+ * what differs. */
 int report_compare_merge(report_compare_t *out, const report_compare_t *shards,
                          const char *const *names, int shard_count, char *error,
                          size_t error_size);

@@ -247,7 +247,8 @@ static json_t *report_example_json(const report_compare_t *report, int scenario,
     return obj;
 }
 
-/* Percentiles are written for readers; the reader recomputes them. */
+/* Percentiles are written for readers. report_compare_from_json ignores
+ * them, and every write computes them again from the buckets. */
 static json_t *report_histo_json(const report_histo_t *histo)
 {
     json_t *obj = json_object();

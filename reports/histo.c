@@ -52,7 +52,8 @@ uint64_t report_histo_percentile(const report_histo_t *histo, int percent)
     uint64_t value;
     int i;
 
-    assert(percent >= 1 && percent <= 100);
+    assert(percent >= 1);
+    assert(percent <= 100);
     if (histo->count == 0) {
         return 0;
     }
@@ -98,7 +99,8 @@ uint64_t report_histo_bucket_low(int bucket)
     int octave;
     int sub;
 
-    assert(bucket >= 0 && bucket < REPORT_HISTO_BUCKET_COUNT);
+    assert(bucket >= 0);
+    assert(bucket < REPORT_HISTO_BUCKET_COUNT);
     if (bucket < REPORT_HISTO_EXACT_MAX) {
         return (uint64_t)bucket;
     }

@@ -7,8 +7,8 @@
  * as in HdrHistogram with two significant digits. Values at or above
  * REPORT_HISTO_VALUE_MAX land in the top bucket.
  *
- * Percentiles are nearest-rank: the p-th is the lowest value of the bucket
- * that holds the ceil(p * count / 100)-th smallest value, clamped to the
+ * Percentiles are nearest-rank. The p-th is the lowest value of the bucket
+ * that contains the ceil(p * count / 100)-th smallest value, clamped to the
  * exact minimum and maximum. They depend only on the bucket counts, so two
  * histograms merged give the same percentiles as one histogram fed every
  * value: sharded sweeps merge to the single-process report.

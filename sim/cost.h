@@ -10,10 +10,10 @@
  *    dispatch, consumer) after its first one for that role in the run,
  *    because the earlier one died, was reaped or was dropped by a restart;
  *  - an extra round trip is a connection attempt or a statement sent
- *    because of a retry: from a transaction retry or a commit resolution
- *    to the reply to the re-run transaction's COMMIT (or the end of the
- *    call), every round trip of a replayed task, and each repeated
- *    connection attempt of the connect loop.
+ *    because of a retry. That is every round trip from a transaction retry
+ *    or a commit resolution up to the reply to the re-run transaction's
+ *    COMMIT (or the end of the call), every round trip of a replayed task,
+ *    and each repeated connection attempt of the connect loop.
  *
  * Counts come from the world's events (one hook in sim_world_emit), except
  * reconnects, which the simulated connect counts because only it knows the

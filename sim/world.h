@@ -137,7 +137,7 @@ typedef struct sim_actor sim_actor_t;
 
 /* The backend argument of sim_conn_ops.connect: which actor opens a
  * connection, and for which of its roles (0 barrier, 1 dispatch, 2
- * consumer), so that a reconnect is told from a first connection. */
+ * consumer), so that a reconnect is distinguished from a first connection. */
 typedef struct {
     sim_actor_t *actor;
     int role_index;

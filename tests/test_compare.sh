@@ -37,17 +37,21 @@ check $? "compare leaves no temporary file"
 python3 - "$work/single/report.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert doc["schema"] == 1 and doc["kind"] == "barriersim-compare", doc["schema"]
-assert doc["complete"] is True and "shard" not in doc
+assert doc["schema"] == 1, doc["schema"]
+assert doc["kind"] == "barriersim-compare", doc["kind"]
+assert doc["complete"] is True
+assert "shard" not in doc
 assert doc["policies"] == ["no-retry", "blind", "phase-split"]
 names = [s["name"] for s in doc["scenarios"]]
 assert names == ["default", "C3"], names
 default = doc["scenarios"][0]
-assert default["file"] is None and default["seeds"] == 90
+assert default["file"] is None, default["file"]
+assert default["seeds"] == 90, default["seeds"]
 blind = default["policies"]["blind"]
 assert blind["runs"] == 90
 s4 = blind["violated"]["S4"]
-assert s4["count"] == blind["violations"]["S4"] > 0
+assert s4["count"] == blind["violations"]["S4"], s4
+assert s4["count"] > 0, s4
 assert abs(s4["per_10k"] - s4["count"] * 10000 / 90) < 1e-6
 assert s4["replay"] == "barriersim replay --policy blind --seed %d" % s4["first_seed"]
 example = s4["counterexample"]
@@ -177,7 +181,9 @@ python3 - "$work/confirmed/report.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 blind = doc["scenarios"][0]["policies"]["blind"]["confirmation"]
-assert blind["runs"] == 2 and blind["agree"] == 1 and blind["lock-race"] == 1, blind
+assert blind["runs"] == 2, blind
+assert blind["agree"] == 1, blind
+assert blind["lock-race"] == 1, blind
 assert blind["agreement"] == 1.0, blind
 assert doc["confirmation"]["unmatched"] == 0
 assert "counterexample" not in json.dumps(doc)

@@ -506,8 +506,8 @@ static void test_report_md_tables(void **state)
 }
 
 /* C1: a pooler reaps idle connections during a long batch. phase-split
- * retries the decrement once on a new connection; the queue client retries
- * an acknowledgement whose connection was reaped whatever the policy, so
+ * retries the decrement once on a new connection. The queue client retries
+ * an acknowledgement whose connection was reaped under every policy, so
  * no-retry counts that retry alone. */
 static void test_report_cost_counts_c1(void **state)
 {
