@@ -4,6 +4,7 @@
  * writes the partial report, which --resume DIR continues. */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -79,6 +80,8 @@ static int cli_compare_finish(cli_sweep_t *sweep, bool stopped);
 static void cli_compare_progress(cli_sweep_t *sweep, int scenario, bool force);
 static void cli_compare_on_signal(int signo);
 static int cli_compare_parse_list(const char *value, cli_compare_options_t *options);
+static bool cli_compare_add_policy(cli_compare_options_t *options,
+                                   const core_policy_t *policy);
 static int cli_compare_parse_seeds(const char *value, cli_compare_options_t *options);
 static int cli_compare_parse_shard(const char *value, cli_compare_options_t *options);
 static void cli_sweep_free(cli_sweep_t *sweep);
@@ -675,7 +678,8 @@ static void cli_compare_on_signal(int signo)
     cli_compare_stop = 1;
 }
 
-/* --policy LIST: names separated by commas, or all; repeatable. */
+/* --policy LIST: names separated by commas, or all; repeatable. A name
+ * given twice is an error, but all adds only the policies not named yet. */
 static int cli_compare_parse_list(const char *value, cli_compare_options_t *options)
 {
     char copy[1024];
@@ -689,13 +693,11 @@ static int cli_compare_parse_list(const char *value, cli_compare_options_t *opti
     }
     for (name = strtok_r(copy, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
         const core_policy_t *policy = core_policy_find(name);
-        bool all = strcmp(name, "all") == 0;
 
-        for (i = 0; all && i < core_policy_count() && options->policy_count < CLI_POLICY_MAX;
-             i++) {
-            options->policies[options->policy_count++] = core_policy_at(i);
-        }
-        if (all) {
+        if (strcmp(name, "all") == 0) {
+            for (i = 0; i < core_policy_count(); i++) {
+                cli_compare_add_policy(options, core_policy_at(i));
+            }
             continue;
         }
         if (policy == NULL) {
@@ -703,16 +705,31 @@ static int cli_compare_parse_list(const char *value, cli_compare_options_t *opti
                             "from \"%s list policies\", or all\n", name, options->program);
             return CLI_EXIT_USAGE;
         }
-        for (i = 0; i < options->policy_count && options->policies[i] != policy; i++) {
-        }
-        if (i < options->policy_count || options->policy_count == CLI_POLICY_MAX) {
-            fprintf(stderr, "barriersim compare: policy \"%s\" is named twice in --policy, "
-                            "or more than %d policies are named\n", name, CLI_POLICY_MAX);
+        if (!cli_compare_add_policy(options, policy)) {
+            fprintf(stderr, "barriersim compare: policy \"%s\" is named twice in --policy\n",
+                    name);
             return CLI_EXIT_USAGE;
         }
-        options->policies[options->policy_count++] = policy;
     }
     return 0;
+}
+
+/* Add policy unless the list has it already; false when it had. */
+static bool cli_compare_add_policy(cli_compare_options_t *options,
+                                   const core_policy_t *policy)
+{
+    int i;
+
+    for (i = 0; i < options->policy_count; i++) {
+        if (options->policies[i] == policy) {
+            return false;
+        }
+    }
+
+    /* Every policy fits: CLI_POLICY_MAX is at least core_policy_count(). */
+    assert(options->policy_count < CLI_POLICY_MAX);
+    options->policies[options->policy_count++] = policy;
+    return true;
 }
 
 static int cli_compare_parse_seeds(const char *value, cli_compare_options_t *options)

@@ -11,16 +11,14 @@
 
 #define CLI_MERGE_USAGE "usage: merge OUT_DIR SHARD.json|SHARD_DIR... [--confirm-json PATH]..."
 
+static int cli_merge_parse(int argc, char **argv, char **confirm_paths,
+                           int *confirm_count);
 static int cli_merge_read(int count, char **args, report_compare_t *shards,
                           char (*paths)[PATH_MAX]);
 static int cli_merge_confirm(report_compare_t *merged, int count, char **paths);
 
 int cli_merge(int argc, char **argv, const char *program)
 {
-    static const struct option long_options[] = {
-        {"confirm-json", required_argument, NULL, 'c'},
-        {NULL, 0, NULL, 0},
-    };
     char *confirm_paths[REPORT_CONFIRM_FILE_MAX];
     int confirm_count = 0;
     report_compare_t merged;
@@ -29,28 +27,15 @@ int cli_merge(int argc, char **argv, const char *program)
     const char **names;
     char error[CLI_ERROR_MAX];
     int shard_count;
-    int opt;
     int rc;
     int i;
 
     (void)program;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        if (opt != 'c' || confirm_count == REPORT_CONFIRM_FILE_MAX) {
-            fprintf(stderr, "barriersim merge: unknown or incomplete option \"%s\", or more "
-                            "than %d --confirm-json; " CLI_MERGE_USAGE "\n",
-                    argv[optind - 1], REPORT_CONFIRM_FILE_MAX);
-            return CLI_EXIT_USAGE;
-        }
-        confirm_paths[confirm_count++] = optarg;
+    rc = cli_merge_parse(argc, argv, confirm_paths, &confirm_count);
+    if (rc != 0) {
+        return rc;
     }
     shard_count = argc - optind - 1;
-    if (shard_count < 1) {
-        fprintf(stderr, "barriersim merge: give the output folder and at least one shard "
-                        "report; " CLI_MERGE_USAGE "\n");
-        return CLI_EXIT_USAGE;
-    }
 
     shards = calloc((size_t)shard_count, sizeof(*shards));
     paths = calloc((size_t)shard_count, sizeof(*paths));
@@ -91,7 +76,37 @@ int cli_merge(int argc, char **argv, const char *program)
     return rc;
 }
 
-/* Each argument is a report file, or a folder holding report.json. */
+/* Collect --confirm-json options and check that an output folder and at
+ * least one shard follow; optind then points at the output folder. */
+static int cli_merge_parse(int argc, char **argv, char **confirm_paths,
+                           int *confirm_count)
+{
+    static const struct option long_options[] = {
+        {"confirm-json", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        if (opt != 'c' || *confirm_count == REPORT_CONFIRM_FILE_MAX) {
+            fprintf(stderr, "barriersim merge: unknown or incomplete option \"%s\", or more "
+                            "than %d --confirm-json; " CLI_MERGE_USAGE "\n",
+                    argv[optind - 1], REPORT_CONFIRM_FILE_MAX);
+            return CLI_EXIT_USAGE;
+        }
+        confirm_paths[(*confirm_count)++] = optarg;
+    }
+    if (argc - optind < 2) {
+        fprintf(stderr, "barriersim merge: give the output folder and at least one shard "
+                        "report; " CLI_MERGE_USAGE "\n");
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Each argument is a report file, or a folder containing report.json. */
 static int cli_merge_read(int count, char **args, report_compare_t *shards,
                           char (*paths)[PATH_MAX])
 {
