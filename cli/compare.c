@@ -228,6 +228,7 @@ static int cli_compare_option(int opt, const char *arg, cli_compare_options_t *o
 /* Load the scenarios, describe them in a new report, add confirmations. */
 static int cli_compare_setup(cli_compare_options_t *options, cli_sweep_t *sweep)
 {
+    char error[CLI_ERROR_MAX];
     char **files = NULL;
     int file_count = 0;
     int rc = 0;
@@ -271,6 +272,12 @@ static int cli_compare_setup(cli_compare_options_t *options, cli_sweep_t *sweep)
     if (rc == 0) {
         sweep->world = cli_world_new(NULL);
         rc = sweep->world == NULL ? CLI_EXIT_INTERNAL : 0;
+    }
+
+    /* A folder that cannot be made fails now, not after the sweep. */
+    if (rc == 0 && report_make_dir(options->out_dir, error, sizeof(error)) != 0) {
+        fprintf(stderr, "barriersim compare: %s\n", error);
+        rc = CLI_EXIT_USAGE;
     }
     return rc;
 }

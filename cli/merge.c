@@ -56,6 +56,10 @@ int cli_merge(int argc, char **argv, const char *program)
     if (rc == 0 && confirm_count > 0) {
         rc = cli_merge_confirm(&merged, confirm_count, confirm_paths);
     }
+    if (rc == 0 && report_make_dir(argv[optind], error, sizeof(error)) != 0) {
+        fprintf(stderr, "barriersim merge: %s\n", error);
+        rc = CLI_EXIT_USAGE;
+    }
     if (rc == 0 && report_compare_write_dir(&merged, argv[optind], false, error,
                                             sizeof(error)) != 0) {
         fprintf(stderr, "barriersim merge: %s\n", error);

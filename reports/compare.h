@@ -211,6 +211,10 @@ void report_compare_write_html(FILE *out, const report_compare_t *report);
 int report_compare_write_dir(const report_compare_t *report, const char *dir,
                              bool json_only, char *error, size_t error_size);
 
+/* Create dir and its missing parents, as mkdir -p does. Returns 0, or -1
+ * with a message naming the folder that could not be made. */
+int report_make_dir(const char *dir, char *error, size_t error_size);
+
 /* Read DIR/report.json or a file path into report. */
 int report_compare_read_file(const char *path, report_compare_t *report, char *error,
                              size_t error_size);

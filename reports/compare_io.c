@@ -17,9 +17,7 @@ static void report_write_json_cb(FILE *out, const report_compare_t *report);
 int report_compare_write_dir(const report_compare_t *report, const char *dir,
                              bool json_only, char *error, size_t error_size)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(error, error_size, "could not create the report folder \"%s\": %s; "
-                 "check that its parent exists and is writable", dir, strerror(errno));
+    if (report_make_dir(dir, error, error_size) != 0) {
         return -1;
     }
     if (report_write_one(report, dir, "report.json", report_write_json_cb, error,
@@ -35,6 +33,40 @@ int report_compare_write_dir(const report_compare_t *report, const char *dir,
     }
     return report_write_one(report, dir, "report.html", report_compare_write_html, error,
                             error_size);
+}
+
+int report_make_dir(const char *dir, char *error, size_t error_size)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    size_t i;
+
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path) || path[0] == '\0') {
+        snprintf(error, error_size, "invalid report folder \"%s\": empty or too long", dir);
+        return -1;
+    }
+
+    /* Create each missing parent, then the folder, as mkdir -p does. */
+    for (i = 1; path[i - 1] != '\0'; i++) {
+        if (path[i] != '/' && path[i] != '\0') {
+            continue;
+        }
+        path[i] = path[i] == '/' ? '\0' : path[i];
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            snprintf(error, error_size, "could not create the report folder \"%s\": %s; "
+                     "check that its parent is writable", path, strerror(errno));
+            return -1;
+        }
+        if (i < strlen(dir)) {
+            path[i] = '/';
+        }
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(error, error_size, "\"%s\" exists and is not a folder; name another "
+                 "folder for the report", dir);
+        return -1;
+    }
+    return 0;
 }
 
 int report_compare_read_file(const char *path, report_compare_t *report, char *error,

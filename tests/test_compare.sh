@@ -192,6 +192,17 @@ check $? "--confirm-json counts verdicts per policy; --shrink-budget 0 shrinks n
 grep -q '^### Simulator and real PostgreSQL' "$work/confirmed/report.md"
 check $? "report.md has the sim-vs-real table"
 
+# The output folder and its parents are made before the sweep; a path
+# that cannot be a folder fails at once.
+"$BIN" compare --seeds 1..2 --policy blind --shrink-budget 0 --out "$work/new/deep/dir" \
+    >/dev/null 2>&1 && [ -s "$work/new/deep/dir/report.json" ]
+check $? "compare makes the missing parents of --out"
+: >"$work/plain-file"
+"$BIN" compare --seeds 1..2 --policy blind --out "$work/plain-file" >"$work/err.txt" 2>&1
+check $([ $? -eq 2 ] && grep -q 'exists and is not a folder' "$work/err.txt" &&
+        ! grep -q '^compare: scenario' "$work/err.txt"; echo $?) \
+    "an --out that is a file exits 2 before the sweep"
+
 # Usage errors name the value.
 "$BIN" compare --seeds 1..10 >"$work/err.txt" 2>&1
 check $([ $? -eq 2 ] && grep -q -- '--out DIR is required' "$work/err.txt"; echo $?) \
