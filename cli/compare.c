@@ -639,7 +639,7 @@ static int cli_compare_finish(cli_sweep_t *sweep, bool stopped)
     uint64_t total;
 
     report->complete = !stopped;
-    if (report_compare_write_dir(report, sweep->out_dir, shard && !stopped, error,
+    if (report_compare_write_dir(report, sweep->out_dir, shard, error,
                                  sizeof(error)) != 0) {
         fprintf(stderr, "barriersim compare: %s\n", error);
         return CLI_EXIT_INTERNAL;

@@ -75,6 +75,11 @@ static void report_html_header(FILE *out, const report_compare_t *report)
                      "continues it.</p>\n",
                 done, total, REPORT_PROGRAM);
     }
+    if (report->confirm_unmatched > 0) {
+        fprintf(out, "<p class=\"note\">%" PRIu64 " confirmed run(s) of the --confirm-json "
+                     "files belong to no scenario and policy of this report, so no table "
+                     "counts them.</p>\n", report->confirm_unmatched);
+    }
     fprintf(out, "<p>Scenarios:</p>\n<ul>\n");
     for (s = 0; s < report->scenario_count; s++) {
         fprintf(out, "<li><a href=\"#scenario-%d\">", s + 1);

@@ -49,6 +49,11 @@ static void report_md_header(FILE *out, const report_compare_t *report)
                      "`%s compare --resume DIR` continues it.\n",
                 done, total, REPORT_PROGRAM);
     }
+    if (report->confirm_unmatched > 0) {
+        fprintf(out, "\n%" PRIu64 " confirmed run(s) of the --confirm-json files belong to "
+                     "no scenario and policy of this report, so no table counts them.\n",
+                report->confirm_unmatched);
+    }
     fprintf(out, "\nViolations count runs; outcomes: completed (the callback fired), error "
                  "(marked ERROR), stranded until reaper (a reaper marked it ERROR), "
                  "stranded (still EXECUTING at the end), lost (no barrier row and no "

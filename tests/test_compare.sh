@@ -151,6 +151,28 @@ check $? "the resumed report is identical to the uninterrupted one"
 check $([ $? -eq 2 ] && grep -q 'complete report' "$work/err.txt"; echo $?) \
     "--resume of a complete report exits 2"
 
+# An interrupted shard writes its report.json alone and resumes to the
+# shard an uninterrupted run writes.
+# shellcheck disable=SC2086
+"$BIN" compare $RESUME --shard 2/2 --out "$work/shard-whole" >/dev/null 2>&1
+# shellcheck disable=SC2086
+"$BIN" compare $RESUME --shard 2/2 --out "$work/shard-part" 2>"$work/progress3.txt" >/dev/null &
+pid=$!
+tries=0
+while ! grep -q '^compare: scenario' "$work/progress3.txt" && [ $tries -lt 200 ]; do
+    sleep 0.05
+    tries=$((tries + 1))
+done
+kill -INT "$pid"
+wait "$pid"
+status=$?
+[ $status -eq 130 ] && [ -s "$work/shard-part/report.json" ] &&
+    [ ! -e "$work/shard-part/report.md" ] && [ ! -e "$work/shard-part/report.html" ]
+check $? "an interrupted shard exits 130 and writes only its report.json"
+"$BIN" compare --resume "$work/shard-part" >/dev/null 2>&1 &&
+    same "$work/shard-whole/report.json" "$work/shard-part/report.json"
+check $? "a resumed shard equals the uninterrupted shard"
+
 # A partial report whose scenario file changed is not continued.
 cp scenarios/cases/C3.yaml "$work/c3.yaml"
 "$BIN" compare --seeds 1..200000 --policy blind --scenario "$work/c3.yaml" \
