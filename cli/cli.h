@@ -149,6 +149,11 @@ int cli_shrink(const cli_options_t *options);
 int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen);
 /* Walk every schedule of a small scenario within bounds (explore.c). */
 int cli_explore(const cli_options_t *options);
+/* Sweep scenarios under several policies and write the comparison report
+ * (compare.c); argv starts at "compare". */
+int cli_compare(int argc, char **argv, const char *program);
+/* Merge shard reports of one compare sweep (merge.c); argv starts at "merge". */
+int cli_merge(int argc, char **argv, const char *program);
 /* Replay seeds on a real server and compare with the simulator (confirm.c). */
 int cli_confirm(const cli_options_t *options);
 

@@ -122,7 +122,9 @@ static int cli_confirm_all(const cli_options_t *options, const char *conninfo)
                tally.counts[CONFIRM_LOCK_RACE]);
     }
     if (options->json_path != NULL && rc != CLI_EXIT_INTERNAL) {
-        json_t *root = json_pack("{s:i,s:O}", "schema", 1, "runs", runs);
+        /* compare --confirm-json files the runs under this scenario name. */
+        json_t *root = json_pack("{s:i,s:s,s:O}", "schema", 1, "scenario",
+                                 options->selected->name, "runs", runs);
 
         if (cli_write_json(options->json_path, root) != 0) {
             rc = CLI_EXIT_INTERNAL;

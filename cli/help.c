@@ -104,6 +104,34 @@ static const cli_help_t cli_helps[] = {
      "0  every run agreed (or ended in a lock race)\n"
      "4  an environment error: the server cannot be started, reached or used\n"
      "5  a run where the real server did not match the simulator's prediction\n"},
+    {"compare",
+     "compare [--scenario FILE|DIR]... [--policy LIST] [--seeds A..B] --out DIR\n"
+     "    [--shard K/N] [--shrink-budget RUNS] [--confirm-json PATH]...\n"
+     "compare --resume DIR\n",
+     "write a policy comparison report in JSON, Markdown and HTML",
+     "Sweep the built-in default scenario and the files named under each policy\n"
+     "of LIST (names separated by commas, or all, the default) and write\n"
+     "DIR/report.json, report.md and report.html: violations per 10,000 seeds,\n"
+     "seeds to the first violation, outcomes, time to terminal, retry costs, a\n"
+     "shrunk counterexample per violated property, and sim-vs-real agreement\n"
+     "from confirm --json files. --shard K/N runs the seeds s with\n"
+     "(s - A) mod N = K - 1 and writes that shard's report.json, for merge.\n"
+     "SIGINT or SIGTERM writes a partial report and prints the --resume\n"
+     "command; --resume DIR continues it to the report of an uninterrupted run.\n",
+     "0    the report was written, whatever it shows\n"
+     "2    a usage error, or a scenario file that does not load\n"
+     "3    an internal error (a file could not be written)\n"
+     "130  interrupted: a partial report was written\n"},
+    {"merge",
+     "merge OUT_DIR SHARD.json|SHARD_DIR... [--confirm-json PATH]...\n",
+     "combine shard reports of one sweep into a single report",
+     "Combine the report.json files of compare --shard K/N runs of one sweep\n"
+     "into OUT_DIR, identical to the report of one process over the same seeds.\n"
+     "Shards of another sweep, missing, overlapping or partial shards are\n"
+     "rejected with the reason.\n",
+     "0  the report was written\n"
+     "2  a usage error, or shards that do not make one sweep\n"
+     "3  an internal error (a file could not be written)\n"},
     {"list",
      "list faults|properties|policies|mutants\n",
      "list the faults, properties, policies or mutants",

@@ -78,6 +78,12 @@ static int cli_dispatch(int argc, char **argv, const char *command)
     if (strcmp(command, "check") == 0) {
         return cli_check(argc - 1, argv + 1, argv[0]);
     }
+    if (strcmp(command, "compare") == 0) {
+        return cli_compare(argc - 1, argv + 1, argv[0]);
+    }
+    if (strcmp(command, "merge") == 0) {
+        return cli_merge(argc - 1, argv + 1, argv[0]);
+    }
 
     /* The options hold a scenario and paths: too large for a small stack. */
     options = calloc(1, sizeof(*options));

@@ -336,7 +336,7 @@ static core_rc_t sim_work(void *arg, const core_batch_t *batch,
             return CORE_E_STATUS;
         }
         if (world->status != SIM_STATUS_COMPLETED) {
-            world->status = SIM_STATUS_EXECUTING;
+            sim_world_set_status(world, SIM_STATUS_EXECUTING, false);
         }
     }
 

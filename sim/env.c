@@ -71,7 +71,8 @@ core_rc_t sim_env_mark(sim_actor_t *actor, bool *confirmed_out)
     if (result == SIM_API_OK || result == SIM_API_APPLIED_UNCONFIRMED) {
         was_completed = world->status == SIM_STATUS_COMPLETED && !guarded;
         if (world->status != SIM_STATUS_COMPLETED || !guarded) {
-            world->status = SIM_STATUS_ERROR;
+            sim_world_set_status(world, SIM_STATUS_ERROR,
+                                 actor->kind == SIM_ACTOR_KIND_REAPER);
         }
     }
     if (actor->kind == SIM_ACTOR_KIND_REAPER) {
@@ -99,7 +100,7 @@ void sim_callback_run(sim_world_t *world, int callback)
     sim_world_emit(world, world->last_actor, SIM_EV_CALLBACK, callback,
                    (int32_t)world->status, 0, 0);
     if (world->status != SIM_STATUS_COMPLETED) {
-        world->status = SIM_STATUS_COMPLETED;
+        sim_world_set_status(world, SIM_STATUS_COMPLETED, false);
         sim_oracle_on_callback_run(&world->oracle, world->step);
     }
 }
@@ -240,7 +241,7 @@ static core_rc_t sim_env_fire(void *env, const char *exec_id,
 
     /* NOTE: on the link path (Celery) a delivered callback runs at once;
      * only the F13 copies wait for a consumer. */
-    world->status = SIM_STATUS_COMPLETED;
+    sim_world_set_status(world, SIM_STATUS_COMPLETED, false);
     if (variant == FAULT_F13_DUPLICATE) {
         sim_callback_schedule(world, SIM_CALLBACK_DELAY_US);
     }
@@ -332,7 +333,7 @@ static void sim_env_sibling_abort(sim_actor_t *actor)
     }
     sim_actor_strike(actor, -1, STMT_DEC, FAULT_AT_CALL, FAULT_F14);
     if (world->status != SIM_STATUS_COMPLETED) {
-        world->status = SIM_STATUS_ERROR;
+        sim_world_set_status(world, SIM_STATUS_ERROR, false);
     }
     sim_oracle_on_mark_confirmed(&world->oracle);
 

@@ -221,11 +221,20 @@ static bool sim_shrink_try(sim_shrinker_t *s, const scen_t *scen,
 static bool sim_shrink_explore(sim_shrinker_t *s)
 {
     sim_explore_limits_t limits = {2, 1, SIM_SHRINK_EXPLORE_SCHEDULES, 1u << s->prop};
-    scen_t *trial = malloc(sizeof(*trial));
+    int left = s->budget - s->best->runs;
+    scen_t *trial;
     sim_explore_t found;
     char error[256];
     bool kept = false;
 
+    /* The walk's schedules count against the run budget like any run. */
+    if (left <= 0) {
+        return false;
+    }
+    if ((uint64_t)left < limits.schedule_max) {
+        limits.schedule_max = (uint64_t)left;
+    }
+    trial = malloc(sizeof(*trial));
     if (trial == NULL) {
         return false;
     }

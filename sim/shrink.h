@@ -14,7 +14,9 @@
  * (shorter waits). It stops when a whole round of edits keeps nothing, or
  * at the run budget. When the edits leave more than 3 events, it also
  * searches a 2-batch, 2-worker cut of the scenario exhaustively (explore.h)
- * and shrinks what that finds if it is smaller.
+ * and shrinks what that finds if it is smaller. That search's schedules
+ * count against the same run budget, so a small budget bounds the whole
+ * shrink (compare shrinks many counterexamples this way).
  *
  * Invariants:
  *  1. The result violates the property when replayed: every kept candidate

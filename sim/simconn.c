@@ -73,7 +73,8 @@ static void sim_conn_mirror(sim_world_t *world, const sim_conn_t *conn,
 
 static conn_status_t sim_conn_connect(void *backend, void **handle_out)
 {
-    sim_actor_t *actor = backend;
+    sim_role_t *role = backend;
+    sim_actor_t *actor = role->actor;
     sim_world_t *world = actor->world;
     sim_conn_t *conn;
     int variant;
@@ -97,6 +98,10 @@ static conn_status_t sim_conn_connect(void *backend, void **handle_out)
     conn->idle_since_us = world->now_us;
 
     sim_world_emit(world, actor->index, SIM_EV_CONNECT, conn->id, CONN_OK, 0, 0);
+    if (actor->role_connected[role->role_index]) {
+        world->cost.counts.reconnect_count++;
+    }
+    actor->role_connected[role->role_index] = true;
     if (world->mirror_ops != NULL) {
         world->mirror_ops->connect(world->mirror, conn->id);
     }

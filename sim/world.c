@@ -204,12 +204,15 @@ void sim_actor_init_conns(sim_actor_t *actor)
 {
     sim_world_t *world = actor->world;
 
-    core_ctx_init(&actor->core, &sim_conn_ops, actor, world->policy, &sim_env_ops,
-                  actor);
-    core_ctx_init(&actor->dispatch, &sim_conn_ops, actor, world->policy, &sim_env_ops,
-                  actor);
-    core_ctx_init(&actor->consumer, &sim_conn_ops, actor, world->policy, &sim_env_ops,
-                  actor);
+    core_ctx_t *ctxs[SIM_ROLE_COUNT] = {&actor->core, &actor->dispatch, &actor->consumer};
+    int i;
+
+    for (i = 0; i < SIM_ROLE_COUNT; i++) {
+        actor->roles[i].actor = actor;
+        actor->roles[i].role_index = i;
+        core_ctx_init(ctxs[i], &sim_conn_ops, &actor->roles[i], world->policy,
+                      &sim_env_ops, actor);
+    }
 }
 
 fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
@@ -331,6 +334,19 @@ void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
     if (world->coverage != NULL) {
         sim_coverage_on_event(world->coverage, world, event);
     }
+    sim_cost_on_event(&world->cost, event);
+}
+
+void sim_world_set_status(sim_world_t *world, sim_status_t status, bool by_reaper)
+{
+    if (status == SIM_STATUS_EXECUTING) {
+        world->terminal_us = -1;
+        world->terminal_by_reaper = false;
+    } else if (status != world->status) {
+        world->terminal_us = world->now_us;
+        world->terminal_by_reaper = by_reaper;
+    }
+    world->status = status;
 }
 
 void sim_world_txn_end(sim_world_t *world, int txn, bool commit, int reason)
@@ -454,6 +470,9 @@ static void sim_world_reset(sim_world_t *world, const scen_t *scen,
     world->delivery_count = 0;
     memset(world->assigned_next, 0, sizeof(world->assigned_next));
     world->status = SIM_STATUS_EXECUTING;
+    world->terminal_us = -1;
+    world->terminal_by_reaper = false;
+    sim_cost_reset(&world->cost);
     world->fire_count = 0;
     world->decrement_count = 0;
     world->min_remaining = INT64_MAX;
@@ -501,6 +520,7 @@ static void sim_world_spawn(sim_world_t *world, int index, sim_actor_kind_t kind
     memset(actor->occurrences, 0, sizeof(actor->occurrences));
     memset(actor->point_occurrences, 0, sizeof(actor->point_occurrences));
     actor->crash_pending = false;
+    memset(actor->role_connected, 0, sizeof(actor->role_connected));
     sim_prng_init(&actor->latency_prng, world->seed, SIM_STREAM_LATENCY ^ key);
     sim_prng_init(&actor->fault_prng, world->seed, SIM_STREAM_FAULT ^ key);
     sim_prng_init(&actor->restart_prng, world->seed, SIM_STREAM_RESTART ^ key);
@@ -761,6 +781,10 @@ static void sim_world_collect(sim_world_t *world, bool reached,
     result->min_remaining = world->min_remaining;
     result->strike_count = world->strike_count;
     memcpy(result->strikes_at, world->strikes_at, sizeof(result->strikes_at));
+    result->terminal_us = world->terminal_us;
+    result->reaper_marked =
+        world->terminal_by_reaper && result->outcome == SCEN_OUTCOME_ERROR;
+    result->cost = world->cost.counts;
     result->trace_hash = sim_trace_finish(&world->trace);
 }
 

@@ -22,6 +22,7 @@
 #include "../faults/fault.h"
 #include "../scenarios/scen.h"
 #include "choice.h"
+#include "cost.h"
 #include "coverage.h"
 #include "fiber.h"
 #include "oracle.h"
@@ -39,6 +40,9 @@
 #define SIM_FIBER_STACK_SIZE (64 * 1024)
 #define SIM_ORCHESTRATOR 0
 #define SIM_TAPE_CAP (1 << 16)     /* choices one recorded run keeps */
+#define SIM_ROLE_COUNT 3           /* an actor's connections: barrier, dispatch, consumer */
+
+_Static_assert(SIM_ACTOR_MAX <= SIM_COST_ACTOR_MAX, "cost.h tracks every actor");
 
 /* Bugs a test can plant to prove a checker fires. */
 #define SIM_BUG_DEC_SKIPS_APPEND SIM_SERVER_BUG_DEC_SKIPS_APPEND /* S5 */
@@ -134,7 +138,17 @@ typedef struct {
     int64_t idle_since_us;    /* last time it went idle outside a transaction */
 } sim_conn_t;
 
+typedef struct sim_actor sim_actor_t;
+
+/* The backend argument of sim_conn_ops.connect: which actor opens a
+ * connection, and for which of its roles (0 barrier, 1 dispatch, 2
+ * consumer), so that a reconnect is distinguished from a first connection. */
 typedef struct {
+    sim_actor_t *actor;
+    int role_index;
+} sim_role_t;
+
+struct sim_actor {
     int index;
     sim_actor_kind_t kind;
     sim_fiber_entry_cb entry;  /* what the actor runs, again after a crash */
@@ -159,7 +173,9 @@ typedef struct {
     int point_occurrences[FAULT_POINT_COUNT]; /* arrivals at the other points */
     bool crash_pending;       /* crashed inside its fiber; the scheduler restarts it */
     uint64_t wait_seq;        /* when its statement started to wait for a lock */
-} sim_actor_t;
+    sim_role_t roles[SIM_ROLE_COUNT];
+    bool role_connected[SIM_ROLE_COUNT]; /* the role opened a connection this run */
+};
 
 typedef struct {
     int txn;
@@ -196,6 +212,11 @@ typedef struct {
     int64_t min_remaining;    /* lowest remaining any committed Q-DEC left */
     int strike_count;         /* faults that struck, idle reaps included */
     int strikes_at[SIM_PROP_COUNT]; /* strikes up to each property's first violation */
+    int64_t terminal_us;      /* when the status last became COMPLETED or ERROR, or -1
+                                 when the run ended with the execution not terminal */
+    bool reaper_marked;       /* the final ERROR is a reaper's mark: the run was
+                                 stranded until the reaper recovered it */
+    sim_cost_t cost;          /* retries, reconnects, extra round trips (cost.h) */
 } sim_result_t;
 
 struct sim_world {
@@ -229,6 +250,8 @@ struct sim_world {
     int assigned_next[SCEN_WORKER_MAX];
 
     sim_status_t status;
+    int64_t terminal_us;      /* when status last became terminal, -1 while EXECUTING */
+    bool terminal_by_reaper;  /* a reaper's mark set the terminal status */
     int64_t workers_done_us;  /* when the last worker finished, 0 before */
     int duplicate_orchestrator; /* actor index of the F19 redelivery, -1 none */
     char actor_names[SIM_ACTOR_MAX][SIM_ACTOR_NAME_SIZE];
@@ -255,6 +278,7 @@ struct sim_world {
     int strike_count;                        /* faults that struck this run */
     int strikes_at[SIM_PROP_COUNT];          /* strike_count when each property broke */
     sim_coverage_t *coverage;                /* counts over runs (coverage.h), or NULL */
+    sim_cost_track_t cost;                   /* this run's retry costs (cost.h) */
     const sim_mirror_ops_t *mirror_ops;      /* a real server mirrored, or NULL */
     void *mirror;
 };
@@ -296,6 +320,10 @@ void sim_world_emit(sim_world_t *world, int actor, sim_event_kind_t kind,
  * scheduled strikes remain. */
 fault_kind_t sim_world_draw_fault(const sim_world_t *world, sim_prng_t *prng,
                                   int actor, fault_point_t point);
+
+/* Change the execution's status; by_reaper is true for a reaper's mark.
+ * Records when it became terminal, for the run's time to terminal. */
+void sim_world_set_status(sim_world_t *world, sim_status_t status, bool by_reaper);
 
 /* Whether a committed dedup marker (not a policy k record) is left. */
 bool sim_world_markers_left(const sim_world_t *world);
