@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../reports/compare.h"
+#include "progress.h"
 #include "../scenarios/scen_file.h"
 #include "../sim/transcript.h"
 
@@ -25,12 +26,12 @@
 #define CLI_TRANSCRIPT_TAIL 160          /* lines kept up to the violation */
 #define CLI_COMPARE_SEEDS_DEFAULT 1000   /* seeds of the built-in scenario */
 #define CLI_COMPARE_INTERRUPTED 130      /* 128 + SIGINT, as shells report it */
-#define CLI_PROGRESS_INTERVAL_S 1.0
 
 typedef struct {
     const char *program;
     const char *out_dir;
     const char *resume_dir;
+    bool quiet;                /* --quiet: no progress on stderr */
     int scenario_arg_count;
     const char *scenario_args[CLI_COMPARE_ARG_MAX];
     int policy_count;
@@ -53,8 +54,10 @@ typedef struct {
     const char *out_dir;
     const char *program;
     struct timespec start;
-    struct timespec last_progress;
-    uint64_t runs;
+    cli_progress_t progress;
+    bool quiet;
+    uint64_t runs_before;      /* runs a resumed report had done already */
+    uint64_t runs;             /* runs done by this process */
 } cli_sweep_t;
 
 static volatile sig_atomic_t cli_compare_stop;
@@ -78,6 +81,7 @@ static char *cli_compare_transcript(sim_world_t *world, const sim_shrink_t *shri
 static char *cli_compare_cut(char *text, int prop);
 static int cli_compare_finish(cli_sweep_t *sweep, bool stopped);
 static void cli_compare_progress(cli_sweep_t *sweep, int scenario, bool force);
+static void cli_compare_progress_start(cli_sweep_t *sweep);
 static void cli_compare_on_signal(int signo);
 static int cli_compare_parse_list(const char *value, cli_compare_options_t *options);
 static bool cli_compare_add_policy(cli_compare_options_t *options,
@@ -120,7 +124,11 @@ int cli_compare(int argc, char **argv, const char *program)
     sigaction(SIGTERM, &action, &old_term);
 
     clock_gettime(CLOCK_MONOTONIC, &sweep.start);
-    stopped = !cli_compare_sweep(&sweep) || !cli_compare_examples(&sweep);
+    sweep.quiet = options.quiet;
+    cli_compare_progress_start(&sweep);
+    stopped = !cli_compare_sweep(&sweep);
+    cli_progress_finish(&sweep.progress);
+    stopped = stopped || !cli_compare_examples(&sweep);
     rc = cli_compare_finish(&sweep, stopped);
 
     sigaction(SIGINT, &old_int, NULL);
@@ -140,6 +148,7 @@ static int cli_compare_parse(int argc, char **argv, cli_compare_options_t *optio
         {"resume", required_argument, NULL, 'r'},
         {"shrink-budget", required_argument, NULL, 'b'},
         {"confirm-json", required_argument, NULL, 'c'},
+        {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -161,7 +170,7 @@ static int cli_compare_parse(int argc, char **argv, cli_compare_options_t *optio
         fprintf(stderr, "barriersim compare: unexpected argument \"%s\"\n", argv[optind]);
         rc = CLI_EXIT_USAGE;
     }
-    if (rc == 0 && options->resume_dir != NULL && argc != 3) {
+    if (rc == 0 && options->resume_dir != NULL && argc != (options->quiet ? 4 : 3)) {
         fprintf(stderr, "barriersim compare: --resume DIR takes every other option from "
                         "the partial report in DIR; give it alone\n");
         rc = CLI_EXIT_USAGE;
@@ -177,6 +186,10 @@ static int cli_compare_parse(int argc, char **argv, cli_compare_options_t *optio
 /* Apply one option; -1 for one getopt did not recognise. */
 static int cli_compare_option(int opt, const char *arg, cli_compare_options_t *options)
 {
+    if (opt == 'q') {
+        options->quiet = true;
+        return 0;
+    }
     uint64_t budget;
     char *end = NULL;
 
@@ -660,23 +673,37 @@ static int cli_compare_finish(cli_sweep_t *sweep, bool stopped)
     return CLI_EXIT_OK;
 }
 
-/* One line on stderr per scenario start and then at most once a second. */
+/* Count the runs of the whole sweep, those a resumed report did included,
+ * for the progress display: a bar on a terminal, lines in CI. */
+static void cli_compare_progress_start(cli_sweep_t *sweep)
+{
+    const report_compare_t *report = &sweep->report;
+    uint64_t total = 0;
+    int s;
+
+    for (s = 0; s < report->scenario_count; s++) {
+        total += report_compare_shard_seeds(report, s) * (uint64_t)report->policy_count;
+        sweep->runs_before += report->scenarios[s].seeds_done * (uint64_t)report->policy_count;
+    }
+    cli_progress_start(&sweep->progress, stderr, cli_progress_mode_for(stderr, sweep->quiet),
+                       "compare", total > 0 ? total : 1);
+    cli_progress_update(&sweep->progress, sweep->runs_before);
+}
+
+/* A line per scenario as it starts, then the shared progress display. */
 static void cli_compare_progress(cli_sweep_t *sweep, int scenario, bool force)
 {
     const report_compare_t *report = &sweep->report;
     const report_scenario_t *s = &report->scenarios[scenario];
-    double since_start;
 
-    if (!force && cli_seconds_since(&sweep->last_progress) < CLI_PROGRESS_INTERVAL_S) {
-        return;
+    if (force && !sweep->quiet) {
+        cli_progress_clear(&sweep->progress);
+        fprintf(stderr, "compare: scenario %d/%d %s: %" PRIu64 "/%" PRIu64 " seeds x %d "
+                        "policies\n",
+                scenario + 1, report->scenario_count, s->name, s->seeds_done,
+                report_compare_shard_seeds(report, scenario), report->policy_count);
     }
-    clock_gettime(CLOCK_MONOTONIC, &sweep->last_progress);
-    since_start = cli_seconds_since(&sweep->start);
-    fprintf(stderr, "compare: scenario %d/%d %s: %" PRIu64 "/%" PRIu64 " seeds x %d "
-                    "policies, %.0f runs/s\n",
-            scenario + 1, report->scenario_count, s->name, s->seeds_done,
-            report_compare_shard_seeds(report, scenario), report->policy_count,
-            since_start > 0.0 ? (double)sweep->runs / since_start : 0.0);
+    cli_progress_update(&sweep->progress, sweep->runs_before + sweep->runs);
 }
 
 static void cli_compare_on_signal(int signo)

@@ -106,8 +106,8 @@ static const cli_help_t cli_helps[] = {
      "5  a run where the real server did not match the simulator's prediction\n"},
     {"compare",
      "compare [--scenario FILE|DIR]... [--policy LIST] [--seeds A..B] --out DIR\n"
-     "    [--shard K/N] [--shrink-budget RUNS] [--confirm-json PATH]...\n"
-     "compare --resume DIR\n",
+     "    [--shard K/N] [--shrink-budget RUNS] [--confirm-json PATH]... [--quiet]\n"
+     "compare --resume DIR [--quiet]\n",
      "write a policy comparison report in JSON, Markdown and HTML",
      "Sweep the built-in default scenario and the files named under each policy\n"
      "of LIST (names separated by commas, or all, the default) and write\n"
@@ -117,7 +117,8 @@ static const cli_help_t cli_helps[] = {
      "from confirm --json files. --shard K/N runs the seeds s with\n"
      "(s - A) mod N = K - 1 and writes that shard's report.json, for merge.\n"
      "SIGINT or SIGTERM writes a partial report and prints the --resume\n"
-     "command; --resume DIR continues it to the report of an uninterrupted run.\n",
+     "command; --resume DIR continues it to the report of an uninterrupted run.\n"
+     "Progress goes to stderr as for run; --quiet turns it off.\n",
      "0    the report was written, whatever it shows\n"
      "2    a usage error, or a scenario file that does not load\n"
      "3    an internal error (a file could not be written)\n"

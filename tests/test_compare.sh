@@ -34,6 +34,12 @@ check $? "compare exits 0 once the report is written"
 check $? "compare writes report.json, report.md and report.html"
 [ -z "$(find "$work/single" -name '*.tmp')" ]
 check $? "compare leaves no temporary file"
+grep -q '^compare: .*runs (100%)' "$work/single.txt"
+check $? "compare prints progress lines when stderr is not a terminal"
+# shellcheck disable=SC2086
+"$BIN" compare $SWEEP --quiet --out "$work/quiet" >"$work/quiet.out" 2>"$work/quiet.err"
+[ $? -eq 0 ] && [ ! -s "$work/quiet.err" ] && same "$work/single/report.json" "$work/quiet/report.json"
+check $? "compare --quiet prints no progress and writes the same report"
 python3 - "$work/single/report.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
