@@ -23,8 +23,6 @@ typedef struct {
     int failed_count;
 } cli_check_totals_t;
 
-static int cli_check_parse(int argc, char **argv, const char **dir_out,
-                           const char **json_out);
 static int cli_corpus_load(const char *dir, cli_corpus_t *corpus);
 static int cli_corpus_names_unique(const cli_corpus_t *corpus);
 static void cli_corpus_free(cli_corpus_t *corpus);
@@ -90,21 +88,24 @@ int cli_check(int argc, char **argv, const char *program)
 }
 
 /* check DIR [--json PATH] */
-static int cli_check_parse(int argc, char **argv, const char **dir_out,
-                           const char **json_out)
+int cli_check_parse(int argc, char **argv, const char **dir_out,
+                    const char **json_out)
 {
     static const struct option long_options[] = {
-        {"json", required_argument, NULL, 'j'},
+        {"json", required_argument, NULL, CLI_OPTION_FIRST},
         {NULL, 0, NULL, 0},
     };
     int opt;
 
-    optind = 1;
+    optind = 0; /* a full reset: cli_parse says why */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        if (opt != 'j') {
-            fprintf(stderr, "barriersim check: unknown or incomplete option \"%s\"; "
-                            "usage: check DIR [--json PATH]\n", argv[optind - 1]);
+        if (opt != CLI_OPTION_FIRST) {
+            char problem[CLI_ERROR_MAX];
+
+            cli_describe_bad_option(argc, argv, problem, sizeof(problem));
+            fprintf(stderr, "barriersim check: %s; usage: check DIR [--json PATH]\n",
+                    problem);
             return CLI_EXIT_USAGE;
         }
         *json_out = optarg;

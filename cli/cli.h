@@ -32,6 +32,7 @@
 #define CLI_ARGS_MAX (PATH_MAX + 64)      /* "--scenario 'PATH'" with quoting */
 #define CLI_COMMAND_MAX (CLI_ARGS_MAX + 256) /* a whole replay command */
 #define CLI_ERROR_MAX 1024
+#define CLI_OPTION_FIRST 256 /* getopt value of the first long option: no character */
 #define CLI_PCT_STEPS 500   /* PCT's k: scheduler steps of a typical default run */
 
 typedef struct {
@@ -73,12 +74,20 @@ typedef struct {
  * 0, or CLI_EXIT_USAGE after printing what was wrong. */
 int cli_parse(int argc, char **argv, const char *command, cli_options_t *options);
 
+/* Describe the option getopt_long just answered '?' for, from optind and
+ * optopt: 'unknown option "--colour"', 'unknown option "-x"' or
+ * 'option "--policy" needs a value'. */
+void cli_describe_bad_option(int argc, char *const *argv, char *buf, size_t buf_size);
+
 int cli_run(const cli_options_t *options);
 int cli_replay(const cli_options_t *options);
 /* Run one policy on one seed and write a scenario file that pins its
  * outcome and violations (save.c). */
 int cli_save(const cli_options_t *options);
 int cli_check(int argc, char **argv, const char *program);
+/* Parse check's argv (argv[0] is "check"): the folder, and --json PATH or
+ * NULL. Returns 0, or CLI_EXIT_USAGE after printing what was wrong. */
+int cli_check_parse(int argc, char **argv, const char **dir_out, const char **json_out);
 int cli_list(const char *what);
 void cli_usage(FILE *out, const char *program);
 
