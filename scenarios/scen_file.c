@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "../core/policy.h"
@@ -209,6 +210,7 @@ int scen_file_load(const char *path, scen_t *scen_out, char *error_out,
                    size_t error_size)
 {
     scen_file_t file = {path, NULL, error_out, error_size, false, false};
+    struct stat info;
     FILE *in;
     int rc;
 
@@ -218,6 +220,14 @@ int scen_file_load(const char *path, scen_t *scen_out, char *error_out,
     if (in == NULL) {
         snprintf(error_out, error_size, "%s: could not open scenario file: %s", path,
                  strerror(errno));
+        return -1;
+    }
+    /* fopen opens a folder too, and libyaml then says only "input error". */
+    if (fstat(fileno(in), &info) == 0 && S_ISDIR(info.st_mode)) {
+        snprintf(error_out, error_size,
+                 "%s: could not read scenario file: it is a folder; name a .yaml file "
+                 "(check runs every file of a folder)", path);
+        fclose(in);
         return -1;
     }
     rc = scen_file_load_from(&file, in, NULL, 0, scen_out);
@@ -367,6 +377,13 @@ static int scen_file_read(scen_file_t *file, yaml_parser_t *parser, yaml_documen
     bool more;
 
     if (!yaml_parser_load(parser, doc)) {
+        /* A failed read is the file's problem, not the YAML's. */
+        if (parser->error == YAML_READER_ERROR && parser->input.file != NULL &&
+            ferror(parser->input.file)) {
+            snprintf(file->error, file->error_size,
+                     "%s: could not read scenario file: %s", file->path, strerror(errno));
+            return -1;
+        }
         snprintf(file->error, file->error_size, "%s:%zu: invalid YAML: %s%s%s",
                  file->path, parser->problem_mark.line + 1,
                  parser->problem != NULL ? parser->problem : "unknown error",

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run every test binary given as an argument and the command-line tests, then
+# Run every test binary given as an argument and the shell tests, then
 # print the totals as "N passed, N failed". Exits 1 when a test failed.
 # PRECHECKS may name a file of "ok - ..." / "not ok - ..." lines from checks
 # run before (lint, compiler builds); they count like tests.
@@ -35,17 +35,21 @@ for binary in "$@"; do
     failed=$((failed + bad))
 done
 
-echo "== tests/test_cli.sh"
-sh tests/test_cli.sh >"$log" 2>&1
-cat "$log"
-ok=$(grep -c '^ok ' "$log")
-bad=$(grep -c '^not ok ' "$log")
-if ! grep -q '^cli tests done$' "$log"; then
-    echo "tests/test_cli.sh stopped early"
-    bad=$((bad + 1))
-fi
-passed=$((passed + ok))
-failed=$((failed + bad))
+# Each shell test prints "ok N - ..." or "not ok N - ..." per check and a
+# last line ending in "tests done"; without that line it stopped early.
+for script in tests/test_*.sh; do
+    echo "== $script"
+    sh "$script" >"$log" 2>&1
+    cat "$log"
+    ok=$(grep -c '^ok ' "$log")
+    bad=$(grep -c '^not ok ' "$log")
+    if ! tail -n 1 "$log" | grep -q 'tests done$'; then
+        echo "$script stopped early"
+        bad=$((bad + 1))
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+done
 
 echo
 echo "$passed passed, $failed failed"
