@@ -120,7 +120,8 @@ static const scen_unit_t scen_units[] = {
 
 static int scen_file_load_from(scen_file_t *file, FILE *in, const char *text,
                                size_t text_length, scen_t *scen_out);
-static int scen_file_read(scen_file_t *file, yaml_parser_t *parser, yaml_document_t *doc);
+static int scen_file_read(scen_file_t *file, yaml_parser_t *parser, FILE *in,
+                          yaml_document_t *doc);
 static int scen_file_parse(scen_file_t *file, yaml_node_t *root, scen_t *scen);
 static int scen_file_parse_base(scen_file_t *file, yaml_node_t *root,
                                 const scen_field_t *fields, scen_t *scen);
@@ -266,7 +267,7 @@ static int scen_file_load_from(scen_file_t *file, FILE *in, const char *text,
     } else {
         yaml_parser_set_input_string(&parser, (const unsigned char *)text, text_length);
     }
-    rc = scen_file_read(file, &parser, &doc);
+    rc = scen_file_read(file, &parser, in, &doc);
     yaml_parser_delete(&parser);
     if (rc != 0) {
         return -1;
@@ -369,17 +370,17 @@ int scen_duration_range_parse(const char *text, int64_t *min_us_out,
     return *min_us_out <= *max_us_out ? 0 : -1;
 }
 
-/* Read the one YAML document of the parser's input; a parse error names its
- * line. The caller deletes the parser. */
-static int scen_file_read(scen_file_t *file, yaml_parser_t *parser, yaml_document_t *doc)
+/* Read the one YAML document of the parser's input (in, or NULL for text);
+ * a parse error names its line. The caller deletes the parser. */
+static int scen_file_read(scen_file_t *file, yaml_parser_t *parser, FILE *in,
+                          yaml_document_t *doc)
 {
     yaml_document_t extra;
     bool more;
 
     if (!yaml_parser_load(parser, doc)) {
         /* A failed read is the file's problem, not the YAML's. */
-        if (parser->error == YAML_READER_ERROR && parser->input.file != NULL &&
-            ferror(parser->input.file)) {
+        if (parser->error == YAML_READER_ERROR && in != NULL && ferror(in)) {
             snprintf(file->error, file->error_size,
                      "%s: could not read scenario file: %s", file->path, strerror(errno));
             return -1;
