@@ -8,6 +8,10 @@
 #   make coverage   run every test on a gcov build (build/coverage), write the
 #                   HTML report to reports/coverage/; fails when core/ is below
 #                   100% of lines or 95% of branches
+#   make determinism  gcc and clang at -O0 and -O2 must give the same trace
+#                   hashes on 10,000 seeds under four policies
+#   make fuzz       run each fuzz target (fuzz/) for FUZZ_SECONDS (default 60)
+#   make fuzz-merge minimise fuzz/corpus/ with the inputs the runs found
 #   make sanitize   run every test on an AddressSanitizer and UndefinedBehavior-
 #                   Sanitizer build (build/sanitize), then replay and run under
 #                   valgrind memcheck; fails on the first report
@@ -46,7 +50,7 @@ FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test bench compilers lint coverage sanitize fuzz fuzz-merge clean
+.PHONY: all test bench compilers lint coverage sanitize fuzz fuzz-merge determinism clean
 
 all: bin/barriersim
 
@@ -110,6 +114,17 @@ coverage:
 	CFLAGS="-O0 -g --coverage -DBARRIERSIM_COVERAGE" $(MAKE) CC=gcc BUILD=$(COVERAGE_BUILD) \
 	    $(COVERAGE_BUILD)/barriersim $(COVERAGE_TEST_BIN)
 	@BUILD=$(COVERAGE_BUILD) sh scripts/coverage.sh $(COVERAGE_TEST_BIN)
+
+# The -O2 builds are those of make compilers (same flags), so after it only
+# the two -O0 builds compile anything.
+DET_BUILDS := build/det-gcc-O0 build/det-clang-O0 build/gcc build/clang
+
+determinism:
+	CFLAGS="-O0 -g" $(MAKE) CC=gcc BUILD=build/det-gcc-O0 build/det-gcc-O0/tests/det_digest
+	CFLAGS="-O0 -g" $(MAKE) CC=clang BUILD=build/det-clang-O0 build/det-clang-O0/tests/det_digest
+	$(MAKE) CC=gcc BUILD=build/gcc build/gcc/tests/det_digest
+	$(MAKE) CC=clang BUILD=build/clang build/clang/tests/det_digest
+	@sh scripts/det_builds.sh $(DET_BUILDS)
 
 # clang, because the fuzz targets (fuzz/) need its libFuzzer and share these
 # flags. -O1 keeps the sanitized suite fast enough for CI; recover=all off

@@ -3,9 +3,12 @@
 # installed. Uses sudo when not run as root. Safe to run repeatedly.
 set -eu
 
+# libclang-rt-dev: the sanitizer and libFuzzer runtimes of the default clang
+# (make sanitize, make fuzz); valgrind: memcheck in make sanitize, and the
+# header that registers the fibers' stacks (sim/fiber.h).
 PACKAGES="make gcc clang pkg-config python3 libpq-dev libcmocka-dev libfiu-dev
 fiu-utils libjansson-dev libxxhash-dev libyaml-dev lcov postgresql
-postgresql-contrib pgbouncer"
+postgresql-contrib pgbouncer libclang-rt-dev valgrind"
 
 missing=""
 for package in $PACKAGES; do
