@@ -97,7 +97,7 @@ int cli_check_parse(int argc, char **argv, const char **dir_out,
     };
     int opt;
 
-    optind = 0; /* a full reset: cli_parse says why */
+    optind = 0; /* a full reset, as in cli_parse */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt != CLI_OPTION_FIRST) {

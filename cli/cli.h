@@ -74,8 +74,8 @@ typedef struct {
  * 0, or CLI_EXIT_USAGE after printing what was wrong. */
 int cli_parse(int argc, char **argv, const char *command, cli_options_t *options);
 
-/* Describe the option getopt_long just answered '?' for, from optind and
- * optopt: 'unknown option "--colour"', 'unknown option "-x"' or
+/* Describe the option for which getopt_long just returned '?', from optind
+ * and optopt: 'unknown option "--colour"', 'unknown option "-x"' or
  * 'option "--policy" needs a value'. */
 void cli_describe_bad_option(int argc, char *const *argv, char *buf, size_t buf_size);
 

@@ -48,10 +48,11 @@ int cli_confirm(const cli_options_t *options)
     return rc;
 }
 
-/* A connection string that does not parse is the user's mistake (exit 2);
- * one that parses but reaches no server is the environment's (exit 4), as
- * the same command works once the server is up. libpq's message names the
- * bad part; the whole string is not printed, as it may hold a password. */
+/* A connection string that does not parse is the user's mistake (exit 2).
+ * One that parses but reaches no server is the environment's (exit 4),
+ * because the same command works once the server is up. libpq's message
+ * names the bad part, and the whole string is not printed because it may
+ * contain a password. */
 static int cli_confirm_conninfo_parses(const char *conninfo, const char *source)
 {
     char *message = NULL;

@@ -11,8 +11,8 @@
 
 #include "../scenarios/scen_file.h"
 
-/* Values from CLI_OPTION_FIRST up, never characters: getopt's optopt then
- * tells a long option's error from an unknown short option. */
+/* Values from CLI_OPTION_FIRST up, never characters, so that getopt's
+ * optopt separates a long option's error from an unknown short option. */
 enum {
     OPT_POLICY = CLI_OPTION_FIRST,
     OPT_SEEDS,

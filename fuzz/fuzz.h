@@ -3,7 +3,7 @@
  * the command line.
  *
  * Each target takes one input of any bytes and returns 0. It never writes a
- * file and never runs a simulation; a bug shows as a crash, a sanitizer
+ * file and never runs a simulation. A bug shows as a crash, a sanitizer
  * report, or a failed assertion of the parser's contract. Two programs call
  * the targets: fuzz/libfuzzer_main.c (built by `make fuzz` with clang's
  * libFuzzer) and tests/test_fuzz_corpus.c, which replays the corpus in
@@ -32,9 +32,9 @@
 /* Parse data as a scenario file. */
 int fuzz_scen_file_one(const uint8_t *data, size_t size);
 
-/* Parse data as a command line: the first line is the command (run, replay,
- * save, shrink, explore, confirm or check; anything else counts as run),
- * every further line one argument. */
+/* Parse data as a command line. The first line is the command: run, replay,
+ * save, shrink, explore, confirm or check, and anything else counts as run.
+ * Every further line is one argument. */
 int fuzz_cli_one(const uint8_t *data, size_t size);
 
 #endif

@@ -6,9 +6,9 @@
 #
 #   sh scripts/det_builds.sh BUILD...
 #
-# Prints one line per build and a verdict; exits 0 when all agree, 1 when
-# they differ (with the lines that differ and how to find the first seed), 2
-# when a build is missing.
+# Prints one line per build and a verdict. Exits 0 when all agree, 1 when
+# they differ (after the lines that differ and how to find the first seed),
+# and 2 when a build is missing.
 set -u
 
 if [ "$#" -lt 2 ]; then

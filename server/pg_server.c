@@ -975,7 +975,7 @@ static pg_server_rc_t server_make_base(pg_server_t *server, const server_tools_t
 /*
  * mkdtemp BASE and lock it (flock on the folder) until the owner file is
  * written, so that a start killed in between leaves a folder that a cleanup
- * can recognise as unowned: no owner file, and a lock nobody holds. A cleanup
+ * can recognise as unowned: no owner file, and a free lock. A cleanup
  * may take the folder between mkdtemp and the lock; the folder is then gone
  * (no links) and a new one is made. Returns the descriptor that holds the
  * lock, or -1 with error set.
@@ -1496,8 +1496,8 @@ static server_clean_t server_clean_candidate(const char *path, char *error,
 /*
  * A folder of ours without owner file: its start was killed before the owner
  * file was written, or its removal after the owner file was removed. Its
- * creator holds a lock on the folder until the owner file exists, so a lock
- * that can be taken means nobody is creating it any more. Nothing was
+ * creator keeps a lock on the folder until the owner file exists, so a lock
+ * that can be taken means that no process is creating it any more. Nothing was
  * started in it (invariant 1), but it is stopped like any folder in case.
  */
 static server_clean_t server_clean_unowned(const char *path, char *error,

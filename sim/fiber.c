@@ -297,7 +297,7 @@ static void sim__fiber_prepare(sim_fiber_t *fiber)
 }
 
 /* The sanitizer calls compile to nothing in other builds, so the switch
- * stays a tail call there (sim_fiber_resume says why that matters). */
+ * stays a tail call there (sim_fiber_resume explains why that matters). */
 static void sim__fiber_switch_in(sim_fiber_t *fiber)
 {
     void *fake_stack = NULL;
@@ -371,9 +371,9 @@ static void sim__fiber_switch_out(sim_fiber_t *fiber)
 #endif /* SIM_FIBER_UCONTEXT */
 
 /*
- * AddressSanitizer's fiber protocol: whoever switches names the stack it
- * switches to (start), and whoever is switched to confirms it (finish),
- * getting back the stack it came from. Each side keeps its fake stack, the
+ * AddressSanitizer's fiber protocol: the side that switches names the stack
+ * it switches to (start), and the side switched to confirms it (finish) and
+ * gets back the stack it came from. Each side keeps its fake stack, the
  * heap frames of stack-use-after-return detection, while it is away, and a
  * fiber that finishes passes NULL so that its fake stack is freed. Without
  * AddressSanitizer these do nothing.

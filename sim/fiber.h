@@ -51,10 +51,10 @@
 #endif
 
 /*
- * AddressSanitizer must be told of every stack switch, or it takes a fiber's
- * stack for a corrupt one of the thread (sim/fiber.c does it through
- * __sanitizer_start_switch_fiber). gcc defines __SANITIZE_ADDRESS__, clang
- * answers __has_feature.
+ * AddressSanitizer must learn of every stack switch, or it takes a fiber's
+ * stack for a corrupt thread stack. sim/fiber.c reports each switch with
+ * __sanitizer_start_switch_fiber. gcc defines __SANITIZE_ADDRESS__, and
+ * clang reports it through __has_feature.
  */
 #if defined(__SANITIZE_ADDRESS__)
 #define SIM_FIBER_ASAN 1

@@ -32,8 +32,8 @@
 #define DET_SEED_COUNT_MAX 100000000u
 #define DET_RECORD_WORDS 5
 
-/* Policies whose paths differ most: no retry, blind retry, the default
- * phase split and the resolving decrement. */
+/* Four policies with different retry paths: none, blind, the default phase
+ * split and the decrement resolved with pg_xact_status. */
 static const char *const det_digest_policies[] = {
     "no-retry", "blind", "phase-split", "resolved",
 };
@@ -141,7 +141,8 @@ static uint64_t det_hash_words(const uint64_t *words, int word_count, uint64_t s
 {
     unsigned char bytes[DET_RECORD_WORDS * 8];
 
-    assert(word_count > 0 && word_count <= DET_RECORD_WORDS);
+    assert(word_count > 0);
+    assert(word_count <= DET_RECORD_WORDS);
     for (int word = 0; word < word_count; word++) {
         for (int byte = 0; byte < 8; byte++) {
             bytes[word * 8 + byte] = (unsigned char)(words[word] >> (8 * byte));

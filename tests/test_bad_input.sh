@@ -37,8 +37,8 @@ cp "$FIX/fault.yaml" "$FIX/badfolder/"
 cp scenarios/cases/C3.yaml "$FIX/badfolder/"
 printf 'kept\n' >"$FIX/existing.yaml"
 
-# status|pattern (grep -E, on stderr)|arguments (shell words; $FIX holds
-# the fixtures, $OUT is the row's own output folder)
+# status|pattern (grep -E, on stderr)|arguments (shell words). $FIX is the
+# folder of the fixtures, $OUT the row's own output folder.
 #
 # confirm --pg 'host=/nonexistent' exits 4, not 2: the string is valid and
 # names a server that is not there, which is the environment's fault (the

@@ -2,8 +2,8 @@
  * Replays the fuzz corpus (fuzz/corpus/<target>/) through the fuzz targets,
  * without libFuzzer, so every test run checks the parsers on every input the
  * fuzzer ever kept. A target fails by crashing or by an assertion of its
- * contract (fuzz/fuzz.h). Also holds the regression test of each bug the
- * fuzzer found.
+ * contract (fuzz/fuzz.h). The file also contains the regression test of
+ * each bug the fuzzer found.
  *
  * The corpus folder is $FUZZ_CORPUS_DIR, else fuzz/corpus (the tests run
  * from the repository root).
