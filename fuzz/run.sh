@@ -3,7 +3,8 @@
 #
 #   sh fuzz/run.sh run TARGET SECONDS   fuzz for SECONDS on one core
 #   sh fuzz/run.sh merge TARGET         minimise fuzz/corpus/TARGET together
-#                                       with the new inputs of earlier runs
+#                                       with the new inputs of earlier runs;
+#                                       files named regression-* stay
 #
 # The corpus in git, fuzz/corpus/TARGET, is read but never written by a run:
 # new inputs go to build/fuzz/work/TARGET. A crash is saved as
@@ -57,6 +58,12 @@ merge)
         echo "fuzz/run.sh: the merge of $target failed; $corpus is unchanged" >&2
         exit 1
     fi
+    # The inputs of fixed bugs keep their names, whatever they add.
+    for regression in "$corpus"/regression-*; do
+        if [ -f "$regression" ]; then
+            cp "$regression" "$merged/"
+        fi
+    done
     # Replace the corpus only once the merge is complete.
     rm -rf "$corpus.new"
     cp -r "$merged" "$corpus.new" && rm -rf "$corpus" && mv "$corpus.new" "$corpus"
