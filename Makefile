@@ -134,10 +134,12 @@ SANITIZE_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
     -fno-sanitize-recover=all
 SANITIZE_TEST_BIN := $(TEST_SRC:tests/%.c=$(SANITIZE_BUILD)/tests/%)
 
-sanitize: bin/barriersim
+# tests/sanitize_canary.c plants bugs in both builds, so that the script can
+# prove that a report fails it before it trusts a clean run.
+sanitize: bin/barriersim $(BUILD)/tests/sanitize_canary
 	CFLAGS="$(SANITIZE_CFLAGS)" $(MAKE) CC=clang BUILD=$(SANITIZE_BUILD) \
-	    $(SANITIZE_BUILD)/barriersim $(SANITIZE_TEST_BIN)
-	@BUILD=$(SANITIZE_BUILD) sh scripts/sanitize.sh $(SANITIZE_TEST_BIN)
+	    $(SANITIZE_BUILD)/barriersim $(SANITIZE_TEST_BIN) $(SANITIZE_BUILD)/tests/sanitize_canary
+	@BUILD=$(SANITIZE_BUILD) PLAIN_BUILD=$(BUILD) sh scripts/sanitize.sh $(SANITIZE_TEST_BIN)
 
 # libFuzzer: every object carries the fuzzer's coverage instrumentation
 # (fuzzer-no-link), and only the final link pulls in libFuzzer's main. Each

@@ -45,7 +45,7 @@ fi
 # Every test again under AddressSanitizer and UndefinedBehaviorSanitizer,
 # then replay and run under valgrind memcheck (make sanitize, about 4 min).
 if make -s -j2 sanitize >build/sanitize.log 2>&1; then
-    echo "ok - make sanitize: $(grep -E '^[0-9]+ passed, 0 failed$' build/sanitize.log | tail -n 1) under ASan and UBSan, $(grep -c '^ok - memcheck clean' build/sanitize.log) commands memcheck-clean" >>"$prechecks"
+    echo "ok - make sanitize: $(grep -E '^[0-9]+ passed, 0 failed$' build/sanitize.log | tail -n 1) under ASan and UBSan, $(grep -c '^ok - memcheck clean' build/sanitize.log) commands memcheck-clean, $(grep -c '^ok - .* reports the planted' build/sanitize.log) planted bugs caught" >>"$prechecks"
 else
     grep -E '^not ok|make sanitize|ERROR: |runtime error' build/sanitize.log | head -n 40
     echo "not ok - make sanitize (build/sanitize.log)" >>"$prechecks"

@@ -31,6 +31,38 @@ log_dir=$(cd "$log_dir" && pwd)
 export ASAN_OPTIONS="exitcode=$report_status:log_path=$log_dir/asan:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:abort_on_error=0"
 export UBSAN_OPTIONS="exitcode=$report_status:log_path=$log_dir/ubsan:halt_on_error=1:print_stacktrace=1"
 
+# First the planted bugs of tests/sanitize_canary.c: each must fail with the
+# report status and leave a report, or a clean run below proves nothing.
+echo "== planted bugs, which must be reported"
+canary_failed=0
+canary() {
+    tool=$1
+    bug=$2
+    shift 2
+    "$@" "$bug" >/dev/null 2>&1
+    status=$?
+    if [ "$status" -eq "$report_status" ]; then
+        echo "ok - $tool reports the planted $bug bug"
+    else
+        echo "not ok - $tool missed the planted $bug bug (exit status $status)"
+        canary_failed=1
+    fi
+}
+canary AddressSanitizer heap "$build/tests/sanitize_canary"
+canary UndefinedBehaviorSanitizer signed "$build/tests/sanitize_canary"
+canary LeakSanitizer leak "$build/tests/sanitize_canary"
+canary "valgrind memcheck" heap valgrind --quiet --error-exitcode=$report_status \
+    "${PLAIN_BUILD:?PLAIN_BUILD must name the normal build folder}/tests/sanitize_canary"
+canary "valgrind memcheck" leak valgrind --quiet --error-exitcode=$report_status \
+    --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    "$PLAIN_BUILD/tests/sanitize_canary"
+if [ -z "$(find "$log_dir" -type f)" ]; then
+    echo "not ok - the planted bugs left no report in $log_dir"
+    canary_failed=1
+fi
+rm -f "$log_dir"/*
+
+echo
 echo "== the test suite under AddressSanitizer and UndefinedBehaviorSanitizer"
 BIN="$build/barriersim" BUILD="$build" sh tests/with_pg.sh sh tests/collect.sh "$@"
 tests_status=$?
@@ -70,7 +102,8 @@ memcheck 0 replay --check --policy phase-split --seed 3
 memcheck 1 run --policy all --seeds 1..10
 memcheck 0 run --scenario scenarios/cases/C3.yaml
 
-if [ "$tests_status" -ne 0 ] || [ -n "$reports" ] || [ "$memcheck_failed" -ne 0 ]; then
+if [ "$canary_failed" -ne 0 ] || [ "$tests_status" -ne 0 ] || [ -n "$reports" ] ||
+    [ "$memcheck_failed" -ne 0 ]; then
     echo "make sanitize: failed (above)"
     exit 1
 fi
