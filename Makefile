@@ -11,6 +11,13 @@
 #   make install    install the binary, the man page and the scenarios under
 #                   PREFIX (/usr/local), staged under DESTDIR when it is set
 #   make uninstall  remove what make install put there
+#   make determinism  gcc and clang at -O0 and -O2 must give the same trace
+#                   hashes on 10,000 seeds under four policies
+#   make fuzz       run each fuzz target (fuzz/) for FUZZ_SECONDS (default 60)
+#   make fuzz-merge minimise fuzz/corpus/ with the inputs the runs found
+#   make sanitize   run every test on an AddressSanitizer and UndefinedBehavior-
+#                   Sanitizer build (build/sanitize), then replay and run under
+#                   valgrind memcheck; fails on the first report
 
 CC ?= cc
 BUILD ?= build/$(notdir $(CC))
@@ -33,15 +40,20 @@ LIB_SRC := $(wildcard core/*.c sim/*.c faults/*.c scenarios/*.c reports/*.c conf
 # stays out of the determinism lint's folders.
 LIB_SRC += $(wildcard pqfault/*.c)
 CLI_SRC := $(wildcard cli/*.c)
+FUZZ_SRC := $(filter-out fuzz/libfuzzer_main.c,$(wildcard fuzz/*.c))
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(ASM_SRC:%.S=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# The command line without main(), for the programs that call its parsers.
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+FUZZ_OBJ := $(FUZZ_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test bench compilers lint coverage clean install uninstall FORCE
+.PHONY: all test bench compilers lint coverage sanitize fuzz fuzz-merge determinism clean install uninstall FORCE
 
 all: bin/barriersim
 
@@ -97,6 +109,9 @@ FIU_POSIX_PRELOAD := /usr/lib/fiu/fiu_posix_preload.so
 $(BUILD)/tests/test_pq_faults: LDLIBS += -Wl,--no-as-needed $(FIU_POSIX_PRELOAD) \
     -Wl,-rpath,$(dir $(FIU_POSIX_PRELOAD))
 
+# The corpus replay runs the fuzz targets without libFuzzer (fuzz/fuzz.h).
+$(BUILD)/tests/test_fuzz_corpus: $(FUZZ_OBJ) $(CLI_LIB_OBJ)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -120,6 +135,63 @@ coverage:
 	CFLAGS="-O0 -g --coverage -DBARRIERSIM_COVERAGE" $(MAKE) CC=gcc BUILD=$(COVERAGE_BUILD) \
 	    $(COVERAGE_BUILD)/barriersim $(COVERAGE_TEST_BIN)
 	@BUILD=$(COVERAGE_BUILD) sh scripts/coverage.sh $(COVERAGE_TEST_BIN)
+
+# The -O2 builds are those of make compilers (same flags), so after it only
+# the two -O0 builds compile anything.
+DET_BUILDS := build/det-gcc-O0 build/det-clang-O0 build/gcc build/clang
+
+determinism:
+	CFLAGS="-O0 -g" $(MAKE) CC=gcc BUILD=build/det-gcc-O0 build/det-gcc-O0/tests/det_digest
+	CFLAGS="-O0 -g" $(MAKE) CC=clang BUILD=build/det-clang-O0 build/det-clang-O0/tests/det_digest
+	$(MAKE) CC=gcc BUILD=build/gcc build/gcc/tests/det_digest
+	$(MAKE) CC=clang BUILD=build/clang build/clang/tests/det_digest
+	@sh scripts/det_builds.sh $(DET_BUILDS)
+
+# clang, because the fuzz targets (fuzz/) need its libFuzzer and share these
+# flags. -O1 keeps the sanitized suite fast enough for CI; recover=all off
+# makes the first report end the program, so that no test can pass over it.
+SANITIZE_BUILD := build/sanitize
+SANITIZE_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+    -fno-sanitize-recover=all
+SANITIZE_TEST_BIN := $(TEST_SRC:tests/%.c=$(SANITIZE_BUILD)/tests/%)
+
+# tests/sanitize_canary.c plants bugs in both builds, so that the script can
+# prove that a report fails it before it trusts a clean run.
+sanitize: bin/barriersim $(BUILD)/tests/sanitize_canary
+	CFLAGS="$(SANITIZE_CFLAGS)" $(MAKE) CC=clang BUILD=$(SANITIZE_BUILD) \
+	    $(SANITIZE_BUILD)/barriersim $(SANITIZE_TEST_BIN) $(SANITIZE_BUILD)/tests/sanitize_canary
+	@BUILD=$(SANITIZE_BUILD) PLAIN_BUILD=$(BUILD) sh scripts/sanitize.sh $(SANITIZE_TEST_BIN)
+
+# libFuzzer: every object carries the fuzzer's coverage instrumentation
+# (fuzzer-no-link), and only the final link pulls in libFuzzer's main. Each
+# target runs FUZZ_SECONDS on one core, one after the other (-jobs=1: the
+# machine's two cores are shared). New inputs collect in build/fuzz/work/;
+# make fuzz-merge minimises them into fuzz/corpus/, which is kept in git.
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := $(SANITIZE_CFLAGS) -fsanitize=fuzzer-no-link
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzzers/fuzz_%)
+
+$(BUILD)/fuzz/libfuzzer_%.o: fuzz/libfuzzer_main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -DFUZZ_TARGET=fuzz_$*_one -c -o $@ $<
+
+$(BUILD)/fuzzers/fuzz_%: $(BUILD)/fuzz/libfuzzer_%.o $(BUILD)/fuzz/fuzz_%.o $(LIB_OBJ) \
+    $(CLI_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz:
+	CFLAGS="$(FUZZ_CFLAGS)" $(MAKE) CC=clang BUILD=$(FUZZ_BUILD) $(FUZZ_BIN)
+	@for target in $(FUZZ_TARGETS); do \
+	    sh fuzz/run.sh run "$$target" $(FUZZ_SECONDS) || exit 1; \
+	done
+
+fuzz-merge:
+	CFLAGS="$(FUZZ_CFLAGS)" $(MAKE) CC=clang BUILD=$(FUZZ_BUILD) $(FUZZ_BIN)
+	@for target in $(FUZZ_TARGETS); do \
+	    sh fuzz/run.sh merge "$$target" || exit 1; \
+	done
 
 # Determinism rule: run code takes time from the virtual clock and chance
 # from the seeded generator only.

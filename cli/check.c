@@ -19,14 +19,6 @@ typedef struct {
     scen_t *scens;
 } cli_corpus_t;
 
-/* The command line of one check. */
-typedef struct {
-    const char *dir;
-    const char *json_path;
-    const char *junit_path;
-    const char *tap_path;
-} cli_check_args_t;
-
 /* The state of one check: its totals and, when --junit or --tap asked for
  * them, its test cases. */
 typedef struct {
@@ -39,7 +31,6 @@ typedef struct {
 
 #define CLI_CHECK_USAGE "usage: check DIR [--json PATH] [--junit PATH] [--tap PATH]"
 
-static int cli_check_parse(int argc, char **argv, cli_check_args_t *args);
 static int cli_check_run(const cli_check_args_t *args, const cli_corpus_t *corpus,
                          cli_check_state_t *state, json_t *scenarios);
 static int cli_check_write(const cli_check_args_t *args, const cli_check_state_t *state,
@@ -156,7 +147,7 @@ static int cli_check_write(const cli_check_args_t *args, const cli_check_state_t
 }
 
 /* check DIR [--json PATH] [--junit PATH] [--tap PATH] */
-static int cli_check_parse(int argc, char **argv, cli_check_args_t *args)
+int cli_check_parse(int argc, char **argv, cli_check_args_t *args)
 {
     static const struct option long_options[] = {
         {"json", required_argument, NULL, 'j'},
@@ -166,7 +157,7 @@ static int cli_check_parse(int argc, char **argv, cli_check_args_t *args)
     };
     int opt;
 
-    optind = 1;
+    optind = 0; /* a full reset, as in cli_parse */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         if (opt == 'j') {
@@ -176,8 +167,10 @@ static int cli_check_parse(int argc, char **argv, cli_check_args_t *args)
         } else if (opt == 't') {
             args->tap_path = optarg;
         } else {
-            fprintf(stderr, "barriersim check: unknown or incomplete option \"%s\"; "
-                            CLI_CHECK_USAGE "\n", argv[optind - 1]);
+            char problem[CLI_ERROR_MAX];
+
+            cli_describe_bad_option(argc, argv, problem, sizeof(problem));
+            fprintf(stderr, "barriersim check: %s; " CLI_CHECK_USAGE "\n", problem);
             return CLI_EXIT_USAGE;
         }
     }

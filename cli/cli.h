@@ -37,6 +37,7 @@
 #define CLI_ARGS_MAX (PATH_MAX + 64)      /* "--scenario 'PATH'" with quoting */
 #define CLI_COMMAND_MAX (CLI_ARGS_MAX + 256) /* a whole replay command */
 #define CLI_ERROR_MAX 1024
+#define CLI_OPTION_FIRST 256 /* getopt value of the first long option: no character */
 #define CLI_PCT_STEPS 500   /* PCT's k: scheduler steps of a typical default run */
 
 typedef struct {
@@ -79,12 +80,28 @@ typedef struct {
  * 0, or CLI_EXIT_USAGE after printing what was wrong. */
 int cli_parse(int argc, char **argv, const char *command, cli_options_t *options);
 
+/* Describe the option for which getopt_long just returned '?', from optind
+ * and optopt: 'unknown option "--colour"', 'unknown option "-x"' or
+ * 'option "--policy" needs a value'. */
+void cli_describe_bad_option(int argc, char *const *argv, char *buf, size_t buf_size);
+
 int cli_run(const cli_options_t *options);
 int cli_replay(const cli_options_t *options);
 /* Run one policy on one seed and write a scenario file that pins its
  * outcome and violations (save.c). */
 int cli_save(const cli_options_t *options);
 int cli_check(int argc, char **argv, const char *program);
+/* The command line of one check; a path is NULL when its option is absent. */
+typedef struct {
+    const char *dir;
+    const char *json_path;
+    const char *junit_path;
+    const char *tap_path;
+} cli_check_args_t;
+
+/* Parse check's argv (argv[0] is "check") into args. Returns 0, or
+ * CLI_EXIT_USAGE after printing what was wrong. */
+int cli_check_parse(int argc, char **argv, cli_check_args_t *args);
 int cli_list(const char *what);
 
 /* Print every command's synopsis and the exit statuses (help.c). */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libpq-fe.h>
 
 #include "../confirm/confirm.h"
 #include "../server/pg_server.h"
@@ -25,6 +26,7 @@ static void cli_confirm_print_diffs(const confirm_report_t *report);
 static json_t *cli_confirm_json(const core_policy_t *policy, uint64_t seed,
                                 const confirm_report_t *report);
 static int cli_confirm_server(const cli_options_t *options, pg_server_t *server);
+static int cli_confirm_conninfo_parses(const char *conninfo, const char *source);
 static int cli_confirm_all(const cli_options_t *options, const char *conninfo);
 
 int cli_confirm(const cli_options_t *options)
@@ -42,6 +44,28 @@ int cli_confirm(const cli_options_t *options)
     return rc;
 }
 
+/* A connection string that does not parse is the user's mistake (exit 2).
+ * One that parses but reaches no server is the environment's (exit 4),
+ * because the same command works once the server is up. libpq's message
+ * names the bad part, and the whole string is not printed because it may
+ * contain a password. */
+static int cli_confirm_conninfo_parses(const char *conninfo, const char *source)
+{
+    char *message = NULL;
+    PQconninfoOption *parsed = PQconninfoParse(conninfo, &message);
+
+    if (parsed != NULL) {
+        PQconninfoFree(parsed);
+        return 0;
+    }
+    fprintf(stderr, "barriersim confirm: invalid connection string in %s: %s; expected "
+                    "key=value pairs such as \"host=/tmp port=5432 dbname=barriersim\" "
+                    "or a postgresql:// URI\n",
+            source, message != NULL ? strtok(message, "\n") : "out of memory");
+    PQfreemem(message);
+    return -1;
+}
+
 /* The user's server (--pg, else $BARRIERSIM_PG_CONNINFO), whose barriersim
  * schema is created when missing and nothing else touched; or by default a
  * throwaway server of our own, stopped at the end and on SIGINT. */
@@ -53,6 +77,11 @@ static int cli_confirm_server(const cli_options_t *options, pg_server_t *server)
 
     memset(server, 0, sizeof(*server));
     if (conninfo != NULL && conninfo[0] != '\0') {
+        if (cli_confirm_conninfo_parses(conninfo, options->pg_conninfo != NULL
+                                                      ? "--pg"
+                                                      : "$" CLI_CONNINFO_ENV) != 0) {
+            return CLI_EXIT_USAGE;
+        }
         if (pg_server_use_external(server, conninfo, NULL, error, sizeof(error)) !=
                 PG_SERVER_OK ||
             pg_server_create_schema(conninfo, error, sizeof(error)) != PG_SERVER_OK) {

@@ -102,6 +102,7 @@ static const cli_help_t cli_helps[] = {
      "a bug in the simulated server to show a disagreement. Progress goes to\n"
      "stderr as for run; --quiet turns it off.\n",
      "0  every run agreed (or ended in a lock race)\n"
+     "2  a usage error, or a --pg connection string that does not parse\n"
      "4  an environment error: the server cannot be started, reached or used\n"
      "5  a run where the real server did not match the simulator's prediction\n"},
     {"compare",

@@ -11,30 +11,32 @@
 
 #include "../scenarios/scen_file.h"
 
+/* Values from CLI_OPTION_FIRST up, never characters, so that getopt's
+ * optopt separates a long option's error from an unknown short option. */
 enum {
-    OPT_POLICY = 'p',
-    OPT_SEEDS = 's',
-    OPT_SEED = 'S',
-    OPT_BATCHES = 'b',
-    OPT_WORKERS = 'w',
-    OPT_JSON = 'j',
-    OPT_CASE = 'c',
-    OPT_SCENARIO = 'f',
-    OPT_VERBOSE = 'v',
-    OPT_TRACE = 't',
-    OPT_TO = 'o',
-    OPT_NAME = 'n',
-    OPT_PROPERTY = 'P',
-    OPT_BUDGET = 'B',
-    OPT_CHECK = 'C',
-    OPT_FAULTS = 'F',
-    OPT_PICKS = 'K',
-    OPT_MAX_SCHEDULES = 'M',
-    OPT_PCT = 'T',
-    OPT_COVERAGE = 'V',
-    OPT_PG = 'G',
-    OPT_PLANT = 'L',
-    OPT_QUIET = 'q',
+    OPT_POLICY = CLI_OPTION_FIRST,
+    OPT_SEEDS,
+    OPT_SEED,
+    OPT_BATCHES,
+    OPT_WORKERS,
+    OPT_JSON,
+    OPT_CASE,
+    OPT_SCENARIO,
+    OPT_VERBOSE,
+    OPT_TRACE,
+    OPT_TO,
+    OPT_NAME,
+    OPT_PROPERTY,
+    OPT_BUDGET,
+    OPT_CHECK,
+    OPT_FAULTS,
+    OPT_PICKS,
+    OPT_MAX_SCHEDULES,
+    OPT_PCT,
+    OPT_COVERAGE,
+    OPT_PG,
+    OPT_PLANT,
+    OPT_QUIET,
 };
 
 static int cli_parse_policy(const char *value, cli_options_t *options);
@@ -96,15 +98,19 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
     options->budget = SIM_SHRINK_RUNS_DEFAULT;
     options->fault_max = -1;
     options->pick_max = -1;
-    optind = 1;
+    /* 0, not 1: only 0 makes glibc forget the rest of a "-xy" that an
+     * earlier call stopped in, which it would read on from freed memory. */
+    optind = 0;
     opterr = 0;
 
     while (rc == 0 && (opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         rc = cli_parse_option(opt, optarg, options);
         if (rc == -1) {
-            fprintf(stderr, "barriersim %s: unknown or incomplete option \"%s\"; "
-                            "run \"%s help %s\" for the options\n",
-                    command, argv[optind - 1], options->program, command);
+            char problem[CLI_ERROR_MAX];
+
+            cli_describe_bad_option(argc, argv, problem, sizeof(problem));
+            fprintf(stderr, "barriersim %s: %s; run \"%s help %s\" for the options\n",
+                    command, problem, options->program, command);
             rc = CLI_EXIT_USAGE;
         }
     }
@@ -114,6 +120,24 @@ int cli_parse(int argc, char **argv, const char *command, cli_options_t *options
         rc = CLI_EXIT_USAGE;
     }
     return rc == 0 ? cli_finish(command, options) : rc;
+}
+
+void cli_describe_bad_option(int argc, char *const *argv, char *buf, size_t buf_size)
+{
+    /* After a long option's error getopt has moved past it. */
+    const char *previous = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+    if (optopt >= CLI_OPTION_FIRST && strchr(previous, '=') != NULL) {
+        snprintf(buf, buf_size, "option \"%s\" takes no value", previous);
+    } else if (optopt >= CLI_OPTION_FIRST) {
+        snprintf(buf, buf_size, "option \"%s\" needs a value", previous);
+    } else if (optopt != 0) {
+        /* getopt stays inside "-xy", so no whole argument names the
+         * character; barriersim has no short options at all. */
+        snprintf(buf, buf_size, "unknown option \"-%c\"", optopt);
+    } else {
+        snprintf(buf, buf_size, "unknown option \"%s\"", previous);
+    }
 }
 
 /* Apply one option. Returns 0, CLI_EXIT_USAGE after printing why, or -1 for

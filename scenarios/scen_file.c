@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "../core/policy.h"
@@ -117,7 +118,10 @@ static const scen_unit_t scen_units[] = {
 };
 
 
-static int scen_file_read(scen_file_t *file, FILE *in, yaml_document_t *doc);
+static int scen_file_load_from(scen_file_t *file, FILE *in, const char *text,
+                               size_t text_length, scen_t *scen_out);
+static int scen_file_read(scen_file_t *file, yaml_parser_t *parser, FILE *in,
+                          yaml_document_t *doc);
 static int scen_file_parse(scen_file_t *file, yaml_node_t *root, scen_t *scen);
 static int scen_file_parse_base(scen_file_t *file, yaml_node_t *root,
                                 const scen_field_t *fields, scen_t *scen);
@@ -207,9 +211,7 @@ int scen_file_load(const char *path, scen_t *scen_out, char *error_out,
                    size_t error_size)
 {
     scen_file_t file = {path, NULL, error_out, error_size, false, false};
-    yaml_document_t doc;
-    yaml_node_t *root;
-    scen_t *scen;
+    struct stat info;
     FILE *in;
     int rc;
 
@@ -221,8 +223,52 @@ int scen_file_load(const char *path, scen_t *scen_out, char *error_out,
                  strerror(errno));
         return -1;
     }
-    rc = scen_file_read(&file, in, &doc);
+    /* fopen opens a folder too, and libyaml then says only "input error". */
+    if (fstat(fileno(in), &info) == 0 && S_ISDIR(info.st_mode)) {
+        snprintf(error_out, error_size,
+                 "%s: could not read scenario file: it is a folder; name a .yaml file "
+                 "(check runs every file of a folder)", path);
+        fclose(in);
+        return -1;
+    }
+    rc = scen_file_load_from(&file, in, NULL, 0, scen_out);
     fclose(in);
+    return rc;
+}
+
+int scen_file_load_text(const char *name, const char *text, size_t text_length,
+                        scen_t *scen_out, char *error_out, size_t error_size)
+{
+    scen_file_t file = {name, NULL, error_out, error_size, false, false};
+
+    assert(error_size > 0);
+    assert(text != NULL || text_length == 0);
+    error_out[0] = '\0';
+    return scen_file_load_from(&file, NULL, text != NULL ? text : "", text_length,
+                               scen_out);
+}
+
+/* Read the document from in, or from text when in is NULL, and parse it. */
+static int scen_file_load_from(scen_file_t *file, FILE *in, const char *text,
+                               size_t text_length, scen_t *scen_out)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_node_t *root;
+    scen_t *scen;
+    int rc;
+
+    if (!yaml_parser_initialize(&parser)) {
+        snprintf(file->error, file->error_size, "%s: out of memory", file->path);
+        return -1;
+    }
+    if (in != NULL) {
+        yaml_parser_set_input_file(&parser, in);
+    } else {
+        yaml_parser_set_input_string(&parser, (const unsigned char *)text, text_length);
+    }
+    rc = scen_file_read(file, &parser, in, &doc);
+    yaml_parser_delete(&parser);
     if (rc != 0) {
         return -1;
     }
@@ -230,13 +276,13 @@ int scen_file_load(const char *path, scen_t *scen_out, char *error_out,
     /* Parse into a scratch copy so a failure leaves the caller's untouched. */
     scen = malloc(sizeof(*scen));
     if (scen == NULL) {
-        snprintf(error_out, error_size, "%s: out of memory", path);
+        snprintf(file->error, file->error_size, "%s: out of memory", file->path);
         yaml_document_delete(&doc);
         return -1;
     }
-    file.doc = &doc;
+    file->doc = &doc;
     root = yaml_document_get_root_node(&doc);
-    rc = scen_file_parse(&file, root, scen);
+    rc = scen_file_parse(file, root, scen);
     if (rc == 0) {
         *scen_out = *scen;
     }
@@ -324,25 +370,26 @@ int scen_duration_range_parse(const char *text, int64_t *min_us_out,
     return *min_us_out <= *max_us_out ? 0 : -1;
 }
 
-/* Read the one YAML document of the file; a parse error names its line. */
-static int scen_file_read(scen_file_t *file, FILE *in, yaml_document_t *doc)
+/* Read the one YAML document of the parser's input (in, or NULL for text);
+ * a parse error names its line. The caller deletes the parser. */
+static int scen_file_read(scen_file_t *file, yaml_parser_t *parser, FILE *in,
+                          yaml_document_t *doc)
 {
-    yaml_parser_t parser;
     yaml_document_t extra;
     bool more;
 
-    if (!yaml_parser_initialize(&parser)) {
-        snprintf(file->error, file->error_size, "%s: out of memory", file->path);
-        return -1;
-    }
-    yaml_parser_set_input_file(&parser, in);
-    if (!yaml_parser_load(&parser, doc)) {
+    if (!yaml_parser_load(parser, doc)) {
+        /* A failed read is the file's problem, not the YAML's. */
+        if (parser->error == YAML_READER_ERROR && in != NULL && ferror(in)) {
+            snprintf(file->error, file->error_size,
+                     "%s: could not read scenario file: %s", file->path, strerror(errno));
+            return -1;
+        }
         snprintf(file->error, file->error_size, "%s:%zu: invalid YAML: %s%s%s",
-                 file->path, parser.problem_mark.line + 1,
-                 parser.problem != NULL ? parser.problem : "unknown error",
-                 parser.context != NULL ? " " : "",
-                 parser.context != NULL ? parser.context : "");
-        yaml_parser_delete(&parser);
+                 file->path, parser->problem_mark.line + 1,
+                 parser->problem != NULL ? parser->problem : "unknown error",
+                 parser->context != NULL ? " " : "",
+                 parser->context != NULL ? parser->context : "");
         return -1;
     }
     if (yaml_document_get_root_node(doc) == NULL) {
@@ -350,17 +397,15 @@ static int scen_file_read(scen_file_t *file, FILE *in, yaml_document_t *doc)
                  "%s:1: empty scenario file: expected a mapping with at least "
                  "name and summary", file->path);
         yaml_document_delete(doc);
-        yaml_parser_delete(&parser);
         return -1;
     }
 
     /* A second document would be ignored silently, so it is an error. */
-    if (!yaml_parser_load(&parser, &extra)) {
+    if (!yaml_parser_load(parser, &extra)) {
         snprintf(file->error, file->error_size, "%s:%zu: invalid YAML: %s",
-                 file->path, parser.problem_mark.line + 1,
-                 parser.problem != NULL ? parser.problem : "unknown error");
+                 file->path, parser->problem_mark.line + 1,
+                 parser->problem != NULL ? parser->problem : "unknown error");
         yaml_document_delete(doc);
-        yaml_parser_delete(&parser);
         return -1;
     }
     more = yaml_document_get_root_node(&extra) != NULL;
@@ -372,7 +417,6 @@ static int scen_file_read(scen_file_t *file, FILE *in, yaml_document_t *doc)
         yaml_document_delete(doc);
     }
     yaml_document_delete(&extra);
-    yaml_parser_delete(&parser);
     return more ? -1 : 0;
 }
 

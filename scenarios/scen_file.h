@@ -37,6 +37,12 @@ const char *scen_variant_name(fault_kind_t kind, int variant);
 int scen_file_load(const char *path, scen_t *scen_out, char *error_out,
                    size_t error_size);
 
+/* Load a scenario from text_length bytes of text (no NUL needed), as if it
+ * were the content of a file called name, which the messages then name.
+ * Returns as scen_file_load(). The fuzz target (fuzz/) feeds it. */
+int scen_file_load_text(const char *name, const char *text, size_t text_length,
+                        scen_t *scen_out, char *error_out, size_t error_size);
+
 /* Parse a duration: "0", or a decimal number and a unit out of us, ms, s,
  * min, h ("800us", "1.5s", "2min"). It must be a whole number of
  * microseconds, at most SCEN_DURATION_MAX_US. Returns 0 or -1. */

@@ -6,11 +6,14 @@ set -eu
 # libxml2-dev writes JUnit XML; the tests validate it with xmllint
 # (libxml2-utils), parse TAP with prove (perl), the workflow with
 # python3-yaml, format the man page with man-db and groff-base, and give a
-# sweep a terminal with script (bsdutils).
+# sweep a terminal with script (bsdutils). libclang-rt-dev: the sanitizer
+# and libFuzzer runtimes of the default clang (make sanitize, make fuzz);
+# valgrind: memcheck in make sanitize, and the header that registers the
+# fibers' stacks (sim/fiber.h).
 PACKAGES="make gcc clang pkg-config python3 libpq-dev libcmocka-dev libfiu-dev
 fiu-utils libjansson-dev libxxhash-dev libyaml-dev libxml2-dev lcov postgresql
 postgresql-contrib pgbouncer libxml2-utils perl python3-yaml man-db groff-base
-bsdutils"
+bsdutils libclang-rt-dev valgrind"
 
 missing=""
 for package in $PACKAGES; do

@@ -41,6 +41,8 @@
 #define SERVER_SCAN_ENTRY_MAX 1000000 /* entries of /tmp read by one cleanup */
 #define SERVER_NFTW_FD_MAX 16
 #define SERVER_START_TICKS_FIELD 19 /* field 22 of /proc/PID/stat, 0 = state */
+#define SERVER_CREATE_TRY_MAX 8 /* mkdtemp again when a cleanup took the new folder */
+#define SERVER_STRAY_MAX 64     /* processes of one folder stopped by a sweep */
 
 _Static_assert(sizeof(PG_SERVER_TMP_DIR "/" PG_SERVER_FOLDER_PREFIX "XXXXXX"
                       "/sock/.s.PGSQL.65535") <= 108,
@@ -121,6 +123,11 @@ static pg_server_rc_t server_stop_folder(const char *base, const server_tools_t 
 static server_clean_t server_clean_candidate(const char *path, char *error,
                                              size_t error_size);
 static bool server_is_folder_name(const char *name);
+static int server_create_locked_base(pg_server_t *server, char *error, size_t error_size);
+static server_clean_t server_clean_unowned(const char *path, char *error,
+                                           size_t error_size);
+static pg_server_rc_t server_stop_strays(const char *base, char *error, size_t error_size);
+static pg_server_rc_t server_remove_base(const char *base, char *error, size_t error_size);
 static bool server_is_base_path(const char *path);
 static void server_on_signal(int signo);
 static void server_stop_in_handler(const pg_server_t *server);
@@ -942,16 +949,15 @@ static pg_server_rc_t server_make_base(pg_server_t *server, const server_tools_t
 {
     static const char *const leaves[] = {"data", "sock", "run"};
     pg_server_rc_t rc;
+    int lock_fd = server_create_locked_base(server, error, error_size);
 
-    snprintf(server->base_path, sizeof(server->base_path), "%s/%sXXXXXX", PG_SERVER_TMP_DIR,
-             PG_SERVER_FOLDER_PREFIX);
-    if (mkdtemp(server->base_path) == NULL) {
-        return server_error(error, error_size, PG_SERVER_SYSTEM,
-                            "could not create a folder %s: %s", server->base_path,
-                            strerror(errno));
+    if (lock_fd < 0) {
+        return PG_SERVER_SYSTEM;
     }
     server->owner_pid = getpid();
     rc = server_write_owner(server->base_path, error, error_size);
+    /* From here on the owner file tells a cleanup whether BASE is stale. */
+    close(lock_fd);
 
     /* The server user must pass through BASE to reach its own folders. */
     if (rc == PG_SERVER_OK && chmod(server->base_path, 0755) != 0) {
@@ -970,6 +976,43 @@ static pg_server_rc_t server_make_base(pg_server_t *server, const server_tools_t
         memset(server, 0, sizeof(*server));
     }
     return rc;
+}
+
+/*
+ * mkdtemp BASE and lock it (flock on the folder) until the owner file is
+ * written, so that a start killed in between leaves a folder that a cleanup
+ * can recognise as unowned: no owner file, and a free lock. A cleanup
+ * may take the folder between mkdtemp and the lock; the folder is then gone
+ * (no links) and a new one is made. Returns the descriptor that holds the
+ * lock, or -1 with error set.
+ */
+static int server_create_locked_base(pg_server_t *server, char *error, size_t error_size)
+{
+    struct stat info;
+
+    for (int attempt = 0; attempt < SERVER_CREATE_TRY_MAX; attempt++) {
+        int fd;
+
+        snprintf(server->base_path, sizeof(server->base_path), "%s/%sXXXXXX",
+                 PG_SERVER_TMP_DIR, PG_SERVER_FOLDER_PREFIX);
+        if (mkdtemp(server->base_path) == NULL) {
+            server_error(error, error_size, PG_SERVER_SYSTEM, "could not create a folder %s: %s",
+                         server->base_path, strerror(errno));
+            return -1;
+        }
+        fd = open(server->base_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            continue; /* removed already by a cleanup */
+        }
+        if (flock(fd, LOCK_EX) == 0 && fstat(fd, &info) == 0 && info.st_nlink > 0) {
+            return fd;
+        }
+        close(fd);
+    }
+    server_error(error, error_size, PG_SERVER_SYSTEM,
+                 "could not keep a new folder under %s: another cleanup removed %d in a row",
+                 PG_SERVER_TMP_DIR, SERVER_CREATE_TRY_MAX);
+    return -1;
 }
 
 /* True when a TCP socket listens on port (IPv4 or IPv6). The servers use
@@ -1215,12 +1258,17 @@ static pg_server_rc_t server_start_in_base(pg_server_t *server, const server_too
 
 /* ---- stopping and cleaning ----------------------------------------------- */
 
+/* nftw callback: remove path, except base itself and its owner file, which
+ * server_remove_base removes last. */
 static int server_remove_entry(const char *path, const struct stat *info, int type,
                                struct FTW *walk)
 {
     (void)info;
     (void)type;
-    (void)walk;
+    if (walk->level == 0 ||
+        (walk->level == 1 && strcmp(path + walk->base, "owner") == 0)) {
+        return 0;
+    }
     return remove(path);
 }
 
@@ -1274,14 +1322,93 @@ static pg_server_rc_t server_stop_folder(const char *base, const server_tools_t 
                             (int)pid, base, SERVER_STOP_WAIT_MS, base);
     }
 
-    if (nftw(base, server_remove_entry, SERVER_NFTW_FD_MAX, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) !=
-            0 &&
-        errno != ENOENT) {
+    /* A start that was killed can leave initdb, pg_ctl or a server without
+     * its pid file working in base. */
+    if (server_stop_strays(base, error, error_size) != PG_SERVER_OK) {
+        return PG_SERVER_STOP_FAILED;
+    }
+    return server_remove_base(base, error, error_size);
+}
+
+/* The base whose entries server_remove_entry removes; nftw passes no
+ * context. Set only by server_remove_base, never in a signal handler. */
+static const char *server_removing_base;
+
+/*
+ * Remove base with the owner file last: a removal killed half-way then
+ * leaves a folder that still names its (dead) owner, or an empty one
+ * without owner file, and the next cleanup finds either stale.
+ */
+static pg_server_rc_t server_remove_base(const char *base, char *error, size_t error_size)
+{
+    char owner[SERVER_SUBPATH_SIZE];
+    int rc;
+
+    server_join(owner, sizeof(owner), base, "owner");
+    server_removing_base = base;
+    rc = nftw(base, server_remove_entry, SERVER_NFTW_FD_MAX, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    server_removing_base = NULL;
+    if ((rc != 0 && errno != ENOENT) || (unlink(owner) != 0 && errno != ENOENT) ||
+        (rmdir(base) != 0 && errno != ENOENT)) {
         return server_error(error, error_size, PG_SERVER_STOP_FAILED,
                             "could not remove %s: %s; remove it by hand", base,
                             strerror(errno));
     }
     return PG_SERVER_OK;
+}
+
+/*
+ * Stop every process whose command line names a path inside base (initdb
+ * and pg_ctl with -D BASE/data, runuser running them, the postmaster, and
+ * PgBouncer with BASE/pgbouncer.ini) with SIGTERM, and wait until each has
+ * ended. Repeats while a sweep finds any, because a pg_ctl stopped late may
+ * have forked its postmaster. The folder's name comes from mkdtemp, so no
+ * other program names it; initdb's own postgres children do not, and end
+ * when initdb does.
+ */
+static pg_server_rc_t server_stop_strays(const char *base, char *error, size_t error_size)
+{
+    for (int sweep = 0; sweep < 3; sweep++) {
+        pid_t strays[SERVER_STRAY_MAX];
+        int stray_count = 0;
+        DIR *proc = opendir("/proc");
+        struct dirent *entry;
+
+        if (proc == NULL) {
+            return server_error(error, error_size, PG_SERVER_SYSTEM,
+                                "could not list /proc: %s", strerror(errno));
+        }
+        for (int index = 0; index < SERVER_SCAN_ENTRY_MAX && stray_count < SERVER_STRAY_MAX;
+             index++) {
+            long pid;
+
+            entry = readdir(proc);
+            if (entry == NULL) {
+                break;
+            }
+            pid = strtol(entry->d_name, NULL, 10);
+            if (pid > 0 && pid != (long)getpid() && !server_process_gone((pid_t)pid) &&
+                server_pid_belongs((pid_t)pid, base) && kill((pid_t)pid, SIGTERM) == 0) {
+                strays[stray_count++] = (pid_t)pid;
+            }
+        }
+        closedir(proc);
+
+        if (stray_count == 0) {
+            return PG_SERVER_OK;
+        }
+        for (int index = 0; index < stray_count; index++) {
+            if (!server_wait_gone(strays[index], SERVER_STOP_WAIT_MS)) {
+                return server_error(error, error_size, PG_SERVER_STOP_FAILED,
+                                    "process %d of %s did not stop within %d ms of SIGTERM; "
+                                    "end that pid, then remove the folder",
+                                    (int)strays[index], base, SERVER_STOP_WAIT_MS);
+            }
+        }
+    }
+    return server_error(error, error_size, PG_SERVER_STOP_FAILED,
+                        "processes of %s kept starting; end them, then remove the folder",
+                        base);
 }
 
 /* PG_SERVER_FOLDER_PREFIX followed by exactly mkdtemp's six letters and
@@ -1358,11 +1485,42 @@ static server_clean_t server_clean_candidate(const char *path, char *error,
     server_join(owner_path, sizeof(owner_path), path, "owner");
     fd = open(owner_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        return SERVER_SPARED;
+        return errno == ENOENT ? server_clean_unowned(path, error, error_size)
+                               : SERVER_SPARED;
     }
     if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == geteuid() &&
         server_owner_gone(fd) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
         fstat(fd, &info) == 0 && info.st_nlink > 0) {
+        result = server_stop_folder(path, NULL, 0, 0, error, error_size) == PG_SERVER_OK
+                     ? SERVER_REMOVED
+                     : SERVER_FAILED;
+    }
+    close(fd);
+    return result;
+}
+
+/*
+ * A folder of ours without owner file: its start was killed before the owner
+ * file was written, or its removal after the owner file was removed. Its
+ * creator keeps a lock on the folder until the owner file exists, so a lock
+ * that can be taken means that no process is creating it any more. Nothing was
+ * started in it (invariant 1), but it is stopped like any folder in case.
+ */
+static server_clean_t server_clean_unowned(const char *path, char *error,
+                                           size_t error_size)
+{
+    char owner_path[SERVER_SUBPATH_SIZE];
+    server_clean_t result = SERVER_SPARED;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0) {
+        return SERVER_SPARED;
+    }
+    server_join(owner_path, sizeof(owner_path), path, "owner");
+    /* Once locked, the creator either finished (an owner file now exists,
+     * and the next cleanup judges it by that) or is gone. */
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && access(owner_path, F_OK) != 0 &&
+        errno == ENOENT) {
         result = server_stop_folder(path, NULL, 0, 0, error, error_size) == PG_SERVER_OK
                      ? SERVER_REMOVED
                      : SERVER_FAILED;

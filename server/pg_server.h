@@ -20,15 +20,19 @@
  * children), which `make lint` forbids in run code.
  *
  * Invariants:
- *  1. BASE/owner is written, by rename, before any server starts. A folder
- *     is stale only when its name matches the pattern, it and its owner
- *     file belong to this user, and the process named in the owner file is
- *     gone (no such pid, a zombie, or a pid with another start time).
+ *  1. BASE/owner is written, by rename, before any server starts, and the
+ *     creator holds an flock on BASE from mkdtemp until then. BASE/owner is
+ *     removed last, after everything else in BASE. A folder is stale only
+ *     when its name matches the pattern, it belongs to this user, and either
+ *     its owner file (of this user) names a process that is gone (no such
+ *     pid, a zombie, or a pid with another start time), or it has no owner
+ *     file and its lock is free (a start or a removal killed half-way).
  *     pg_server_clean_stale() touches stale folders only.
- *  2. A process is stopped only by the pid in its own pid file, and only
- *     while /proc/PID/cmdline names a path inside its BASE, so a pid that
- *     was reused by another program is left alone. Nothing is ever stopped
- *     by name.
+ *  2. A server is stopped by the pid in its own pid file, and only while
+ *     /proc/PID/cmdline names a path inside its BASE, so a pid that was
+ *     reused by another program is left alone. Then every other process
+ *     whose command line names a path inside BASE (initdb or pg_ctl of a
+ *     start that was killed) gets SIGTERM. Nothing is ever stopped by name.
  *  3. Ports come from PG_SERVER_PORT_FIRST..PG_SERVER_PORT_LAST, which
  *     leaves out 5432 and 6432 (the Debian packages' own server and pooler).
  *  4. A server taken with pg_server_use_external() is never stopped, and

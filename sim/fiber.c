@@ -18,19 +18,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SIM_FIBER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SIM_FIBER_ASAN 1
-#endif
-#endif
-#ifndef SIM_FIBER_ASAN
-#define SIM_FIBER_ASAN 0
-#endif
-
 #if SIM_FIBER_ASAN
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if SIM_FIBER_VALGRIND
+#include <valgrind/valgrind.h>
 #endif
 
 /* Both ABIs require a 16-byte aligned stack pointer at every call. */
@@ -66,6 +59,10 @@ static bool sim__fiber_on_own_stack(const sim_fiber_t *fiber);
 static void sim__fiber_prepare(sim_fiber_t *fiber);
 static void sim__fiber_switch_in(sim_fiber_t *fiber);
 static void sim__fiber_switch_out(sim_fiber_t *fiber);
+static void sim__fiber_asan_resumer_leave(const sim_fiber_t *fiber, void **fake_stack);
+static void sim__fiber_asan_resumer_back(void *fake_stack);
+static void sim__fiber_asan_enter(sim_fiber_t *fiber);
+static void sim__fiber_asan_leave(sim_fiber_t *fiber, bool finished);
 
 int sim_fiber_create(sim_fiber_t *fiber, size_t stack_size)
 {
@@ -99,6 +96,9 @@ int sim_fiber_create(sim_fiber_t *fiber, size_t stack_size)
     fiber->stack_low = fiber->mapping + page_size;
     fiber->stack_high = fiber->mapping + mapping_size;
     fiber->state = SIM_FIBER_STATE_CREATED;
+#if SIM_FIBER_VALGRIND
+    fiber->valgrind_stack_id = VALGRIND_STACK_REGISTER(fiber->stack_low, fiber->stack_high);
+#endif
 #if SIM_FIBER_UCONTEXT
     /* makecontext needs a context that getcontext initialised. Later starts
      * reuse this one, so that sim_fiber_start makes no system call. */
@@ -114,6 +114,9 @@ void sim_fiber_destroy(sim_fiber_t *fiber)
     assert(fiber->state != SIM_FIBER_STATE_RUNNING);
     if (fiber->mapping != NULL) {
         sim__fiber_unpoison_stack(fiber);
+#if SIM_FIBER_VALGRIND
+        VALGRIND_STACK_DEREGISTER(fiber->valgrind_stack_id);
+#endif
         int rc = munmap(fiber->mapping, fiber->mapping_size);
         assert(rc == 0);
     }
@@ -130,6 +133,10 @@ void sim_fiber_start(sim_fiber_t *fiber, sim_fiber_entry_cb entry, void *arg)
     fiber->entry = entry;
     fiber->arg = arg;
     sim__fiber_unpoison_stack(fiber);
+#if SIM_FIBER_ASAN
+    /* The frames of an earlier start are gone, and so is their fake stack. */
+    fiber->asan_fake_stack = NULL;
+#endif
     sim__fiber_prepare(fiber);
     fiber->state = SIM_FIBER_STATE_READY;
     sim_fiber_check(fiber);
@@ -227,13 +234,13 @@ static void sim__fiber_unpoison_stack(const sim_fiber_t *fiber)
 /*
  * Tells whether the caller runs on this fiber's stack, to catch a yield from
  * the resumer or a resume from inside the fiber being resumed. noinline keeps
- * the probe's address out of the caller's frame, so the caller can still
- * tail-call the switch.
+ * the probe out of the caller's frame, so the caller can still tail-call the
+ * switch. The probe is the frame address, not a local variable's address:
+ * AddressSanitizer's use-after-return detection moves locals to the heap.
  */
 static __attribute__((noinline)) bool sim__fiber_on_own_stack(const sim_fiber_t *fiber)
 {
-    unsigned char probe = 0;
-    const volatile unsigned char *address = &probe;
+    const unsigned char *address = __builtin_frame_address(0);
     return address >= fiber->stack_low && address < fiber->stack_high;
 }
 
@@ -248,12 +255,14 @@ static __attribute__((noinline)) bool sim__fiber_on_own_stack(const sim_fiber_t 
 static _Noreturn void sim__fiber_main(void *opaque)
 {
     sim_fiber_t *fiber = opaque;
+    sim__fiber_asan_enter(fiber);
     assert(fiber->state == SIM_FIBER_STATE_RUNNING);
 
     fiber->entry(fiber->arg);
 
     assert(fiber->state == SIM_FIBER_STATE_RUNNING);
     fiber->state = SIM_FIBER_STATE_FINISHED;
+    sim__fiber_asan_leave(fiber, true);
     sim__fiber_switch(&fiber->fiber_sp, fiber->resumer_sp, fiber);
     /* sim_fiber_resume asserts that a finished fiber is never resumed. */
     abort();
@@ -287,14 +296,22 @@ static void sim__fiber_prepare(sim_fiber_t *fiber)
     fiber->fiber_sp = frame;
 }
 
+/* The sanitizer calls compile to nothing in other builds, so the switch
+ * stays a tail call there (sim_fiber_resume explains why that matters). */
 static void sim__fiber_switch_in(sim_fiber_t *fiber)
 {
+    void *fake_stack = NULL;
+
+    sim__fiber_asan_resumer_leave(fiber, &fake_stack);
     sim__fiber_switch(&fiber->resumer_sp, fiber->fiber_sp, fiber);
+    sim__fiber_asan_resumer_back(fake_stack);
 }
 
 static void sim__fiber_switch_out(sim_fiber_t *fiber)
 {
+    sim__fiber_asan_leave(fiber, false);
     sim__fiber_switch(&fiber->fiber_sp, fiber->resumer_sp, fiber);
+    sim__fiber_asan_enter(fiber);
 }
 
 #else /* SIM_FIBER_UCONTEXT */
@@ -307,12 +324,14 @@ static void sim__fiber_main(unsigned int pointer_high, unsigned int pointer_low)
 {
     uintptr_t pointer = ((uintptr_t)pointer_high << 16 << 16) | (uintptr_t)pointer_low;
     sim_fiber_t *fiber = (sim_fiber_t *)pointer;
+    sim__fiber_asan_enter(fiber);
     assert(fiber->state == SIM_FIBER_STATE_RUNNING);
 
     fiber->entry(fiber->arg);
 
     assert(fiber->state == SIM_FIBER_STATE_RUNNING);
     fiber->state = SIM_FIBER_STATE_FINISHED;
+    sim__fiber_asan_leave(fiber, true);
     int rc = swapcontext(&fiber->fiber_context, &fiber->resumer_context);
     assert(rc == 0);
     /* sim_fiber_resume asserts that a finished fiber is never resumed. */
@@ -333,14 +352,79 @@ static void sim__fiber_prepare(sim_fiber_t *fiber)
 
 static void sim__fiber_switch_in(sim_fiber_t *fiber)
 {
+    void *fake_stack = NULL;
+
+    sim__fiber_asan_resumer_leave(fiber, &fake_stack);
     int rc = swapcontext(&fiber->resumer_context, &fiber->fiber_context);
+    sim__fiber_asan_resumer_back(fake_stack);
     assert(rc == 0);
 }
 
 static void sim__fiber_switch_out(sim_fiber_t *fiber)
 {
+    sim__fiber_asan_leave(fiber, false);
     int rc = swapcontext(&fiber->fiber_context, &fiber->resumer_context);
+    sim__fiber_asan_enter(fiber);
     assert(rc == 0);
 }
 
 #endif /* SIM_FIBER_UCONTEXT */
+
+/*
+ * AddressSanitizer's fiber protocol: the side that switches names the stack
+ * it switches to (start), and the side switched to confirms it (finish) and
+ * gets back the stack it came from. Each side keeps its fake stack, the
+ * heap frames of stack-use-after-return detection, while it is away, and a
+ * fiber that finishes passes NULL so that its fake stack is freed. Without
+ * AddressSanitizer these do nothing.
+ */
+
+/* The resumer, before it switches to fiber. */
+static void sim__fiber_asan_resumer_leave(const sim_fiber_t *fiber, void **fake_stack)
+{
+#if SIM_FIBER_ASAN
+    __sanitizer_start_switch_fiber(fake_stack, fiber->stack_low,
+                                   (size_t)(fiber->stack_high - fiber->stack_low));
+#else
+    (void)fiber;
+    (void)fake_stack;
+#endif
+}
+
+/* The resumer, back from the fiber. */
+static void sim__fiber_asan_resumer_back(void *fake_stack)
+{
+#if SIM_FIBER_ASAN
+    __sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#else
+    (void)fake_stack;
+#endif
+}
+
+/* The fiber, on its stack after a resume: it learns the resumer's stack. */
+static void sim__fiber_asan_enter(sim_fiber_t *fiber)
+{
+#if SIM_FIBER_ASAN
+    /* A fresh start has no fake stack yet; a resume brings its own back. */
+    void *fake_stack = fiber->asan_fake_stack;
+
+    fiber->asan_fake_stack = NULL;
+    __sanitizer_finish_switch_fiber(fake_stack, &fiber->asan_resumer_low,
+                                    &fiber->asan_resumer_size);
+#else
+    (void)fiber;
+#endif
+}
+
+/* The fiber, before it switches back to its resumer for a while or, when
+ * finished, for good. */
+static void sim__fiber_asan_leave(sim_fiber_t *fiber, bool finished)
+{
+#if SIM_FIBER_ASAN
+    __sanitizer_start_switch_fiber(finished ? NULL : &fiber->asan_fake_stack,
+                                   fiber->asan_resumer_low, fiber->asan_resumer_size);
+#else
+    (void)fiber;
+    (void)finished;
+#endif
+}

@@ -50,6 +50,39 @@
 #include <ucontext.h>
 #endif
 
+/*
+ * AddressSanitizer must learn of every stack switch, or it takes a fiber's
+ * stack for a corrupt thread stack. sim/fiber.c reports each switch with
+ * __sanitizer_start_switch_fiber. gcc defines __SANITIZE_ADDRESS__, and
+ * clang reports it through __has_feature.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_FIBER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIM_FIBER_ASAN 1
+#endif
+#endif
+#ifndef SIM_FIBER_ASAN
+#define SIM_FIBER_ASAN 0
+#endif
+
+/*
+ * Valgrind takes a stack pointer that jumps into another mapping for a huge
+ * frame unless the stack is registered. Its client requests cost a few
+ * instructions outside Valgrind and are made at create and destroy only.
+ * The header comes with Debian's valgrind package; without it the build
+ * still works, and Valgrind may then warn about the switches.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#define SIM_FIBER_VALGRIND 1
+#endif
+#endif
+#ifndef SIM_FIBER_VALGRIND
+#define SIM_FIBER_VALGRIND 0
+#endif
+
 /* Function that a fiber runs. It may call sim_fiber_yield any number of times. */
 typedef void (*sim_fiber_entry_cb)(void *arg);
 
@@ -80,6 +113,14 @@ typedef struct sim_fiber {
 #else
     void *fiber_sp;   /* fiber stack pointer while it is not running */
     void *resumer_sp; /* resumer stack pointer while the fiber runs */
+#endif
+#if SIM_FIBER_ASAN
+    void *asan_fake_stack;        /* the fiber's fake stack while it is not running */
+    const void *asan_resumer_low; /* the resumer's stack, as the sanitizer saw it */
+    size_t asan_resumer_size;
+#endif
+#if SIM_FIBER_VALGRIND
+    unsigned valgrind_stack_id; /* from VALGRIND_STACK_REGISTER */
 #endif
 } sim_fiber_t;
 

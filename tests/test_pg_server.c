@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -616,19 +618,77 @@ static void test_pg_server_clean_stale_removes_reused_pids_folder(void **state)
     assert_false(test_path_exists(path));
 }
 
-static void test_pg_server_clean_stale_spares_folder_without_owner(void **state)
+/* A folder without owner file whose creator still holds its lock is being
+ * created: the owner file comes next. */
+static void test_pg_server_clean_stale_spares_folder_being_created(void **state)
 {
     char path[PG_SERVER_PATH_SIZE];
     char error[PG_SERVER_ERROR_SIZE];
     bool spared;
+    int fd;
 
     (void)state;
     test_make_folder("/tmp/barriersim-managed.XXXXXX", NULL, path, sizeof(path));
+    fd = open(path, O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
 
     assert_int_equal(pg_server_clean_stale(NULL, error, sizeof(error)), PG_SERVER_OK);
     spared = test_path_exists(path);
+    close(fd);
     test_remove_tree(path);
     assert_true(spared);
+}
+
+/* A start killed between mkdtemp and the owner file leaves a folder without
+ * owner file and without lock: the next cleanup removes it. */
+static void test_pg_server_clean_stale_removes_unowned_folder(void **state)
+{
+    char path[PG_SERVER_PATH_SIZE];
+    char error[PG_SERVER_ERROR_SIZE];
+    char leftover[PG_SERVER_PATH_SIZE + 16];
+    FILE *file;
+
+    (void)state;
+    test_make_folder("/tmp/barriersim-managed.XXXXXX", NULL, path, sizeof(path));
+    snprintf(leftover, sizeof(leftover), "%s/owner.tmp", path);
+    file = fopen(leftover, "w");
+    assert_non_null(file);
+    fclose(file);
+
+    assert_int_equal(pg_server_clean_stale(NULL, error, sizeof(error)), PG_SERVER_OK);
+    assert_false(test_path_exists(path));
+}
+
+/* A process still working in a stale folder (initdb or pg_ctl of a killed
+ * start) is stopped before the folder is removed. */
+static void test_pg_server_clean_stale_stops_strays(void **state)
+{
+    char owner[TEST_TEXT_SIZE];
+    char path[PG_SERVER_PATH_SIZE];
+    char marker[PG_SERVER_PATH_SIZE + 16];
+    char error[PG_SERVER_ERROR_SIZE];
+    int status = 0;
+    pid_t stray;
+
+    (void)state;
+    snprintf(owner, sizeof(owner), "pid=%d start_ticks=1\n", (int)test_dead_pid());
+    test_make_folder("/tmp/barriersim-managed.XXXXXX", owner, path, sizeof(path));
+    snprintf(marker, sizeof(marker), "%s/data", path);
+    stray = fork();
+    assert_true(stray >= 0);
+    if (stray == 0) {
+        /* The folder appears in the command line, as with initdb -D BASE/data. */
+        execl("/bin/sh", "sh", "-c", "while :; do sleep 0.1; done", marker, (char *)NULL);
+        _exit(127);
+    }
+    test_sleep_ms(100);
+
+    assert_int_equal(pg_server_clean_stale(NULL, error, sizeof(error)), PG_SERVER_OK);
+    assert_int_equal(waitpid(stray, &status, 0), stray);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGTERM);
+    assert_false(test_path_exists(path));
 }
 
 /* Only mkdtemp's six characters after the prefix: another separator or a
@@ -747,7 +807,9 @@ int main(void)
         cmocka_unit_test(test_pg_server_start_cleans_stale_folder),
         cmocka_unit_test(test_pg_server_clean_stale_removes_dead_owners_folder),
         cmocka_unit_test(test_pg_server_clean_stale_removes_reused_pids_folder),
-        cmocka_unit_test(test_pg_server_clean_stale_spares_folder_without_owner),
+        cmocka_unit_test(test_pg_server_clean_stale_spares_folder_being_created),
+        cmocka_unit_test(test_pg_server_clean_stale_removes_unowned_folder),
+        cmocka_unit_test(test_pg_server_clean_stale_stops_strays),
         cmocka_unit_test(test_pg_server_clean_stale_spares_other_names),
         cmocka_unit_test(test_pg_server_sigint_stops_server),
         cmocka_unit_test(test_pg_server_external_stop_leaves_server_running),

@@ -773,6 +773,56 @@ static void test_scen_file_missing_file_named(void **state)
     assert_non_null(strstr(error, "/nonexistent/x.yaml: could not open scenario file"));
 }
 
+/* A folder opens like a file; the message must say what it is, not
+ * libyaml's bare "input error". */
+static void test_scen_file_folder_named(void **state)
+{
+    char error[TEST_ERROR_MAX];
+    scen_t scen;
+
+    (void)state;
+    assert_int_equal(scen_file_load("scenarios", &scen, error, sizeof(error)), -1);
+    assert_non_null(strstr(error, "scenarios: could not read scenario file: it is a folder"));
+}
+
+/* The text loader reports like the file loader, under the name it is given. */
+static void test_scen_file_text_named(void **state)
+{
+    static const char text[] = "name: T\nsummary: s\nbatches: 3x\n";
+    char error[TEST_ERROR_MAX];
+    scen_t scen;
+
+    (void)state;
+    assert_int_equal(scen_file_load_text("given.yaml", text, sizeof(text) - 1, &scen, error,
+                                         sizeof(error)),
+                     -1);
+    assert_non_null(strstr(error, "given.yaml:3: invalid value \"3x\" for batches"));
+    assert_int_equal(scen_file_load_text("given.yaml", test_base, sizeof(test_base) - 1,
+                                         &scen, error, sizeof(error)),
+                     0);
+    assert_string_equal(error, "");
+    assert_int_equal(scen.batch_count, 2);
+}
+
+/* Regression (found by fuzz_scen_file): a reader error of text input, such
+ * as a control character, asked ferror() of a FILE that text input has not:
+ * libyaml's input is a union, and its file member then held the text. */
+static void test_scen_file_text_reader_error_named(void **state)
+{
+    static const char text[] = "name: T\nsummary: \v\n";
+    char error[TEST_ERROR_MAX];
+    scen_t scen;
+
+    (void)state;
+    assert_int_equal(scen_file_load_text("given.yaml", text, sizeof(text) - 1, &scen, error,
+                                         sizeof(error)),
+                     -1);
+    /* libyaml checks characters a buffer at a time, so the line is the
+     * buffer's first, not the character's. */
+    assert_int_equal(strncmp(error, "given.yaml:", strlen("given.yaml:")), 0);
+    assert_non_null(strstr(error, "invalid YAML: control characters are not allowed"));
+}
+
 static void test_scen_duration_format(void **state)
 {
     static const struct {
@@ -909,6 +959,9 @@ int main(void)
         cmocka_unit_test(test_scen_file_invalid_yaml_named),
         cmocka_unit_test(test_scen_file_error_leaves_output),
         cmocka_unit_test(test_scen_file_missing_file_named),
+        cmocka_unit_test(test_scen_file_folder_named),
+        cmocka_unit_test(test_scen_file_text_named),
+        cmocka_unit_test(test_scen_file_text_reader_error_named),
         cmocka_unit_test(test_scen_duration_format),
         cmocka_unit_test(test_scen_write_round_trips),
         cmocka_unit_test(test_scen_write_empty_schedule),
