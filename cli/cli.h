@@ -162,8 +162,9 @@ double cli_seconds_since(const struct timespec *start);
 /* Shrink one failing seed (shrink.c). */
 int cli_shrink(const cli_options_t *options);
 /* Shrink the run of scen (pinned choices included) on the selected seed,
- * print the transcript and write the scenario file (shrink.c). */
-int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen);
+ * print the transcript and write the scenario file; command ("shrink" or
+ * "explore") names the command in messages (shrink.c). */
+int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen, const char *command);
 /* Walk every schedule of a small scenario within bounds (explore.c). */
 int cli_explore(const cli_options_t *options);
 /* Sweep scenarios under several policies and write the comparison report

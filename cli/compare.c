@@ -287,10 +287,15 @@ static int cli_compare_setup(cli_compare_options_t *options, cli_sweep_t *sweep)
         rc = sweep->world == NULL ? CLI_EXIT_INTERNAL : 0;
     }
 
-    /* A folder that cannot be made fails now, not after the sweep. */
+    /* A folder that cannot be made fails now, not after the sweep: --out
+     * naming a file is a usage error, any other failure the status of an
+     * output that cannot be written. */
     if (rc == 0 && report_make_dir(options->out_dir, error, sizeof(error)) != 0) {
+        struct stat info;
+        bool file = stat(options->out_dir, &info) == 0 && !S_ISDIR(info.st_mode);
+
         fprintf(stderr, "barriersim compare: %s\n", error);
-        rc = CLI_EXIT_USAGE;
+        rc = file ? CLI_EXIT_USAGE : CLI_EXIT_INTERNAL;
     }
     return rc;
 }
@@ -416,8 +421,9 @@ static int cli_compare_confirm(report_compare_t *report, const char *path)
     int rc;
 
     if (doc == NULL) {
-        fprintf(stderr, "barriersim compare: could not read --confirm-json \"%s\": %s "
-                        "(line %d)\n", path, json_error.text, json_error.line);
+        report_json_error(&json_error, error, sizeof(error));
+        fprintf(stderr, "barriersim compare: could not read --confirm-json \"%s\": %s\n",
+                path, error);
         return CLI_EXIT_USAGE;
     }
     rc = report_compare_confirm(report, doc, path, error, sizeof(error));

@@ -93,7 +93,7 @@ static int cli_explore_found(const cli_options_t *options, const sim_explore_t *
         scen->choice_value[i] = trimmed[i].value;
     }
     scen->choice_count = count;
-    rc = cli_shrink_scenario(options, scen);
+    rc = cli_shrink_scenario(options, scen, "explore");
 
 done:
     free(scen);

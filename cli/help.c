@@ -27,7 +27,9 @@ static const cli_help_t cli_helps[] = {
      "Sweep seeds of the default scenario and print the violations per policy,\n"
      "with a replay command for the first failing seed of each property.\n"
      "--pct D schedules with PCT at bug depth D (1..8); --coverage prints the\n"
-     "fault cells struck and the sometimes conditions reached.\n"
+     "fault cells struck and the sometimes conditions reached; --verbose\n"
+     "prints each seed's drawn parameters (fault mix, path, restart rate).\n"
+     "--policy takes one name or all (compare takes a list).\n"
      "--scenario FILE runs a scenario file's policies and seeds (the options\n"
      "override them) and compares each policy with the file's expectations.\n"
      "--case NAME does the same for <scenarios>/cases/NAME.yaml, where\n"
@@ -60,7 +62,7 @@ static const cli_help_t cli_helps[] = {
      "names the first step where the runs differ.\n",
      "0  no violation (--check: both runs are the same)\n"
      "1  a property violation\n"
-     "3  --check: the two runs differ\n"},
+     "3  an internal failure; --check: the two runs differ\n"},
     {"shrink",
      "shrink --policy NAME (--seed S | --scenario FILE | --case NAME)\n"
      "    [--property P] [--to PATH] [--name NAME] [--json PATH] [--budget RUNS]\n"
@@ -71,7 +73,8 @@ static const cli_help_t cli_helps[] = {
      "PATH: shrunk-POLICY-PROPERTY-SEED.yaml). With a file, the seed defaults to\n"
      "the file's first seed. An existing PATH is never replaced.\n",
      "0  shrunk, and the scenario file written\n"
-     "2  also: the run breaks no property, or PATH exists\n"},
+     "2  a usage error, a scenario file that does not load, a run that breaks\n"
+     "   no property, or PATH exists\n"},
     {"explore",
      "explore --policy NAME [--seed S] [--batches N --workers W |\n"
      "    --scenario FILE] [--faults F] [--picks K] [--max-schedules N]\n"
@@ -150,14 +153,17 @@ static const cli_help_t cli_helps[] = {
 
 #define CLI_HELP_COUNT ((int)(sizeof(cli_helps) / sizeof(cli_helps[0])))
 
-/* The classes every command shares, after its own lines. */
+/* The classes every command shares, for a status it does not describe
+ * itself. */
 static const char cli_exits_common[] =
     "2  a usage error, or a scenario file that does not load (with file:line)\n"
     "3  an internal failure, or an output file that cannot be written\n";
 
 static void cli_print_synopsis(FILE *out, const char *program, const cli_help_t *help);
 static void cli_print_indented(FILE *out, const char *text, const char *indent);
-static void cli_print_exit_lines(FILE *out, const char *exits, char status);
+static void cli_print_exit_lines(FILE *out, const char *exits, const char *status);
+static bool cli_has_exit_line(const char *exits, const char *status);
+static bool cli_exit_line_is(const char *line, const char *status);
 
 void cli_usage(FILE *out, const char *program)
 {
@@ -187,13 +193,15 @@ void cli_print_exit_statuses(FILE *out)
             "  4  environment error: the real server cannot be used (confirm)\n"
             "  5  expectation mismatch: a result differs from the scenario's\n"
             "     expectations (run --scenario, check) or from the simulator's\n"
-            "     prediction (confirm)\n");
+            "     prediction (confirm)\n"
+            "  130  interrupted: compare wrote a partial report (SIGINT, SIGTERM)\n");
 }
 
 int cli_help_command(FILE *out, const char *program, const char *command)
 {
+    static const char *const statuses[] = {"0", "1", "2", "3", "4", "5", "130"};
     const cli_help_t *help = NULL;
-    char status;
+    size_t s;
     int i;
 
     for (i = 0; i < CLI_HELP_COUNT; i++) {
@@ -216,9 +224,11 @@ int cli_help_command(FILE *out, const char *program, const char *command)
     fprintf(out, "\n");
     cli_print_indented(out, help->text, "  ");
     fprintf(out, "\nexit status:\n");
-    for (status = '0'; status <= '9'; status++) {
-        cli_print_exit_lines(out, help->exits, status);
-        cli_print_exit_lines(out, cli_exits_common, status);
+    for (s = 0; s < sizeof(statuses) / sizeof(statuses[0]); s++) {
+        cli_print_exit_lines(out, help->exits, statuses[s]);
+        if (!cli_has_exit_line(help->exits, statuses[s])) {
+            cli_print_exit_lines(out, cli_exits_common, statuses[s]);
+        }
     }
     return CLI_EXIT_OK;
 }
@@ -274,9 +284,33 @@ static void cli_print_indented(FILE *out, const char *text, const char *indent)
     }
 }
 
+/* Whether a line of exits describes status. */
+static bool cli_has_exit_line(const char *exits, const char *status)
+{
+    const char *line;
+
+    for (line = exits; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
+        if (*line == '\n') {
+            line++;
+        }
+        if (cli_exit_line_is(line, status)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether line starts with status and a space ("1" is not "130"). */
+static bool cli_exit_line_is(const char *line, const char *status)
+{
+    size_t length = strlen(status);
+
+    return strncmp(line, status, length) == 0 && line[length] == ' ';
+}
+
 /* Print the lines of exits that describe status: the line that starts with
  * its digit and the indented lines that continue it. */
-static void cli_print_exit_lines(FILE *out, const char *exits, char status)
+static void cli_print_exit_lines(FILE *out, const char *exits, const char *status)
 {
     const char *line = exits;
     bool inside = false;
@@ -286,7 +320,7 @@ static void cli_print_exit_lines(FILE *out, const char *exits, char status)
         int length = end == NULL ? (int)strlen(line) : (int)(end - line);
 
         if (line[0] != ' ') {
-            inside = line[0] == status;
+            inside = cli_exit_line_is(line, status);
         }
         if (inside) {
             fprintf(out, "  %.*s\n", length, line);

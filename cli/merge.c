@@ -143,8 +143,9 @@ static int cli_merge_confirm(report_compare_t *merged, int count, char **paths)
         int rc;
 
         if (doc == NULL) {
-            fprintf(stderr, "barriersim merge: could not read --confirm-json \"%s\": %s "
-                            "(line %d)\n", paths[i], json_error.text, json_error.line);
+            report_json_error(&json_error, error, sizeof(error));
+            fprintf(stderr, "barriersim merge: could not read --confirm-json \"%s\": %s\n",
+                    paths[i], error);
             return CLI_EXIT_USAGE;
         }
         rc = report_compare_confirm(merged, doc, paths[i], error, sizeof(error));

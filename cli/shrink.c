@@ -28,10 +28,10 @@ static json_t *cli_shrink_json(const cli_options_t *options, const sim_shrink_t 
 
 int cli_shrink(const cli_options_t *options)
 {
-    return cli_shrink_scenario(options, options->selected);
+    return cli_shrink_scenario(options, options->selected, "shrink");
 }
 
-int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
+int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen, const char *command)
 {
     const core_policy_t *policy = options->policies[0];
     uint64_t seed = options->seed_first;
@@ -44,7 +44,7 @@ int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
     int rc;
 
     if (options->save_path != NULL) {
-        rc = cli_check_target("shrink", options->save_name, options->save_path);
+        rc = cli_check_target(command, options->save_name, options->save_path);
         if (rc != 0) {
             return rc;
         }
@@ -58,7 +58,7 @@ int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
     clock_gettime(CLOCK_MONOTONIC, &start);
     if (sim_shrink(world, scen, policy, seed, options->property, options->budget, &shrink,
                    error, sizeof(error)) != 0) {
-        fprintf(stderr, "barriersim shrink: %s\n", error);
+        fprintf(stderr, "barriersim %s: %s\n", command, error);
         cli_world_free(world);
         return CLI_EXIT_USAGE;
     }
@@ -72,7 +72,7 @@ int cli_shrink_scenario(const cli_options_t *options, const scen_t *scen)
     } else {
         snprintf(path, sizeof(path), "shrunk-%s-%s-%" PRIu64 ".yaml", policy->name,
                  sim_prop_name((sim_prop_t)shrink.prop), seed);
-        rc = cli_check_target("shrink", options->save_name, path);
+        rc = cli_check_target(command, options->save_name, path);
     }
     if (rc == 0) {
         rc = cli_shrink_write(world, options, scen, &shrink, path);

@@ -215,6 +215,10 @@ int report_compare_write_dir(const report_compare_t *report, const char *dir,
  * with a message naming the folder that could not be made. */
 int report_make_dir(const char *dir, char *error, size_t error_size);
 
+/* jansson's reason a file did not load, with its line when it has one (a
+ * file that cannot be opened has none). */
+void report_json_error(const json_error_t *json_error, char *buf, size_t buf_size);
+
 /* Read DIR/report.json or a file path into report. */
 int report_compare_read_file(const char *path, report_compare_t *report, char *error,
                              size_t error_size);

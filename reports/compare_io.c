@@ -78,8 +78,8 @@ int report_compare_read_file(const char *path, report_compare_t *report, char *e
     int rc;
 
     if (root == NULL) {
-        snprintf(error, error_size, "could not read report \"%s\": %s (line %d)", path,
-                 json_error.text, json_error.line);
+        report_json_error(&json_error, reason, sizeof(reason));
+        snprintf(error, error_size, "could not read report \"%s\": %s", path, reason);
         return -1;
     }
     rc = report_compare_from_json(root, report, reason, sizeof(reason));
@@ -132,4 +132,13 @@ static void report_write_json_cb(FILE *out, const report_compare_t *report)
     json_dumpf(root, out, REPORT_JSON_FLAGS);
     fputc('\n', out);
     json_decref(root);
+}
+
+void report_json_error(const json_error_t *json_error, char *buf, size_t buf_size)
+{
+    if (json_error->line > 0) {
+        snprintf(buf, buf_size, "%s (line %d)", json_error->text, json_error->line);
+    } else {
+        snprintf(buf, buf_size, "%s", json_error->text);
+    }
 }

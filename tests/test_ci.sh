@@ -208,7 +208,7 @@ check $? "the bar is redrawn at most about ten times a second ($draws in $elapse
 # --- help, version, man page -----------------------------------------------
 
 help_failures=""
-for command in run check replay shrink explore save confirm list help; do
+for command in run check replay shrink explore save confirm compare merge list help; do
     "$BIN" help "$command" >"$work/help_$command.txt" 2>&1 || help_failures="$help_failures $command"
     "$BIN" "$command" --help >"$work/dash_$command.txt" 2>&1 ||
         help_failures="$help_failures $command--help"
@@ -223,6 +223,13 @@ done
 check $([ -z "$help_failures" ]; echo $?) "help COMMAND and COMMAND --help print that command's usage"
 ! grep -q ' check DIR' "$work/help_run.txt" && ! grep -q ' run ' "$work/help_check.txt"
 check $? "a command's help leaves out the other commands"
+duplicate_status=""
+for command in run check replay shrink explore save confirm compare merge; do
+    sed -n '/^exit status:/,$p' "$work/help_$command.txt" | grep -oE '^  [0-9]+ ' | sort |
+        uniq -d | grep -q . && duplicate_status="$duplicate_status $command"
+done
+[ -z "$duplicate_status" ] || echo "a status listed twice in:$duplicate_status"
+check $([ -z "$duplicate_status" ]; echo $?) "each command's help lists each exit status once"
 grep -q '^  5  an expectation mismatch$' "$work/help_check.txt" &&
     grep -q '^  4  an environment error' "$work/help_confirm.txt"
 check $? "a command's help lists its own exit statuses"

@@ -338,6 +338,10 @@ check $([ $? -eq 1 ] && grep -q 'stopped at the first violation' "$work/explore.
     "explore finds S4 under blind and exits 1"
 "$BIN" check "$work/explored" >/dev/null 2>&1
 check $? "the explored counterexample replays"
+"$BIN" explore --policy blind --seed 4 --property S4 --to "$work/explored/blind.yaml" \
+    >/dev/null 2>"$work/explore.err"
+check $([ $? -eq 2 ] && grep -q '^barriersim explore: .*already exists' "$work/explore.err"; echo $?) \
+    "explore refuses to overwrite its file and names itself"
 "$BIN" explore --policy phase-split --seed 4 --property S4 >"$work/explore.txt" 2>&1
 check $([ $? -eq 0 ] && grep -q 'every schedule within the bounds ran' "$work/explore.txt"; echo $?) \
     "explore exhausts phase-split's space for S4"

@@ -246,5 +246,12 @@ check $([ $? -eq 2 ] && grep -q 'not below SHARD_COUNT 3' "$work/err.txt"; echo 
     "compare-shard.sh rejects an index outside the shard count"
 "$BIN" help | grep -q 'merge OUT_DIR SHARD.json'
 check $? "usage lists compare and merge"
+"$BIN" merge "$work/m-missing" "$work/no-such-shard.json" >/dev/null 2>"$work/merge.err"
+[ $? -eq 2 ] && grep -q 'could not read report .*no-such-shard.json' "$work/merge.err" &&
+    ! grep -q 'line -1' "$work/merge.err"
+check $? "merge names a missing shard file without a line number"
+"$BIN" compare --seeds 1..2 --out /proc/barriersim-no-such >/dev/null 2>"$work/out.err"
+check $([ $? -eq 3 ] && grep -q 'could not create the report folder' "$work/out.err"; echo $?) \
+    "compare exits 3 when its report folder cannot be made"
 
 echo "compare tests done"
