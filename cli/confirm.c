@@ -32,14 +32,21 @@ static int cli_confirm_all(const cli_options_t *options, const char *conninfo);
 int cli_confirm(const cli_options_t *options)
 {
     pg_server_t server;
+    bool managed;
     int rc = cli_confirm_server(options, &server);
 
     if (rc == CLI_EXIT_OK) {
         rc = cli_confirm_all(options, server.direct_conninfo);
     }
-    if (server.kind != PG_SERVER_NONE && pg_server_stop(&server) != PG_SERVER_OK) {
+    if (server.kind == PG_SERVER_NONE) {
+        return rc;
+    }
+    managed = server.kind == PG_SERVER_MANAGED;
+    if (pg_server_stop(&server) != PG_SERVER_OK) {
         fprintf(stderr, "barriersim confirm: %s\n", server.error);
         rc = rc == CLI_EXIT_OK ? CLI_EXIT_ENVIRONMENT : rc;
+    } else if (managed) {
+        printf("barriersim confirm: stopped the throwaway PostgreSQL and removed its folder\n");
     }
     return rc;
 }

@@ -396,8 +396,9 @@ env -u BARRIERSIM_PG_CONNINFO "$BIN" confirm --policy blind --seeds 1..2 >"$work
 own_status=$?
 own_base=$(sed -n 's/^barriersim confirm: started a throwaway PostgreSQL under //p' "$work/own.txt")
 check $([ $own_status -eq 0 ] && [ -n "$own_base" ] && [ ! -e "$own_base" ] && \
-        grep -q '^barriersim confirm: 2 agree' "$work/own.txt"; echo $?) \
-    "confirm without --pg starts its own server, agrees and removes it"
+        grep -q '^barriersim confirm: 2 agree' "$work/own.txt" && \
+        grep -q '^barriersim confirm: stopped the throwaway PostgreSQL' "$work/own.txt"; echo $?) \
+    "confirm without --pg starts its own server, agrees, removes it and says so"
 
 # SIGINT stops that server and removes its folder.
 env -u BARRIERSIM_PG_CONNINFO "$BIN" confirm --policy blind --seeds 1..100000 \
