@@ -441,6 +441,26 @@ double report_cell_rate(const report_cell_t *cell, int prop)
     return (double)cell->violations[prop] * 10000.0 / (double)cell->runs;
 }
 
+bool report_format_p50_p99(const report_histo_t *histo, bool duration, char *buf,
+                           size_t buf_size)
+{
+    char p50[32];
+    char p99[32];
+
+    if (histo->count == 0) {
+        return false;
+    }
+    if (duration) {
+        report_format_us(report_histo_percentile(histo, 50), p50, sizeof(p50));
+        report_format_us(report_histo_percentile(histo, 99), p99, sizeof(p99));
+    } else {
+        snprintf(p50, sizeof(p50), "%" PRIu64, report_histo_percentile(histo, 50));
+        snprintf(p99, sizeof(p99), "%" PRIu64, report_histo_percentile(histo, 99));
+    }
+    snprintf(buf, buf_size, "%s / %s", p50, p99);
+    return true;
+}
+
 void report_format_us(uint64_t duration_us, char *buf, size_t buf_size)
 {
     double seconds = (double)duration_us / 1e6;

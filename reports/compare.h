@@ -244,6 +244,11 @@ double report_cell_rate(const report_cell_t *cell, int prop);
  * "908"). */
 void report_format_us(uint64_t duration_us, char *buf, size_t buf_size);
 void report_format_rate(double rate, char *buf, size_t buf_size);
+/* Format a histogram's median and 99th percentile as "P50 / P99", each a
+ * duration (report_format_us) when duration is true, else a count.
+ * Returns false, writing nothing, for an empty histogram. */
+bool report_format_p50_p99(const report_histo_t *histo, bool duration, char *buf,
+                           size_t buf_size);
 
 /* Properties that some policy of the scenario violated, as a mask. */
 uint32_t report_scenario_violated_mask(const report_compare_t *report, int scenario);

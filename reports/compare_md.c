@@ -247,19 +247,8 @@ static void report_md_text(FILE *out, const char *text)
 
 static void report_md_metric(FILE *out, const report_histo_t *histo, bool duration)
 {
-    char p50[32];
-    char p99[32];
+    char text[72];
 
-    if (histo->count == 0) {
-        fprintf(out, " - |");
-        return;
-    }
-    if (duration) {
-        report_format_us(report_histo_percentile(histo, 50), p50, sizeof(p50));
-        report_format_us(report_histo_percentile(histo, 99), p99, sizeof(p99));
-    } else {
-        snprintf(p50, sizeof(p50), "%" PRIu64, report_histo_percentile(histo, 50));
-        snprintf(p99, sizeof(p99), "%" PRIu64, report_histo_percentile(histo, 99));
-    }
-    fprintf(out, " %s / %s |", p50, p99);
+    fprintf(out, " %s |",
+            report_format_p50_p99(histo, duration, text, sizeof(text)) ? text : "-");
 }

@@ -13,7 +13,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 FIX=$work/fixtures
 mkdir -p "$FIX/dir.yaml" "$FIX/badfolder"
-count=0
 
 # Scenario files with one mistake each; the line in the table is the line of
 # the mistake.
@@ -84,14 +83,7 @@ table=$(cat <<'TABLE'
 TABLE
 )
 
-check() {
-    count=$((count + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $count - $2"
-    else
-        echo "not ok $count - $2"
-    fi
-}
+. "$(dirname "$0")/check.sh"
 
 # The here-string keeps the loop in this shell, so count carries on.
 while IFS='|' read -r expected pattern arguments; do

@@ -11,16 +11,8 @@ case "$BIN" in /*) bin_path=$BIN ;; *) bin_path=$PWD/$BIN ;; esac
 schema=$PWD/tests/schemas/junit-10.xsd
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-count=0
 
-check() {
-    count=$((count + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $count - $2"
-    else
-        echo "not ok $count - $2"
-    fi
-}
+. "$(dirname "$0")/check.sh"
 
 # A folder of scenario files. C3 passes. A copy of C1 expects the wrong
 # outcome of blind (a per-seed mismatch with a seed to replay) and sits under

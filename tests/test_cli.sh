@@ -6,16 +6,8 @@ set -u
 BIN=${BIN:-bin/barriersim}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-count=0
 
-check() {
-    count=$((count + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $count - $2"
-    else
-        echo "not ok $count - $2"
-    fi
-}
+. "$(dirname "$0")/check.sh"
 
 # A sweep with violations exits 1, prints the table and writes the JSON.
 "$BIN" run --policy all --seeds 1..300 --json "$work/sweep.json" >"$work/sweep.txt" 2>&1

@@ -6,16 +6,8 @@ set -u
 BIN=${BIN:-bin/barriersim}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-count=0
 
-check() {
-    count=$((count + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $count - $2"
-    else
-        echo "not ok $count - $2"
-    fi
-}
+. "$(dirname "$0")/check.sh"
 
 # Files a and b hold the same bytes (cmp prints where they differ).
 same() {

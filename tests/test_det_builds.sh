@@ -7,16 +7,8 @@ set -u
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-count=0
 
-check() {
-    count=$((count + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $count - $2"
-    else
-        echo "not ok $count - $2"
-    fi
-}
+. "$(dirname "$0")/check.sh"
 
 fake_build() {
     mkdir -p "$work/$1/tests"

@@ -19,7 +19,6 @@ BIN=${BIN:-bin/barriersim}
 ROUNDS="KILL:11 INT:23 KILL:37 INT:41 KILL:53 KILL:67 INT:79 KILL:97"
 round_max=${KILL_SAFETY_ROUNDS:-2}
 work=$(mktemp -d)
-count=0
 
 # A run this test started must never outlive it, even when a check fails.
 finish() {
@@ -30,14 +29,7 @@ finish() {
 }
 trap finish EXIT
 
-check() {
-    count=$((count + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $count - $2"
-    else
-        echo "not ok $count - $2"
-    fi
-}
+. "$(dirname "$0")/check.sh"
 
 # Folders that belong to pid: their owner file names it, or (a start killed
 # before writing it) they have none and were not there before the round.
