@@ -6,7 +6,7 @@
 #include "version.h"
 
 /* One subcommand's help. A synopsis line that starts with the command name
- * gets the program name in front; a line that starts with spaces continues
+ * gets the program name in front. A line that starts with spaces continues
  * the form above it. */
 typedef struct {
     const char *name;

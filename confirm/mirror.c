@@ -357,7 +357,7 @@ static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
                                conn_raw_t *raw)
 {
     struct pollfd fd = {PQsocket(link->conn), POLLIN, 0};
-    PGresult *kept = NULL;
+    PGresult *reply = NULL;
     PGresult *res;
     int waited_ms = 0;
     int index = 0;
@@ -396,10 +396,10 @@ static bool confirm_read_reply(confirm_mirror_t *mirror, confirm_link_t *link,
         }
     }
     while ((res = PQgetResult(link->conn)) != NULL) {
-        kept = conn_pq_keep_reply(kept, res, index++, link->batched);
+        reply = conn_pq_keep_reply(reply, res, index++, link->batched);
     }
-    conn_pq_raw(link->conn, kept, raw);
-    PQclear(kept);
+    conn_pq_raw(link->conn, reply, raw);
+    PQclear(reply);
     return true;
 }
 

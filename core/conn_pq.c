@@ -147,7 +147,7 @@ bool conn_pq_send_batched(PGconn *conn, const stmt_t *stmt, const conn_params_t 
         return false;
     }
     if (asprintf(&sql, "BEGIN; %s; COMMIT", inlined) < 0) { /* LCOV_EXCL_BR_LINE */
-        /* LCOV_EXCL_START: asprintf fails only when malloc does */
+        /* LCOV_EXCL_START: asprintf fails when it cannot allocate */
         free(inlined);
         return false;
         /* LCOV_EXCL_STOP */
@@ -158,18 +158,18 @@ bool conn_pq_send_batched(PGconn *conn, const stmt_t *stmt, const conn_params_t 
     return sent;
 }
 
-PGresult *conn_pq_keep_reply(PGresult *kept, PGresult *res, int index, bool batched)
+PGresult *conn_pq_keep_reply(PGresult *reply, PGresult *res, int index, bool batched)
 {
-    bool replace = !batched || kept == NULL ||
-                   (PQresultStatus(kept) != PGRES_FATAL_ERROR &&
+    bool replace = !batched || reply == NULL ||
+                   (PQresultStatus(reply) != PGRES_FATAL_ERROR &&
                     (index == 1 || PQresultStatus(res) == PGRES_FATAL_ERROR));
 
     if (replace) {
-        PQclear(kept);
+        PQclear(reply);
         return res;
     }
     PQclear(res);
-    return kept;
+    return reply;
 }
 
 void conn_pq_raw(PGconn *conn, PGresult *res, conn_raw_t *raw_out)
@@ -232,7 +232,7 @@ void conn_pq_set_wait_ms(int wait_ms)
 static PGresult *conn_pq_wait(PGconn *conn, bool batched)
 {
     struct pollfd fd = {PQsocket(conn), POLLIN, 0};
-    PGresult *kept = NULL;
+    PGresult *reply = NULL;
     PGresult *res;
     int index = 0;
 
@@ -247,9 +247,9 @@ static PGresult *conn_pq_wait(PGconn *conn, bool batched)
         }
     }
     while ((res = PQgetResult(conn)) != NULL) {
-        kept = conn_pq_keep_reply(kept, res, index++, batched);
+        reply = conn_pq_keep_reply(reply, res, index++, batched);
     }
-    return kept;
+    return reply;
 }
 
 static void conn_pq_rollback(void *handle, conn_raw_t *raw_out)

@@ -69,12 +69,12 @@ bool conn_pq_send_batched(PGconn *conn, const stmt_t *stmt, const conn_params_t 
 char *conn_pq_inline_sql(PGconn *conn, const char *sql, const char *const *values,
                          int count);
 
-/* Of the results of one query, the reply: kept is the reply so far (NULL
+/* Of the results of one query, the reply: reply is the reply so far (NULL
  * at first), res the next result, index its position. One statement's
  * reply is its last result. A batched string's is its statement's (the
  * second), unless a result failed, which ends the string and is the reply.
  * Clears the result it does not return. */
-PGresult *conn_pq_keep_reply(PGresult *kept, PGresult *res, int index, bool batched);
+PGresult *conn_pq_keep_reply(PGresult *reply, PGresult *res, int index, bool batched);
 
 /* Read a result that libpq returned for conn into raw_out, as the ops table
  * does; res may be NULL (no result). */

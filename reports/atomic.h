@@ -21,8 +21,8 @@
 FILE *report_atomic_open(const char *path, const char *what, char *tmp_path,
                          size_t tmp_path_size);
 /* Close out and rename tmp_path to path when ok is true; otherwise, or when
- * that fails, remove tmp_path. Returns 0; or -1 when ok is false (the caller
- * has said why), or after printing why the close or the rename failed. */
+ * that fails, remove tmp_path. Returns 0, or -1 when ok is false (the caller
+ * has printed why) or after printing why the close or the rename failed. */
 int report_atomic_close(FILE *out, bool ok, const char *tmp_path, const char *path,
                         const char *what);
 

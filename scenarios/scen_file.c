@@ -223,7 +223,7 @@ int scen_file_load(const char *path, scen_t *scen_out, char *error_out,
                  strerror(errno));
         return -1;
     }
-    /* fopen opens a folder too, and libyaml then says only "input error". */
+    /* fopen opens a folder too, and libyaml then reports only "input error". */
     if (fstat(fileno(in), &info) == 0 && S_ISDIR(info.st_mode)) {
         snprintf(error_out, error_size,
                  "%s: could not read scenario file: it is a folder; name a .yaml file "

@@ -773,8 +773,8 @@ static void test_scen_file_missing_file_named(void **state)
     assert_non_null(strstr(error, "/nonexistent/x.yaml: could not open scenario file"));
 }
 
-/* A folder opens like a file; the message must say what it is, not
- * libyaml's bare "input error". */
+/* A folder opens like a file. The message must name it a folder, not
+ * repeat libyaml's bare "input error". */
 static void test_scen_file_folder_named(void **state)
 {
     char error[TEST_ERROR_MAX];
